@@ -1,0 +1,54 @@
+package com.targeting.core;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The one exception type the library throws on purpose. Its {@link Category} decides the
+ * job's exit code, so an orchestrator can tell a bad config or bad input (do not retry) from
+ * an unreachable store (retry) from a bug (page someone).
+ */
+public final class TargetingException extends RuntimeException {
+
+  /** Who has to act on a failure. */
+  public enum Category {
+    /** Bad config, arguments or input data: fix the input, retrying will not help. */
+    USER_ERROR(2),
+    /** A store or service outside the job failed: a retry may succeed. */
+    EXTERNAL(3),
+    /** A broken invariant inside the job: a bug. */
+    INTERNAL(4);
+
+    private final int exitCode;
+
+    Category(int exitCode) {
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+
+  private final Category category;
+
+  private TargetingException(Category category, String message, Throwable cause) {
+    super(message, cause);
+    this.category = requireNonNull(category, "category is null");
+  }
+
+  public static TargetingException userError(String format, Object... args) {
+    return new TargetingException(Category.USER_ERROR, String.format(format, args), null);
+  }
+
+  public static TargetingException external(Throwable cause, String format, Object... args) {
+    return new TargetingException(Category.EXTERNAL, String.format(format, args), cause);
+  }
+
+  public static TargetingException internal(String format, Object... args) {
+    return new TargetingException(Category.INTERNAL, String.format(format, args), null);
+  }
+
+  public Category category() {
+    return category;
+  }
+}

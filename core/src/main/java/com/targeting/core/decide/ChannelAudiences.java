@@ -1,0 +1,65 @@
+package com.targeting.core.decide;
+
+import static com.targeting.core.program.Columns.CHANNELS;
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
+
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.config.SqlTemplate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The channels each candidate is in the audience of, with how many recommendations that channel
+ * shows (seed 000: in-app top 5, email top 3, push for high scores only).
+ */
+public record ChannelAudiences(List<Channel> channels) implements Decision {
+
+  /** A channel; {@code when} is an optional Spark SQL condition on the candidate. */
+  public record Channel(String id, int priority, int maxItems, Optional<String> when) {
+    public Channel {
+      requireNonNull(id, "id is null");
+      requireNonNull(when, "when is null");
+    }
+  }
+
+  public ChannelAudiences {
+    channels = List.copyOf(channels);
+  }
+
+  public static ChannelAudiences from(List<ConfigNode> nodes, Map<String, Object> parameters) {
+    List<Channel> channels = new ArrayList<>();
+    for (ConfigNode node : nodes) {
+      if (!node.bool("enabled", true)) {
+        continue;
+      }
+      Optional<String> when = node.optionalString("when").map(w -> SqlTemplate.expression(w, parameters, node, "when"));
+      channels.add(new Channel(node.string("id"), node.integer("priority"), node.integer("max-items"), when));
+    }
+    return new ChannelAudiences(channels);
+  }
+
+  public List<String> ids() {
+    return channels.stream().map(Channel::id).toList();
+  }
+
+  @Override
+  public Dataset<Row> apply(Dataset<Row> scored) {
+    Column[] entries = channels.stream().map(channel -> {
+      Column entry = struct(lit(channel.id()).as("channel"), lit(channel.priority()).as("priority"),
+          lit(channel.maxItems()).as("max_items"));
+      return channel.when().isPresent() ? when(expr(channel.when().get()), entry) : entry;
+    }).toArray(Column[]::new);
+    return scored.withColumn(CHANNELS, filter(array(entries), entry -> entry.isNotNull()));
+  }
+}

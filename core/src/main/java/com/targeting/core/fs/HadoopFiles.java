@@ -1,0 +1,64 @@
+package com.targeting.core.fs;
+
+import com.targeting.core.TargetingException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/** Small driver-side files (model.json, run summaries) on any Hadoop file system: local, s3a. */
+public final class HadoopFiles {
+  private HadoopFiles() {}
+
+  public static boolean exists(SparkSession spark, String location) {
+    Path path = new Path(location);
+    try {
+      return fileSystem(spark, path).exists(path);
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot check %s: %s", location, e.getMessage());
+    }
+  }
+
+  /** Deletes a file or directory tree if it exists. */
+  public static void deleteRecursively(SparkSession spark, String location) {
+    Path path = new Path(location);
+    try {
+      FileSystem fs = fileSystem(spark, path);
+      if (fs.exists(path) && !fs.delete(path, true)) {
+        throw TargetingException.external(null, "Cannot delete %s", location);
+      }
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot delete %s: %s", location, e.getMessage());
+    }
+  }
+
+  public static void writeString(SparkSession spark, String location, String content) {
+    Path path = new Path(location);
+    try (OutputStream out = fileSystem(spark, path).create(path, true)) {
+      out.write(content.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot write %s: %s", location, e.getMessage());
+    }
+  }
+
+  public static String readString(SparkSession spark, String location) {
+    Path path = new Path(location);
+    try (InputStream in = fileSystem(spark, path).open(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (FileNotFoundException e) {
+      throw TargetingException.userError("File not found: %s", location);
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot read %s: %s", location, e.getMessage());
+    }
+  }
+
+  private static FileSystem fileSystem(SparkSession spark, Path path) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    return path.getFileSystem(conf);
+  }
+}

@@ -1,0 +1,151 @@
+package com.targeting.core.program;
+
+import static java.util.Objects.requireNonNull;
+
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.decide.AllocationRecommendations;
+import com.targeting.core.decide.ChannelAudiences;
+import com.targeting.core.decide.Decision;
+import com.targeting.core.decide.ScoreBands;
+import com.targeting.core.filter.RuleFilter;
+import com.targeting.core.model.ModelSpec;
+import com.targeting.core.sink.DynamoDbImportSink;
+import com.targeting.core.source.SourceConfig;
+import com.targeting.core.transform.DerivedColumn;
+import com.targeting.core.transform.Enrichment;
+import com.targeting.core.validate.Contract;
+import com.typesafe.config.Config;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything a targeting run needs, read once on the driver from the resolved config and checked
+ * as it is read: unknown types, bad SQL, missing settings all fail here, before Spark starts,
+ * naming file, line and path. Executors only ever see the plain values inside.
+ */
+public record ProgramConfig(
+    String id,
+    String name,
+    LocalDate runDate,
+    SourceConfig source,
+    Contract contract,
+    List<Enrichment> enrichments,
+    List<DerivedColumn> derived,
+    List<RuleFilter> filters,
+    List<ModelSpec> models,
+    List<Decision> decisions,
+    Outputs outputs,
+    Optional<DynamoDbImportSink> dynamodb) {
+
+  /** Base paths of the output tables; each is partitioned {@code program=/dt=}. */
+  public record Outputs(String candidates, String rejections, String quarantine, String summaries) {
+    public Outputs {
+      requireNonNull(candidates, "candidates is null");
+      requireNonNull(rejections, "rejections is null");
+      requireNonNull(quarantine, "quarantine is null");
+      requireNonNull(summaries, "summaries is null");
+    }
+  }
+
+  public ProgramConfig {
+    requireNonNull(id, "id is null");
+    requireNonNull(name, "name is null");
+    requireNonNull(runDate, "runDate is null");
+    requireNonNull(source, "source is null");
+    requireNonNull(contract, "contract is null");
+    enrichments = List.copyOf(enrichments);
+    derived = List.copyOf(derived);
+    filters = List.copyOf(filters);
+    models = List.copyOf(models);
+    decisions = List.copyOf(decisions);
+    requireNonNull(outputs, "outputs is null");
+    requireNonNull(dynamodb, "dynamodb is null");
+  }
+
+  /** Reads {@code program} and {@code run.date} from a resolved config. */
+  public static ProgramConfig from(Config config) {
+    ConfigNode root = ConfigNode.root(config);
+    ConfigNode program = root.node("program");
+    LocalDate runDate = runDate(root);
+    String id = program.string("id");
+
+    Map<String, Object> parameters = new LinkedHashMap<>();
+    parameters.put("run_date", runDate);
+    parameters.put("program_id", id);
+
+    List<Enrichment> enrichments = new ArrayList<>();
+    for (ConfigNode node : program.nodes("enrichments")) {
+      enrichments.add(Enrichment.from(node, parameters));
+    }
+    List<DerivedColumn> derived = new ArrayList<>();
+    for (ConfigNode node : program.nodes("derived")) {
+      derived.add(DerivedColumn.from(node, parameters));
+    }
+    List<RuleFilter> filters = new ArrayList<>();
+    Set<String> filterIds = new HashSet<>();
+    for (ConfigNode node : program.nodes("filters")) {
+      RuleFilter filter = RuleFilter.from(node, parameters);
+      if (!filterIds.add(filter.id())) {
+        throw node.invalid("id", "filter id " + filter.id() + " is used twice");
+      }
+      filters.add(filter);
+    }
+    List<ModelSpec> models = new ArrayList<>();
+    for (ConfigNode node : program.nodes("models")) {
+      models.add(ModelSpec.from(node));
+    }
+    List<Decision> decisions = new ArrayList<>();
+    for (ConfigNode node : program.nodes("decide")) {
+      decisions.add(decision(node, parameters));
+    }
+    ConfigNode outputs = program.node("outputs");
+    Optional<DynamoDbImportSink> dynamodb = Optional.empty();
+    if (outputs.has("dynamodb") && outputs.node("dynamodb").bool("enabled", true)) {
+      dynamodb = Optional.of(DynamoDbImportSink.from(outputs.node("dynamodb"), parameters));
+    }
+    return new ProgramConfig(
+        id,
+        program.string("name", id),
+        runDate,
+        SourceConfig.from(program.node("source")),
+        Contract.from(program.node("contract"), program.string("key"), parameters),
+        enrichments,
+        derived,
+        filters,
+        models,
+        decisions,
+        new Outputs(
+            outputs.string("candidates"),
+            outputs.string("rejections"),
+            outputs.string("quarantine"),
+            outputs.string("summaries")),
+        dynamodb);
+  }
+
+  static LocalDate runDate(ConfigNode root) {
+    String value = root.string("run.date");
+    try {
+      return LocalDate.parse(value);
+    } catch (DateTimeParseException e) {
+      throw root.invalid("run.date", "expected a date like 2026-11-20, was '" + value + "'");
+    }
+  }
+
+  private static Decision decision(ConfigNode node, Map<String, Object> parameters) {
+    String type = node.string("type");
+    return switch (type) {
+      case "score-bands" -> ScoreBands.from(node);
+      case "allocation-recommendations" -> AllocationRecommendations.from(node);
+      case "channel-audiences" -> ChannelAudiences.from(node.nodes("channels"), parameters);
+      default -> throw node.invalid("type",
+          "unknown decision type " + type + " (known: score-bands, allocation-recommendations, channel-audiences)");
+    };
+  }
+}

@@ -1,0 +1,281 @@
+package com.targeting.core.program;
+
+import static com.targeting.core.program.Columns.CHANNELS;
+import static com.targeting.core.program.Columns.QUARANTINE_REASON;
+import static com.targeting.core.program.Columns.QUARANTINE_RULE;
+import static com.targeting.core.program.Columns.RECOMMENDATIONS;
+import static com.targeting.core.program.Columns.REMOVAL_REASON;
+import static com.targeting.core.program.Columns.REMOVED_BY;
+import static com.targeting.core.program.Columns.SCORE_BAND;
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.decide.ChannelAudiences;
+import com.targeting.core.decide.Decision;
+import com.targeting.core.filter.FilterChain;
+import com.targeting.core.filter.Funnel;
+import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.model.ModelSpec;
+import com.targeting.core.model.SavedModel;
+import com.targeting.core.score.ModelScorer;
+import com.targeting.core.score.Scorer;
+import com.targeting.core.sink.PartitionedParquetSink;
+import com.targeting.core.sink.RunPartition;
+import com.targeting.core.source.ReaderSource;
+import com.targeting.core.source.Source;
+import com.targeting.core.transform.DerivedColumn;
+import com.targeting.core.transform.Enrichment;
+import com.targeting.core.validate.ContractValidator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The recipe of a targeting run: source, validate, enrich and derive, filter chain, score,
+ * decide, sinks. Each step builds one named dataset; the summary accounts for every input row:
+ * {@code input_rows = quarantined_rows + sum(removed_by_filter) + candidates}.
+ */
+public final class ProgramRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
+
+  private final SparkSession spark;
+  private final ProgramConfig program;
+  private final RunPartition partition;
+  private final StageTimer timer;
+
+  private ProgramRunner(SparkSession spark, ProgramConfig program) {
+    this.spark = requireNonNull(spark, "spark is null");
+    this.program = requireNonNull(program, "program is null");
+    this.partition = new RunPartition(program.id(), program.runDate());
+    this.timer = new StageTimer(spark.sparkContext(), program.id() + "@" + program.runDate());
+  }
+
+  public static RunSummary run(SparkSession spark, ProgramConfig program) {
+    return new ProgramRunner(spark, program).execute();
+  }
+
+  private RunSummary execute() {
+    long start = System.nanoTime();
+    RunSummary summary = new RunSummary()
+        .put("program", program.id())
+        .put("run_date", program.runDate().toString());
+    Source source = ReaderSource.of(program.source());
+    FilterChain chain = FilterChain.of(program.filters());
+
+    // Validated rows feed the independent input count and the rest of the recipe: cache, scan once.
+    Dataset<Row> validated = timer.time("read_validate",
+        () -> ContractValidator.validate(source.read(spark), program.contract(), source.describe())
+            .persist(StorageLevel.MEMORY_AND_DISK()));
+    Dataset<Row> classified = null;
+    Dataset<Row> decided = null;
+    try {
+      long sourceRows = timer.time("read_validate", validated::count);
+      // Classified rows are read by the funnel, both reject sinks and scoring: cache.
+      classified = timer.time("enrich_filter", () -> chain.apply(derive(enrich(validated)))
+          .persist(StorageLevel.MEMORY_AND_DISK()));
+      Dataset<Row> classifiedRows = classified;
+      Funnel funnel = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
+      funnel.requireBalanced(sourceRows);
+      validated.unpersist();
+      putFunnel(summary, funnel);
+      requireQuarantineWithinLimit(funnel, source);
+
+      Map<String, Long> written = new LinkedHashMap<>();
+      timer.time("write_rejects", () -> {
+        written.put("quarantine", PartitionedParquetSink.of("quarantine", program.outputs().quarantine())
+            .write(classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON), partition));
+        written.put("rejections", PartitionedParquetSink.of("rejections", program.outputs().rejections())
+            .write(classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON), partition));
+      });
+
+      Map<String, Object> models = new LinkedHashMap<>();
+      // Scored candidates feed the Parquet sink, the DynamoDB export and the summary: cache.
+      decided = timer.time("score_decide", () -> decide(score(candidates(classifiedRows), models))
+          .persist(StorageLevel.MEMORY_AND_DISK()));
+      Dataset<Row> decidedRows = decided;
+      summary.put("models", models);
+      putOutcomes(summary, timer.time("score_decide", () -> outcomes(decidedRows)));
+
+      timer.time("write_candidates", () -> written.put("candidates",
+          PartitionedParquetSink.of("candidates", program.outputs().candidates()).write(decidedRows, partition)));
+      program.dynamodb().ifPresent(sink -> timer.time("export_dynamodb",
+          () -> written.put(sink.name(), sink.write(decidedRows, partition))));
+      summary.put("written", written);
+      requireWrittenMatches(written, funnel);
+    } finally {
+      validated.unpersist();
+      if (classified != null) {
+        classified.unpersist();
+      }
+      if (decided != null) {
+        decided.unpersist();
+      }
+    }
+    summary.put("stage_timings_ms", timer.millis());
+    summary.put("total_ms", (System.nanoTime() - start) / 1_000_000);
+    summary.put("status", "succeeded");
+    String summaryPath = partition.under(program.outputs().summaries()) + "/summary.json";
+    summary.put("summary_path", summaryPath);
+    HadoopFiles.writeString(spark, summaryPath, summary.toJson());
+    return summary;
+  }
+
+  private Dataset<Row> enrich(Dataset<Row> rows) {
+    Dataset<Row> result = rows;
+    for (Enrichment enrichment : program.enrichments()) {
+      result = enrichment.joinOnto(spark, result);
+    }
+    return result;
+  }
+
+  private Dataset<Row> derive(Dataset<Row> rows) {
+    return DerivedColumn.addAll(rows, program.derived());
+  }
+
+  private static Dataset<Row> candidates(Dataset<Row> classified) {
+    return classified.where(col(QUARANTINE_RULE).isNull().and(col(REMOVED_BY).isNull()))
+        .drop(QUARANTINE_RULE, QUARANTINE_REASON, REMOVED_BY, REMOVAL_REASON);
+  }
+
+  private Dataset<Row> score(Dataset<Row> candidates, Map<String, Object> modelsUsed) {
+    Dataset<Row> scored = candidates;
+    for (ModelSpec spec : program.models()) {
+      SavedModel model = SavedModel.load(spark, spec.path());
+      Scorer scorer = ModelScorer.of(model, spec.output());
+      scored = scorer.score(scored);
+      Map<String, Object> used = new LinkedHashMap<>();
+      used.put("path", spec.path());
+      used.put("created_at", model.metadata().createdAt());
+      used.put("metrics", model.metadata().metrics());
+      modelsUsed.put(scorer.id(), used);
+    }
+    return scored;
+  }
+
+  private Dataset<Row> decide(Dataset<Row> scored) {
+    Dataset<Row> result = scored;
+    for (Decision decision : program.decisions()) {
+      result = decision.apply(result);
+    }
+    return result;
+  }
+
+  /** Counts per score band, top recommended asset class and channel, in one aggregation. */
+  private Map<String, Object> outcomes(Dataset<Row> decided) {
+    List<String> columns = Arrays.asList(decided.columns());
+    Column band = columns.contains(SCORE_BAND) ? col(SCORE_BAND) : lit(null).cast("string");
+    Column topClass = columns.contains(RECOMMENDATIONS)
+        ? col(RECOMMENDATIONS).getItem(0).getField("asset_class") : lit(null).cast("string");
+    List<String> channelIds = new ArrayList<>();
+    for (Decision decision : program.decisions()) {
+      if (decision instanceof ChannelAudiences audiences) {
+        channelIds.addAll(audiences.ids());
+      }
+    }
+    List<Column> aggregates = new ArrayList<>();
+    aggregates.add(count(lit(1)).as("rows"));
+    for (String channel : channelIds) {
+      aggregates.add(sum(when(exists(col(CHANNELS), c -> c.getField("channel").equalTo(channel)), 1).otherwise(0)));
+    }
+    Row[] groups = (Row[]) decided.groupBy(band.as("band"), topClass.as("top_class"))
+        .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
+        .collect();
+    long scored = 0;
+    Map<String, Long> bands = new TreeMap<>();
+    Map<String, Long> topClasses = new TreeMap<>();
+    Map<String, Long> audiences = new LinkedHashMap<>();
+    channelIds.forEach(id -> audiences.put(id, 0L));
+    for (Row group : groups) {
+      long rows = group.getLong(2);
+      scored += rows;
+      if (group.get(0) != null) {
+        bands.merge(group.getString(0), rows, Long::sum);
+      }
+      if (group.get(1) != null) {
+        topClasses.merge(group.getString(1), rows, Long::sum);
+      }
+      for (int i = 0; i < channelIds.size(); i++) {
+        audiences.merge(channelIds.get(i), group.getLong(3 + i), Long::sum);
+      }
+    }
+    Map<String, Object> outcomes = new LinkedHashMap<>();
+    outcomes.put("scored", scored);
+    outcomes.put("score_bands", bands);
+    outcomes.put("top_asset_classes", topClasses);
+    outcomes.put("channel_audiences", audiences);
+    return outcomes;
+  }
+
+  private static void putOutcomes(RunSummary summary, Map<String, Object> outcomes) {
+    outcomes.forEach(summary::put);
+  }
+
+  private static void putFunnel(RunSummary summary, Funnel funnel) {
+    summary.put("input_rows", funnel.inputRows());
+    summary.put("quarantined_rows", funnel.quarantinedRows());
+    summary.put("quarantined_by_rule", funnel.quarantinedByRule());
+    summary.put("removed_by_filter", funnel.removedByFilter());
+    List<Map<String, Object>> steps = new ArrayList<>();
+    long remaining = funnel.inputRows() - funnel.quarantinedRows();
+    for (Map.Entry<String, Long> filter : funnel.removedByFilter().entrySet()) {
+      remaining -= filter.getValue();
+      Map<String, Object> step = new LinkedHashMap<>();
+      step.put("filter", filter.getKey());
+      step.put("removed", filter.getValue());
+      step.put("removed_pct_of_input", percent(filter.getValue(), funnel.inputRows()));
+      step.put("remaining", remaining);
+      steps.add(step);
+    }
+    summary.put("funnel", steps);
+    summary.put("candidates", funnel.candidates());
+    summary.put("pass_rate_pct", percent(funnel.candidates(), funnel.inputRows()));
+  }
+
+  private void requireQuarantineWithinLimit(Funnel funnel, Source source) {
+    double limit = program.contract().maxQuarantinedFraction();
+    if (funnel.quarantinedFraction() > limit) {
+      throw TargetingException.userError(
+          "Extract %s: %d of %d rows (%.2f%%) break the contract, more than the limit of %.2f%% "
+              + "(program.contract.max-quarantined-fraction); nothing was written. By rule: %s",
+          source.describe(), funnel.quarantinedRows(), funnel.inputRows(), 100 * funnel.quarantinedFraction(),
+          100 * limit, funnel.quarantinedByRule());
+    }
+    LOG.info("Quarantined {} of {} rows", funnel.quarantinedRows(), funnel.inputRows());
+  }
+
+  /** The stores must hold exactly what the funnel counted; anything else is lost or duplicated rows. */
+  private static void requireWrittenMatches(Map<String, Long> written, Funnel funnel) {
+    Map<String, Long> expected = new LinkedHashMap<>();
+    expected.put("quarantine", funnel.quarantinedRows());
+    expected.put("rejections", funnel.removedRows());
+    expected.put("candidates", funnel.candidates());
+    expected.put("dynamodb_import", funnel.candidates());
+    for (Map.Entry<String, Long> sink : written.entrySet()) {
+      Long want = expected.get(sink.getKey());
+      if (want != null && want.longValue() != sink.getValue()) {
+        throw TargetingException.internal("Sink %s holds %d rows for this run, expected %d",
+            sink.getKey(), sink.getValue(), want);
+      }
+    }
+  }
+
+  private static double percent(long part, long whole) {
+    return whole == 0 ? 0.0 : Math.round(10000.0 * part / whole) / 100.0;
+  }
+}

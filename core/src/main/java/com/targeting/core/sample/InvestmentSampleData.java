@@ -1,0 +1,313 @@
+package com.targeting.core.sample;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.date_sub;
+import static org.apache.spark.sql.functions.exp;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.format_string;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.when;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Deterministic sample data for the investment-recommendations program (seed 000): the Redshift
+ * extract of customer investment profiles (CSV, as an UNLOAD would give it, with a small share
+ * of rows that break the contract), the contact history, the opt-out list, market data, and a
+ * labeled history with real signal for training the two models.
+ *
+ * <p>Each filter's failures are drawn independently with the conditional rate that reproduces
+ * the seed's funnel: trust removes 5% of the input, investment qualification 20%, risk profile
+ * 25%, eligibility 15% and regulatory compliance 5%, leaving about 30% as candidates.
+ */
+public final class InvestmentSampleData {
+  public static final String PROGRAM = "investment-recommendations";
+  public static final List<String> MARKETPLACES = List.of("US", "UK", "DE", "FR", "JP", "AU");
+  public static final List<String> ASSET_CLASSES = List.of("alternatives", "bonds", "etfs", "mutual_funds", "stocks");
+
+  // Conditional failure rates: 5% / 20% / 25% / 15% / 5% of the input, in chain order.
+  static final double FAIL_TRUST = 0.05;
+  static final double FAIL_QUALIFICATION = 0.20 / 0.95;
+  static final double FAIL_RISK = 0.25 / 0.75;
+  static final double FAIL_ELIGIBILITY = 0.15 / 0.50;
+  static final double FAIL_REGULATORY = 0.05 / 0.35;
+
+  private final SparkSession spark;
+  private final long rows;
+  private final long seed;
+  private final LocalDate runDate;
+
+  public InvestmentSampleData(SparkSession spark, long rows, long seed, LocalDate runDate) {
+    this.spark = spark;
+    this.rows = rows;
+    this.seed = seed;
+    this.runDate = runDate;
+  }
+
+  /** Writes every dataset under {@code directory} and returns their paths by name. */
+  public List<String> writeAll(String directory, long historyRows) {
+    Dataset<Row> customers = customers().cache(); // read by the extract, contact history and opt-outs
+    try {
+      List<String> written = new ArrayList<>();
+      written.add(writeCsv(extract(customers), directory + "/customer_investment_profiles"));
+      written.add(writeCsv(contactHistory(customers), directory + "/contact_history"));
+      written.add(writeCsv(optOuts(customers), directory + "/opt_outs"));
+      written.add(writeCsv(marketData(), directory + "/market_data"));
+      written.add(writeCsv(history(historyRows), directory + "/investment_history"));
+      return written;
+    } finally {
+      customers.unpersist();
+    }
+  }
+
+  private String writeCsv(Dataset<Row> data, String path) {
+    data.write().mode(SaveMode.Overwrite).option("header", "true").csv(path);
+    return path;
+  }
+
+  private int partitions(long count) {
+    return (int) Math.max(1, Math.min(200, count / 250_000 + 1));
+  }
+
+  /** Clean customer profiles with the hidden draws that decide which filter (if any) fails them. */
+  Dataset<Row> customers() {
+    Draws d = new Draws(seed, "id");
+    Column runDay = lit(runDate.toString()).cast("date");
+    Dataset<Row> base = spark.range(0, rows, 1, partitions(rows)).toDF("id");
+
+    Column failTrust = d.uniform("f-trust").lt(FAIL_TRUST);
+    Column failQualification = d.uniform("f-qual").lt(FAIL_QUALIFICATION);
+    Column failRisk = d.uniform("f-risk").lt(FAIL_RISK);
+    Column failEligibility = d.uniform("f-elig").lt(FAIL_ELIGIBILITY);
+    Column failRegulatory = d.uniform("f-reg").lt(FAIL_REGULATORY);
+    Column trustMode = d.uniform("m-trust");
+    Column qualificationMode = d.uniform("m-qual");
+    Column riskMode = d.uniform("m-risk");
+    Column eligibilityMode = d.uniform("m-elig");
+    Column regulatoryMode = d.uniform("m-reg");
+
+    Column income = round(exp(d.normal("income").multiply(0.55).plus(Math.log(85_000))), 0);
+    Column idleCash = round(exp(d.normal("idle").multiply(0.9).plus(Math.log(30_000))).plus(5_001), 2);
+    Column riskTolerance = d.pick("risk", List.of("conservative", "moderate", "aggressive"), 0.35, 0.45, 0.20);
+    Column stocksPct = d.integer("alloc-stocks", 0, 90);
+    Column bondsPct = least(lit(100).minus(stocksPct), d.integer("alloc-bonds", 0, 100));
+
+    return base
+        .withColumn("customer_id", format_string("C%08d", col("id")))
+        .withColumn("marketplace", d.pick("market", MARKETPLACES, 0.40, 0.15, 0.12, 0.10, 0.13, 0.10))
+        .withColumn("identity_verified", when(failTrust.and(trustMode.lt(0.6)), false).otherwise(true))
+        .withColumn("account_status", when(failTrust.and(trustMode.geq(0.6)),
+            d.pick("status", List.of("suspended", "closed", "dormant"), 1, 1, 1)).otherwise("active"))
+        .withColumn("age", d.integer("age", 25, 80))
+        .withColumn("income", income)
+        .withColumn("idle_cash", when(failQualification.and(qualificationMode.lt(0.4)),
+            round(d.uniform("idle-low").multiply(5_000), 2)).otherwise(idleCash))
+        .withColumn("account_balance", round(col("idle_cash").plus(exp(d.normal("invested").plus(Math.log(40_000)))), 2))
+        .withColumn("account_open_date", date_sub(runDay,
+            when(failQualification.and(qualificationMode.geq(0.4)).and(qualificationMode.lt(0.75)),
+                d.integer("age-new", 0, 179)).otherwise(d.integer("age-old", 180, 7_300)).cast("int")))
+        .withColumn("investment_experience",
+            when(failQualification.and(qualificationMode.geq(0.75)), lit(null).cast("string"))
+                .otherwise(d.pick("experience", List.of("limited", "moderate", "extensive"), 0.4, 0.4, 0.2)))
+        .withColumn("risk_tolerance", when(failRisk.and(riskMode.lt(0.35)), lit(null).cast("string"))
+            .when(failRegulatory.and(regulatoryMode.geq(0.4)).and(regulatoryMode.lt(0.7)), "aggressive")
+            .otherwise(riskTolerance))
+        .withColumn("investment_goals", when(failRisk.and(riskMode.geq(0.35)).and(riskMode.lt(0.7)), lit(null).cast("string"))
+            .otherwise(d.pick("goals", List.of("growth", "income", "preservation", "retirement", "education"), 0.35, 0.2, 0.15, 0.2, 0.1)))
+        .withColumn("time_horizon", when(failRisk.and(riskMode.geq(0.7)), d.integer("horizon-short", 30, 364))
+            .otherwise(d.integer("horizon", 365, 30 * 365)))
+        .withColumn("portfolio_allocation", format_string("{\"stocks\":%d,\"bonds\":%d,\"cash\":%d}",
+            stocksPct, bondsPct, lit(100).minus(stocksPct).minus(bondsPct)))
+        .withColumn("kyc_status", when(failRegulatory.and(regulatoryMode.lt(0.4)),
+            d.pick("kyc", List.of("pending", "expired", "failed"), 1, 1, 1)).otherwise("verified"))
+        .withColumn("accredited_investor",
+            when(failRegulatory.and(regulatoryMode.geq(0.4)).and(regulatoryMode.lt(0.7)), false)
+                .when(col("risk_tolerance").equalTo("aggressive"), true)
+                .otherwise(d.uniform("accredited").lt(0.15)))
+        .withColumn("suitability_assessed", when(failRegulatory.and(regulatoryMode.geq(0.7)), false).otherwise(true))
+        .withColumn("recent_contact", failEligibility.and(eligibilityMode.lt(2.0 / 3)))
+        .withColumn("opted_out", failEligibility.and(eligibilityMode.geq(2.0 / 3)));
+  }
+
+  /**
+   * The extract as the warehouse gives it: all text, and about 0.6% of rows that break the
+   * contract (null or duplicate ids, negative balances, unparseable numbers).
+   */
+  Dataset<Row> extract(Dataset<Row> customers) {
+    Draws d = new Draws(seed, "id");
+    Column corrupt = d.uniform("corrupt");
+    Column idText = when(corrupt.lt(0.001), lit(null).cast("string"))
+        // a duplicate: this row repeats the previous customer's id
+        .when(corrupt.lt(0.002), format_string("C%08d", greatest(col("id").minus(1), lit(0L))))
+        .otherwise(col("customer_id"));
+    Column balance = when(corrupt.geq(0.002).and(corrupt.lt(0.0035)), col("account_balance").multiply(-1))
+        .otherwise(col("account_balance"));
+    Column incomeText = when(corrupt.geq(0.0035).and(corrupt.lt(0.005)), lit("n/a"))
+        .otherwise(col("income").cast("long").cast("string"));
+    Column idleText = when(corrupt.geq(0.005).and(corrupt.lt(0.006)), format_string("%,.2f", col("idle_cash")))
+        .otherwise(col("idle_cash").cast("string"));
+    return customers.select(
+        idText.as("customer_id"),
+        col("marketplace"),
+        col("account_status"),
+        col("identity_verified").cast("string").as("identity_verified"),
+        col("account_open_date").cast("string").as("account_open_date"),
+        balance.cast("string").as("account_balance"),
+        idleText.as("idle_cash"),
+        col("risk_tolerance"),
+        col("investment_goals"),
+        col("portfolio_allocation"),
+        col("age").cast("string").as("age"),
+        incomeText.as("income"),
+        col("investment_experience"),
+        col("time_horizon").cast("string").as("time_horizon"),
+        col("kyc_status"),
+        col("accredited_investor").cast("string").as("accredited_investor"),
+        col("suitability_assessed").cast("string").as("suitability_assessed"));
+  }
+
+  /**
+   * Past contacts: recent ones for the customers the eligibility filter must remove, older ones
+   * for others, and recent contacts by another program that must not count.
+   */
+  Dataset<Row> contactHistory(Dataset<Row> customers) {
+    Draws d = new Draws(seed, "id");
+    Column runDay = lit(runDate.toString()).cast("date");
+    Column recent = when(col("recent_contact"), contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 0, 6).cast("int"))));
+    Column older = when(d.uniform("c-old").lt(0.30), contact(PROGRAM, "in-app", date_sub(runDay, d.integer("c-old-days", 7, 90).cast("int"))));
+    Column other = when(d.uniform("c-other").lt(0.10), contact("loan-offer-targeting", "email", date_sub(runDay, d.integer("c-other-days", 0, 6).cast("int"))));
+    return customers
+        .select(col("customer_id"), explode(filter(array(recent, older, other), c -> c.isNotNull())).as("c"))
+        .select(col("customer_id"), col("c.program"), col("c.channel"), col("c.contact_date"));
+  }
+
+  private static Column contact(String program, String channel, Column date) {
+    return struct(lit(program).as("program"), lit(channel).as("channel"), date.as("contact_date"));
+  }
+
+  /** Opt-outs of this program or of all programs (null program), and of another program only. */
+  Dataset<Row> optOuts(Dataset<Row> customers) {
+    Draws d = new Draws(seed, "id");
+    Column mine = when(col("opted_out"), struct(
+        when(d.uniform("o-all").lt(0.5), lit(null).cast("string")).otherwise(PROGRAM).as("program")));
+    Column other = when(d.uniform("o-other").lt(0.05), struct(lit("loan-offer-targeting").as("program")));
+    return customers
+        .select(col("customer_id"), explode(filter(array(mine, other), o -> o.isNotNull())).as("o"))
+        .select(col("customer_id"), col("o.program"), lit(runDate.minusDays(30).toString()).as("opted_out_at"));
+  }
+
+  /** Daily market snapshots per marketplace for the 30 days up to the run date, and one after it. */
+  Dataset<Row> marketData() {
+    List<Row> snapshots = new ArrayList<>();
+    java.util.Random random = new java.util.Random(seed);
+    String[] conditions = {"bullish", "neutral", "bearish"};
+    for (String marketplace : MARKETPLACES) {
+      for (int day = -29; day <= 1; day++) {
+        snapshots.add(RowFactory.create(
+            marketplace,
+            runDate.plusDays(day).toString(),
+            conditions[random.nextInt(conditions.length)],
+            Math.round((random.nextGaussian() * 4 + 2) * 100) / 100.0,
+            Math.round((12 + random.nextDouble() * 20) * 100) / 100.0));
+      }
+    }
+    StructType schema = new StructType()
+        .add("marketplace", DataTypes.StringType)
+        .add("as_of_date", DataTypes.StringType)
+        .add("market_conditions", DataTypes.StringType)
+        .add("sector_performance", DataTypes.DoubleType)
+        .add("volatility_index", DataTypes.DoubleType);
+    return spark.createDataFrame(snapshots, schema).coalesce(1);
+  }
+
+  /**
+   * Labeled outcomes of past recommendations, with the features as they were: whether the
+   * customer invested (suitability) and which asset class they chose (portfolio optimization).
+   */
+  Dataset<Row> history(long historyRows) {
+    Draws d = new Draws(seed + 1, "id");
+    Column experience = d.pick("experience", List.of("limited", "moderate", "extensive"), 0.4, 0.4, 0.2);
+    Column goals = d.pick("goals", List.of("growth", "income", "preservation", "retirement", "education"), 0.35, 0.2, 0.15, 0.2, 0.1);
+    Column risk = d.pick("risk", List.of("conservative", "moderate", "aggressive"), 0.35, 0.45, 0.20);
+    Column conditions = d.pick("conditions", List.of("bullish", "neutral", "bearish"), 1, 1, 1);
+    Dataset<Row> features = spark.range(0, historyRows, 1, partitions(historyRows)).toDF("id")
+        .withColumn("age", d.integer("age", 25, 80))
+        .withColumn("income", round(exp(d.normal("income").multiply(0.55).plus(Math.log(85_000))), 0))
+        .withColumn("idle_cash", round(exp(d.normal("idle").multiply(0.9).plus(Math.log(30_000))).plus(5_001), 2))
+        .withColumn("time_horizon", d.integer("horizon", 365, 30 * 365))
+        .withColumn("account_age_days", d.integer("account-age", 180, 7_300))
+        .withColumn("investment_experience", experience)
+        .withColumn("investment_goals", goals)
+        .withColumn("risk_tolerance", risk)
+        .withColumn("marketplace", d.pick("market", MARKETPLACES, 0.40, 0.15, 0.12, 0.10, 0.13, 0.10))
+        .withColumn("portfolio_stocks_pct", d.integer("alloc-stocks", 0, 90))
+        .withColumn("portfolio_bonds_pct", least(lit(100).minus(col("portfolio_stocks_pct")), d.integer("alloc-bonds", 0, 100)))
+        .withColumn("market_conditions", conditions)
+        .withColumn("sector_performance", round(d.normal("sector").multiply(4).plus(2), 2))
+        .withColumn("volatility_index", round(d.uniform("vix").multiply(20).plus(12), 2));
+
+    Column experienceScore = when(col("investment_experience").equalTo("extensive"), 1.2)
+        .when(col("investment_experience").equalTo("moderate"), 0.6).otherwise(0.0);
+    Column goalScore = when(col("investment_goals").equalTo("growth"), 0.7)
+        .when(col("investment_goals").equalTo("retirement"), 0.4)
+        .when(col("investment_goals").equalTo("preservation"), -0.5).otherwise(0.0);
+    Column logit = lit(-0.2)
+        .plus(experienceScore)
+        .plus(goalScore)
+        .plus(org.apache.spark.sql.functions.log(col("idle_cash").divide(30_000)).multiply(0.5))
+        .plus(col("time_horizon").divide(365 * 10.0).multiply(0.6))
+        .minus(col("age").minus(45).divide(20.0).multiply(0.4))
+        .plus(col("volatility_index").minus(22).divide(10.0).multiply(-0.3));
+    Column invested = d.uniform("invested").lt(lit(1.0).divide(lit(1.0).plus(exp(logit.multiply(-1)))));
+
+    // Asset-class choice: a softmax over utilities driven by risk tolerance, age and the market.
+    Column aggressive = when(col("risk_tolerance").equalTo("aggressive"), 1.0).otherwise(0.0);
+    Column conservative = when(col("risk_tolerance").equalTo("conservative"), 1.0).otherwise(0.0);
+    Column bullish = when(col("market_conditions").equalTo("bullish"), 1.0).otherwise(0.0);
+    Column older = col("age").minus(50).divide(15.0);
+    Column[] utilities = {
+        aggressive.multiply(1.6).minus(conservative.multiply(1.5)).minus(0.8),           // alternatives
+        conservative.multiply(1.8).plus(older.multiply(0.6)).minus(bullish.multiply(0.4)), // bonds
+        lit(0.4).plus(bullish.multiply(0.3)).minus(older.multiply(0.2)),                  // etfs
+        conservative.multiply(0.6).plus(older.multiply(0.3)),                              // mutual_funds
+        aggressive.multiply(1.2).plus(bullish.multiply(0.8)).minus(conservative.multiply(1.0)).plus(col("portfolio_stocks_pct").divide(100.0)) // stocks
+    };
+    Column total = lit(0.0);
+    for (Column utility : utilities) {
+      total = total.plus(exp(utility));
+    }
+    Column u = d.uniform("asset-class").multiply(total);
+    Column cumulative = lit(0.0);
+    Column choice = null;
+    for (int i = 0; i < utilities.length - 1; i++) {
+      cumulative = cumulative.plus(exp(utilities[i]));
+      choice = choice == null ? when(u.lt(cumulative), ASSET_CLASSES.get(i)) : choice.when(u.lt(cumulative), ASSET_CLASSES.get(i));
+    }
+    choice = choice.otherwise(ASSET_CLASSES.get(utilities.length - 1));
+
+    return features
+        .withColumn("invested", invested.cast("int"))
+        .withColumn("preferred_asset_class", choice)
+        .withColumn("customer_id", concat(lit("H"), format_string("%08d", col("id"))))
+        .withColumn("decision_date", to_date(lit(runDate.minusDays(60).toString())))
+        .drop("id");
+  }
+}

@@ -1,0 +1,145 @@
+package com.targeting.core.sink;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.format_number;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.transform_values;
+import static org.apache.spark.sql.functions.when;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.config.SqlTemplate;
+import com.targeting.core.fs.HadoopFiles;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampType;
+
+/**
+ * Candidates as DynamoDB Import-from-S3 input: gzip files of DynamoDB JSON, one
+ * {@code {"Item": {...}}} per line, under a prefix per run ({@code program=<id>/dt=<date>/}).
+ * Key attributes (partition key, GSI keys) are Spark SQL expressions from config; the other
+ * attributes are candidate columns, typed from their Spark types (numbers as N, strings as S,
+ * arrays as L, structs and maps as M); a TTL attribute holds epoch seconds.
+ */
+public record DynamoDbImportSink(
+    String basePath, Map<String, String> keys, List<String> attributes, String ttlAttribute, int ttlDays) implements Sink {
+
+  public DynamoDbImportSink {
+    requireNonNull(basePath, "basePath is null");
+    keys = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keys));
+    attributes = List.copyOf(attributes);
+    requireNonNull(ttlAttribute, "ttlAttribute is null");
+  }
+
+  public static DynamoDbImportSink from(ConfigNode node, Map<String, Object> parameters) {
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (Map.Entry<String, String> key : node.stringMap("keys").entrySet()) {
+      keys.put(key.getKey(), SqlTemplate.expression(key.getValue(), parameters, node, "keys." + key.getKey()));
+    }
+    if (!keys.containsKey("pk")) {
+      throw node.invalid("keys", "must define the partition key attribute pk");
+    }
+    int ttlDays = node.integer("ttl-days");
+    if (ttlDays < 1) {
+      throw node.invalid("ttl-days", "must be at least 1, was " + ttlDays);
+    }
+    return new DynamoDbImportSink(node.string("path"), keys, node.strings("attributes"), node.string("ttl-attribute"), ttlDays);
+  }
+
+  @Override
+  public String name() {
+    return "dynamodb_import";
+  }
+
+  /** The items as one JSON string column {@code item}: exposed for tests and the export job. */
+  public Dataset<Row> items(Dataset<Row> candidates, RunPartition partition) {
+    List<Column> fields = new ArrayList<>();
+    for (Map.Entry<String, String> key : keys.entrySet()) {
+      Column value = expr(key.getValue());
+      fields.add(attribute(value, candidates.select(value).schema().fields()[0].dataType()).as(key.getKey()));
+    }
+    StructType schema = candidates.schema();
+    for (String name : attributes) {
+      if (!schema.getFieldIndex(name).isDefined()) {
+        throw TargetingException.userError("DynamoDB export: attribute %s is not a candidate column (has %s)",
+            name, List.of(schema.fieldNames()));
+      }
+      StructField field = schema.apply(name);
+      fields.add(attribute(col("`" + name + "`"), field.dataType()).as(name));
+    }
+    long expiresAt = partition.runDate().plusDays(ttlDays).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+    fields.add(struct(lit(Long.toString(expiresAt)).as("N")).as(ttlAttribute));
+    return candidates.select(to_json(struct(struct(fields.toArray(Column[]::new)).as("Item"))).as("item"));
+  }
+
+  @Override
+  public long write(Dataset<Row> candidates, RunPartition partition) {
+    String path = partition.under(basePath);
+    Dataset<Row> items = items(candidates, partition);
+    HadoopFiles.deleteRecursively(candidates.sparkSession(), path);
+    items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(path);
+    return candidates.sparkSession().read().text(path).count();
+  }
+
+  /** A DynamoDB attribute value for {@code value}; null when the value is null (attribute omitted). */
+  static Column attribute(Column value, DataType type) {
+    Column attribute;
+    if (type instanceof StringType) {
+      attribute = struct(value.as("S"));
+    } else if (type instanceof DoubleType || type instanceof FloatType || type instanceof DecimalType) {
+      // Plain decimal notation; NaN and infinities have no DynamoDB representation.
+      Column plain = regexp_replace(regexp_replace(regexp_replace(format_number(value, 10), ",", ""), "0+$", ""), "\\.$", "");
+      Column finite = type instanceof DecimalType ? lit(true) : isnan(value).or(value.isin(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY)).unary_$bang();
+      return when(value.isNotNull().and(finite), struct(plain.as("N")));
+    } else if (type instanceof NumericType) {
+      attribute = struct(value.cast("string").as("N"));
+    } else if (type instanceof BooleanType) {
+      attribute = struct(value.as("BOOL"));
+    } else if (type instanceof DateType || type instanceof TimestampType) {
+      attribute = struct(value.cast("string").as("S"));
+    } else if (type instanceof ArrayType array) {
+      // Null elements cannot be written inside L; they are left out.
+      Column elements = transform(filter(value, e -> e.isNotNull()), e -> attribute(e, array.elementType()));
+      attribute = struct(elements.as("L"));
+    } else if (type instanceof MapType map) {
+      attribute = struct(transform_values(value, (k, v) -> attribute(v, map.valueType())).as("M"));
+    } else if (type instanceof StructType struct) {
+      Column[] members = new Column[struct.fields().length];
+      for (int i = 0; i < members.length; i++) {
+        StructField field = struct.fields()[i];
+        members[i] = attribute(value.getField(field.name()), field.dataType()).as(field.name());
+      }
+      attribute = struct(struct(members).as("M"));
+    } else {
+      throw TargetingException.userError("DynamoDB export: cannot write a column of type %s", type.simpleString());
+    }
+    return when(value.isNotNull(), attribute);
+  }
+}

@@ -1,0 +1,20 @@
+package com.targeting.core.sink;
+
+import static java.util.Objects.requireNonNull;
+
+import com.targeting.core.program.Columns;
+import java.time.LocalDate;
+
+/** The output partition of one run: {@code program=<id>/dt=<run-date>}, Hive style. */
+public record RunPartition(String program, LocalDate runDate) {
+  public RunPartition {
+    requireNonNull(program, "program is null");
+    requireNonNull(runDate, "runDate is null");
+  }
+
+  /** The partition's directory under a table's base path. */
+  public String under(String basePath) {
+    String base = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;
+    return base + "/" + Columns.PROGRAM + "=" + program + "/" + Columns.RUN_DATE + "=" + runDate;
+  }
+}

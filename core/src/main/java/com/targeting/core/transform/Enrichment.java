@@ -1,0 +1,81 @@
+package com.targeting.core.transform;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.config.SqlTemplate;
+import com.targeting.core.source.ReaderSource;
+import com.targeting.core.source.SourceConfig;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import scala.collection.JavaConverters;
+
+/**
+ * A lookup table left-joined onto the customers: market data per marketplace, the last contact
+ * per customer, the opt-out list. The table is read from its source, registered as a view named
+ * {@code view}, shaped by {@code query} (which must return one row per join key) and joined.
+ */
+public record Enrichment(
+    String id, SourceConfig source, String view, String query, List<String> joinOn, boolean broadcast) {
+
+  public Enrichment {
+    requireNonNull(id, "id is null");
+    requireNonNull(source, "source is null");
+    requireNonNull(view, "view is null");
+    requireNonNull(query, "query is null");
+    joinOn = List.copyOf(joinOn);
+  }
+
+  public static Enrichment from(ConfigNode node, Map<String, Object> parameters) {
+    List<String> joinOn = node.strings("join-on");
+    if (joinOn.isEmpty()) {
+      throw node.invalid("join-on", "must name at least one key column");
+    }
+    return new Enrichment(
+        node.string("id"),
+        SourceConfig.from(node.node("source")),
+        node.string("view"),
+        SqlTemplate.query(node.string("query"), parameters, node, "query"),
+        joinOn,
+        node.bool("broadcast", false));
+  }
+
+  /**
+   * Joins the lookup onto {@code rows}. A lookup with several rows for one key would duplicate
+   * customers, so that is checked first (one aggregation over the lookup, bounded result) and
+   * fails the run naming the key.
+   */
+  public Dataset<Row> joinOnto(SparkSession spark, Dataset<Row> rows) {
+    ReaderSource.of(source).read(spark).createOrReplaceTempView(view);
+    Dataset<Row> lookup;
+    try {
+      lookup = spark.sql(query);
+    } catch (Exception e) { // Scala throws the checked AnalysisException undeclared
+      if (e instanceof org.apache.spark.sql.AnalysisException) {
+        throw TargetingException.userError("Enrichment %s: query cannot run: %s", id, e.getMessage());
+      }
+      throw e;
+    }
+    requireUniqueKeys(lookup);
+    Dataset<Row> right = broadcast ? org.apache.spark.sql.functions.broadcast(lookup) : lookup; // broadcast: small table, avoids a shuffle of customers
+    return rows.join(right, JavaConverters.asScalaBuffer(joinOn).toSeq(), "left");
+  }
+
+  private void requireUniqueKeys(Dataset<Row> lookup) {
+    org.apache.spark.sql.Column[] keys = joinOn.stream().map(k -> col(k)).toArray(org.apache.spark.sql.Column[]::new);
+    Row[] duplicate = (Row[]) lookup.groupBy(keys).agg(count(lit(1)).as("rows"))
+        .where(col("rows").gt(1)).limit(1).collect();
+    if (duplicate.length > 0) {
+      throw TargetingException.userError(
+          "Enrichment %s: query returns %s rows for %s=%s; it must return one row per key or customers would be duplicated",
+          id, duplicate[0].getAs("rows"), joinOn, duplicate[0].mkString(", "));
+    }
+  }
+}

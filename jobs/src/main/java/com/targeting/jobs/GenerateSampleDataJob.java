@@ -1,0 +1,51 @@
+package com.targeting.jobs;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigLoader;
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.program.RunSummary;
+import com.targeting.core.sample.InvestmentSampleData;
+import com.typesafe.config.Config;
+import java.time.LocalDate;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/** Writes deterministic sample extracts for a program (same seed, same rows, same bytes of data). */
+final class GenerateSampleDataJob {
+  private GenerateSampleDataJob() {}
+
+  static RunSummary run(JobArguments arguments) {
+    String programId = arguments.program().orElse(InvestmentSampleData.PROGRAM);
+    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    ConfigNode root = ConfigNode.root(config);
+    long rows = arguments.longOption("rows", root.longValue("bootstrap.rows", 150_000));
+    long historyRows = arguments.longOption("history-rows", root.longValue("bootstrap.history-rows", 30_000));
+    long seed = arguments.longOption("seed", root.longValue("bootstrap.seed", 20261120L));
+    if (rows < 1) {
+      throw TargetingException.userError("--rows must be at least 1, was %d", rows);
+    }
+    String output = arguments.option("output").orElse(root.string("paths.data") + "/" + programId);
+    SparkSession spark = Sessions.start(config, "generate-sample-data");
+    long start = System.nanoTime();
+    List<String> written = generate(spark, programId, output, rows, historyRows, seed, arguments.runDate());
+    return new RunSummary()
+        .put("job", "generate-sample-data")
+        .put("program", programId)
+        .put("run_date", arguments.runDate().toString())
+        .put("rows", rows)
+        .put("history_rows", historyRows)
+        .put("seed", seed)
+        .put("written", written)
+        .put("total_ms", (System.nanoTime() - start) / 1_000_000)
+        .put("status", "succeeded");
+  }
+
+  static List<String> generate(
+      SparkSession spark, String programId, String output, long rows, long historyRows, long seed, LocalDate runDate) {
+    if (!InvestmentSampleData.PROGRAM.equals(programId)) {
+      throw TargetingException.userError("No sample data generator for program %s (have: %s)", programId,
+          InvestmentSampleData.PROGRAM);
+    }
+    return new InvestmentSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
+  }
+}

@@ -1,0 +1,130 @@
+package com.targeting.jobs;
+
+import com.targeting.core.TargetingException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Command-line arguments shared by every job: {@code <job> [--program P] [--run-date D]
+ * [--env E] [--conf-dir DIR] [--config FILE] [--conf key=value]... [--<option> value]...}.
+ * Job-specific options ({@code --rows}, {@code --model}) are kept by name.
+ */
+public record JobArguments(
+    String job,
+    Optional<String> program,
+    LocalDate runDate,
+    String env,
+    String confDir,
+    List<String> configFiles,
+    List<String> overrides,
+    Map<String, String> options) {
+
+  static final String USAGE = String.join("\n",
+      "usage: <job> [options]",
+      "jobs:",
+      "  <program>                 run a targeting program (e.g. investment-recommendations)",
+      "  run-program --program P   the same, program named by option",
+      "  train-model --program P [--model ID]   train a program's models from their labeled history",
+      "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
+      "options:",
+      "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",
+      "  --env NAME                conf/env/NAME.conf (default: local)",
+      "  --conf-dir DIR            where programs/ and env/ live (default: conf)",
+      "  --config FILE             one more config file, over the program and env files",
+      "  --conf key=value          a single setting, over everything else (repeatable)");
+
+  public JobArguments {
+    configFiles = List.copyOf(configFiles);
+    overrides = List.copyOf(overrides);
+    options = Map.copyOf(options);
+  }
+
+  public static JobArguments parse(String[] args) {
+    if (args.length == 0 || args[0].startsWith("-")) {
+      throw TargetingException.userError("No job given.%n%s", USAGE);
+    }
+    String job = args[0];
+    Optional<String> program = Optional.empty();
+    LocalDate runDate = LocalDate.now(ZoneOffset.UTC);
+    String env = "local";
+    String confDir = "conf";
+    List<String> configFiles = new ArrayList<>();
+    List<String> overrides = new ArrayList<>();
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String name = args[i];
+      if (!name.startsWith("--")) {
+        throw TargetingException.userError("Unexpected argument '%s'.%n%s", name, USAGE);
+      }
+      String value;
+      int equals = name.indexOf('=');
+      if (equals > 0 && !name.equals("--conf")) {
+        value = name.substring(equals + 1);
+        name = name.substring(0, equals);
+      } else {
+        if (i + 1 >= args.length) {
+          throw TargetingException.userError("Option %s needs a value.%n%s", name, USAGE);
+        }
+        value = args[++i];
+      }
+      switch (name) {
+        case "--program" -> program = Optional.of(value);
+        case "--run-date" -> runDate = parseDate(value);
+        case "--env" -> env = value;
+        case "--conf-dir" -> confDir = value;
+        case "--config" -> configFiles.add(value);
+        case "--conf" -> overrides.add(value);
+        default -> options.put(name.substring(2), value);
+      }
+    }
+    return new JobArguments(job, program, runDate, env, confDir, configFiles, overrides, options);
+  }
+
+  private static LocalDate parseDate(String value) {
+    try {
+      return LocalDate.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw TargetingException.userError("Invalid --run-date '%s': expected YYYY-MM-DD", value);
+    }
+  }
+
+  public String requireProgram() {
+    return program.orElseThrow(() -> TargetingException.userError("Job %s needs --program.%n%s", job, USAGE));
+  }
+
+  public Optional<String> option(String name) {
+    return Optional.ofNullable(options.get(name));
+  }
+
+  public long longOption(String name, long defaultValue) {
+    String value = options.get(name);
+    if (value == null) {
+      return defaultValue;
+    }
+    try {
+      return Long.parseLong(value.replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw TargetingException.userError("Invalid --%s '%s': expected a whole number", name, value);
+    }
+  }
+
+  /** Config files for a program, highest priority first: --config files, env, program. */
+  public List<String> configFilesFor(String programId) {
+    List<String> files = new ArrayList<>(configFiles);
+    files.add(confDir + "/env/" + env + ".conf");
+    files.add(confDir + "/programs/" + programId + ".conf");
+    return files;
+  }
+
+  /** --conf overrides plus the run date. */
+  public List<String> overridesWithRunDate() {
+    List<String> all = new ArrayList<>(overrides);
+    all.add("run.date=\"" + runDate + "\"");
+    return all;
+  }
+}

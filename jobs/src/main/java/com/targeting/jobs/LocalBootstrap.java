@@ -1,0 +1,65 @@
+package com.targeting.jobs;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.model.ModelSpec;
+import com.targeting.core.model.SavedModel;
+import com.targeting.core.program.ProgramConfig;
+import com.targeting.core.program.RunSummary;
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * For local runs only ({@code bootstrap.enabled}, set by conf/env/local.conf): makes a fresh
+ * clone runnable with one command by generating the program's sample data when its source is
+ * missing and training every model that does not exist yet. Existing data and models are used
+ * as they are.
+ */
+final class LocalBootstrap {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalBootstrap.class);
+
+  private LocalBootstrap() {}
+
+  static RunSummary prepare(SparkSession spark, Config config, ProgramConfig program) {
+    RunSummary summary = new RunSummary();
+    String sourcePath = program.source().path().orElse(null);
+    if (program.source().isFileFormat() && sourcePath != null && !HadoopFiles.exists(spark, sourcePath)) {
+      ConfigNode bootstrap = ConfigNode.root(config).node("bootstrap");
+      long rows = bootstrap.longValue("rows", 150_000);
+      LOG.info("No extract at {}: generating {} sample rows", sourcePath, rows);
+      long start = System.nanoTime();
+      GenerateSampleDataJob.generate(spark, program.id(), dataDirectory(program, sourcePath), rows,
+          bootstrap.longValue("history-rows", 30_000), bootstrap.longValue("seed", 20261120L), program.runDate());
+      summary.put("generated_rows", rows);
+      summary.put("generate_ms", (System.nanoTime() - start) / 1_000_000);
+    }
+    List<ModelSpec> missing = new ArrayList<>();
+    for (ModelSpec spec : program.models()) {
+      if (!SavedModel.exists(spark, spec.path())) {
+        missing.add(spec);
+      }
+    }
+    if (!missing.isEmpty()) {
+      LOG.info("Training models that do not exist yet: {}", missing.stream().map(ModelSpec::id).toList());
+      long start = System.nanoTime();
+      summary.put("trained_models", TrainModelJob.train(spark, missing));
+      summary.put("train_ms", (System.nanoTime() - start) / 1_000_000);
+    }
+    return summary;
+  }
+
+  /** The generator writes all of a program's datasets side by side, in the source's parent directory. */
+  private static String dataDirectory(ProgramConfig program, String sourcePath) {
+    int slash = sourcePath.lastIndexOf('/');
+    if (slash <= 0) {
+      throw TargetingException.userError("Cannot generate sample data for %s: source path %s has no parent directory",
+          program.id(), sourcePath);
+    }
+    return sourcePath.substring(0, slash);
+  }
+}

@@ -1,0 +1,87 @@
+package com.targeting.jobs;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.program.RunSummary;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one entry point of the job jar: {@code spark-submit --class com.targeting.jobs.Main
+ * targeting-jobs.jar <job> [options]}. Prints the job's run summary as one line of JSON, the last
+ * line of stdout, and exits 0 on success, 2 on a user error (config, arguments, input data),
+ * 3 when an outside store failed, 4 on a bug.
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.out);
+    System.exit(code);
+  }
+
+  /** Runs a job in this JVM (joining an active Spark session if there is one); returns the exit code. */
+  public static int run(String[] args, PrintStream out) {
+    RunSummary summary;
+    int code;
+    String job = args.length > 0 ? args[0] : "";
+    try {
+      JobArguments arguments = JobArguments.parse(args);
+      summary = dispatch(arguments);
+      code = 0;
+    } catch (TargetingException e) {
+      LOG.error("{} failed: {}", job, e.getMessage(), e.getCause());
+      summary = failure(job, e.category().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+      code = e.category().exitCode();
+    } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
+      TargetingException.Category category = categorize(e);
+      LOG.error("{} failed ({})", job, category, e);
+      summary = failure(job, category.name().toLowerCase(java.util.Locale.ROOT), firstLine(e.getClass().getName() + ": " + e.getMessage()));
+      code = category.exitCode();
+    }
+    out.println(summary.toJson());
+    out.flush();
+    return code;
+  }
+
+  static RunSummary dispatch(JobArguments arguments) {
+    return switch (arguments.job()) {
+      case "train-model" -> TrainModelJob.run(arguments);
+      case "generate-sample-data" -> GenerateSampleDataJob.run(arguments);
+      case "run-program" -> RunProgramJob.run(arguments, arguments.requireProgram());
+      case "help", "--help" -> throw TargetingException.userError("%s", JobArguments.USAGE);
+      default -> RunProgramJob.run(arguments, arguments.job());
+    };
+  }
+
+  /** An I/O failure anywhere in the cause chain is a store's fault; anything else is ours. */
+  static TargetingException.Category categorize(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof TargetingException targeting) {
+        return targeting.category();
+      }
+      if (cause instanceof java.io.IOException) {
+        return TargetingException.Category.EXTERNAL;
+      }
+    }
+    return TargetingException.Category.INTERNAL;
+  }
+
+  /** Spark's messages carry whole stack traces; the summary keeps their first line, the log the rest. */
+  private static String firstLine(String message) {
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  private static RunSummary failure(String job, String category, String message) {
+    RunSummary summary = new RunSummary().put("job", job).put("status", "failed");
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("category", category);
+    error.put("message", message);
+    return summary.put("error", error);
+  }
+}

@@ -1,0 +1,32 @@
+package com.targeting.jobs;
+
+import com.targeting.core.config.ConfigLoader;
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.program.ProgramConfig;
+import com.targeting.core.program.ProgramRunner;
+import com.targeting.core.program.RunSummary;
+import com.typesafe.config.Config;
+import org.apache.spark.sql.SparkSession;
+
+/** Runs one targeting program for one run date. */
+final class RunProgramJob {
+  private RunProgramJob() {}
+
+  static RunSummary run(JobArguments arguments, String programId) {
+    // Config is read and checked completely before Spark starts: a bad file fails in milliseconds.
+    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    ProgramConfig program = ProgramConfig.from(config);
+    SparkSession spark = Sessions.start(config, programId);
+    RunSummary bootstrap = null;
+    if (ConfigNode.root(config).bool("bootstrap.enabled", false)) {
+      bootstrap = LocalBootstrap.prepare(spark, config, program);
+    }
+    RunSummary summary = ProgramRunner.run(spark, program);
+    RunSummary result = new RunSummary().put("job", programId);
+    summary.fields().forEach(result::put);
+    if (bootstrap != null && !bootstrap.fields().isEmpty()) {
+      result.put("bootstrap", bootstrap.fields());
+    }
+    return result;
+  }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs any job of the job jar on local[*] Spark, on a machine with only Java 17 and Maven.
+#
+#   scripts/spark-submit/local.sh <job> [options]
+#   scripts/spark-submit/local.sh investment-recommendations --run-date 2026-11-20
+#
+# Builds the shaded job jar when it is missing or older than the sources, then runs it on the
+# classpath EMR provides (Spark, Hadoop: the `provided` dependencies), as spark-submit would.
+# Everything a local run writes goes under local-runs/ (git-ignored; TARGETING_LOCAL_ROOT moves it).
+# Logs go to stderr; the last line of stdout is the job's run summary (JSON).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+
+jar=jobs/target/targeting-jobs.jar
+classpath_file=jobs/target/provided-classpath.txt
+
+stale() {
+  [[ ! -f $jar || ! -f $classpath_file ]] && return 0
+  [[ -n $(find pom.xml core/pom.xml jobs/pom.xml core/src/main jobs/src/main -newer "$jar" -type f -print -quit) ]]
+}
+
+if stale; then
+  echo "local.sh: building the job jar (mvn package, tests skipped)..." >&2
+  mvn -B -q -DskipTests package 1>&2
+fi
+
+# Spark on Java 17 needs these opens; spark-submit adds them itself, a plain java launch must.
+java_opens=(
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  -Djdk.reflect.useDirectMethodHandle=false
+)
+
+exec java \
+  "-Xmx${TARGETING_DRIVER_MEMORY:-6g}" \
+  "${java_opens[@]}" \
+  -Dlog4j2.configurationFile="$repo/conf/log4j2-local.properties" \
+  -cp "$jar:$(cat "$classpath_file")" \
+  com.targeting.jobs.Main "$@"
