@@ -265,11 +265,11 @@ public final class InvestmentSampleData {
         .withColumn("volatility_index", round(d.uniform("vix").multiply(20).plus(12), 2));
 
     Column experienceScore = when(col("investment_experience").equalTo("extensive"), 1.2)
-        .when(col("investment_experience").equalTo("moderate"), 0.6).otherwise(0.0);
+        .when(col("investment_experience").equalTo("moderate"), 0.6).otherwise(-0.4);
     Column goalScore = when(col("investment_goals").equalTo("growth"), 0.7)
         .when(col("investment_goals").equalTo("retirement"), 0.4)
         .when(col("investment_goals").equalTo("preservation"), -0.5).otherwise(0.0);
-    Column logit = lit(-0.2)
+    Column logit = lit(-1.1)
         .plus(experienceScore)
         .plus(goalScore)
         .plus(org.apache.spark.sql.functions.log(col("idle_cash").divide(30_000)).multiply(0.5))

@@ -40,7 +40,7 @@ public record Contract(
     for (Map.Entry<String, String> entry : node.stringMap("columns").entrySet()) {
       try {
         columns.put(entry.getKey(), DataType.fromDDL(entry.getValue()));
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Spark's parser throws the checked ParseException undeclared
         throw node.invalid("columns." + entry.getKey(), "unknown type '" + entry.getValue() + "'");
       }
     }

@@ -1,0 +1,136 @@
+package com.targeting.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.decide.ScoreBands;
+import com.targeting.core.program.ProgramConfig;
+import com.targeting.core.testing.TestSpark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipped program config loads, and each kind of mistake in it is reported where it is. */
+class ProgramConfigTest {
+  private static final Path CONF = TestSpark.confDirectory();
+  private static final String PROGRAM = CONF.resolve("programs/investment-recommendations.conf").toString();
+  private static final String LOCAL = CONF.resolve("env/local.conf").toString();
+  private static final List<String> RUN_DATE = List.of("run.date=\"2026-11-20\"");
+
+  @TempDir
+  Path temp;
+
+  @Test
+  void loadsTheInvestmentProgramWithTheSeedsParameters() {
+    ProgramConfig program = ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, PROGRAM), RUN_DATE));
+
+    assertThat(program.id()).isEqualTo("investment-recommendations");
+    assertThat(program.runDate()).isEqualTo(LocalDate.of(2026, 11, 20));
+    assertThat(program.filters()).extracting(f -> f.id())
+        .containsExactly("trust", "investment-qualification", "risk-profile", "eligibility", "regulatory-compliance");
+    assertThat(program.filters().get(1).params()).containsEntry("min_idle_cash", 5000).containsEntry("min_account_age_days", 180);
+    assertThat(program.filters().get(1).rules().get(0).keep()).isEqualTo("idle_cash > 5000");
+    assertThat(program.models()).extracting(m -> m.id()).containsExactly("investment-suitability", "portfolio-optimization");
+    assertThat(program.models().get(0).xgboost()).containsEntry("num_workers", 2);
+    assertThat(program.source().path()).hasValue("local-runs/data/investment-recommendations/customer_investment_profiles");
+    assertThat(((ScoreBands) program.decisions().get(0)).bands())
+        .containsExactly(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4), new ScoreBands.Band("low", 0.0));
+    assertThat(program.dynamodb()).isPresent();
+    assertThat(program.dynamodb().get().ttlDays()).isEqualTo(7);
+  }
+
+  @Test
+  void commandLineOverridesWinAndTakeHoconValues() {
+    ProgramConfig program = ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, PROGRAM),
+        List.of("paths.root=/tmp/elsewhere", "program.contract.max-quarantined-fraction=0.5", "run.date=\"2026-01-02\"")));
+
+    assertThat(program.source().path()).hasValue("/tmp/elsewhere/data/investment-recommendations/customer_investment_profiles");
+    assertThat(program.runDate()).isEqualTo(LocalDate.of(2026, 1, 2));
+    assertThat(program.contract().maxQuarantinedFraction()).isEqualTo(0.5);
+  }
+
+  @Test
+  void aBadSqlConditionNamesFileLineAndPath() throws IOException {
+    String broken = write("idle_cash > :min_idle_cash", "idle_cash >> :min_idle_cash");
+
+    assertThatThrownBy(() -> load(broken))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining(broken + ": ")
+        .hasMessageContaining("program.filters[1].rules[0].keep")
+        .hasMessageContaining("not a valid Spark SQL expression");
+  }
+
+  @Test
+  void anUnknownParameterIsReportedWithTheKnownOnes() throws IOException {
+    String broken = write("idle_cash > :min_idle_cash", "idle_cash > :min_idle_money");
+
+    assertThatThrownBy(() -> load(broken))
+        .hasMessageContaining("program.filters[1].rules[0].keep")
+        .hasMessageContaining("unknown parameter :min_idle_money")
+        .hasMessageContaining("min_idle_cash");
+  }
+
+  @Test
+  void aMissingSettingNamesItsFullPath() throws IOException {
+    String broken = write("label = invested", "");
+
+    assertThatThrownBy(() -> load(broken))
+        .hasMessageContaining("Missing config setting program.models[0].label")
+        .hasMessageContaining(broken);
+  }
+
+  @Test
+  void aWrongTypeNamesThePath() throws IOException {
+    String broken = write("max-quarantined-fraction = 0.02", "max-quarantined-fraction = lots");
+
+    assertThatThrownBy(() -> load(broken))
+        .hasMessageContaining("program.contract.max-quarantined-fraction")
+        .hasMessageContaining(broken);
+  }
+
+  @Test
+  void anUnknownContractTypeAndAnUnknownDecisionAreRefused() throws IOException {
+    String badType = write("idle_cash = double", "idle_cash = money");
+    assertThatThrownBy(() -> load(badType)).hasMessageContaining("program.contract.columns.idle_cash").hasMessageContaining("unknown type 'money'");
+
+    String badDecision = write("type = score-bands", "type = score-buckets");
+    assertThatThrownBy(() -> load(badDecision)).hasMessageContaining("program.decide[0].type").hasMessageContaining("unknown decision type score-buckets");
+  }
+
+  @Test
+  void allocationsMustAddUpToOneHundred() throws IOException {
+    String broken = write("conservative { bonds = 60", "conservative { bonds = 70");
+
+    assertThatThrownBy(() -> load(broken))
+        .hasMessageContaining("program.decide[1].allocations.conservative")
+        .hasMessageContaining("add up to 110");
+  }
+
+  @Test
+  void aBadRunDateOrMissingFileIsAUserError() {
+    assertThatThrownBy(() -> ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, PROGRAM), List.of("run.date=yesterday"))))
+        .hasMessageContaining("run.date").hasMessageContaining("'yesterday'");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of(temp.resolve("nope.conf").toString()), RUN_DATE))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("Config file not found")
+        .hasMessageContaining("nope.conf");
+  }
+
+  private ProgramConfig load(String programFile) {
+    return ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, programFile), RUN_DATE));
+  }
+
+  /** The shipped program file with one piece of text replaced (which must be there). */
+  private String write(String original, String replacement) throws IOException {
+    String text = Files.readString(Path.of(PROGRAM));
+    assertThat(text).contains(original);
+    Path file = temp.resolve("program.conf");
+    Files.writeString(file, text.replaceFirst(java.util.regex.Pattern.quote(original), java.util.regex.Matcher.quoteReplacement(replacement)));
+    return file.toString();
+  }
+}
