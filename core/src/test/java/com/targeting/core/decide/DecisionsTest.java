@@ -1,0 +1,73 @@
+package com.targeting.core.decide;
+
+import static com.targeting.core.program.Columns.CHANNELS;
+import static com.targeting.core.program.Columns.RECOMMENDATIONS;
+import static com.targeting.core.program.Columns.SCORE_BAND;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.targeting.core.testing.TestSpark;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+class DecisionsTest {
+  private static final AllocationRecommendations RECOMMENDATIONS_3 = new AllocationRecommendations(3,
+      "preference", "capacity", "profile",
+      Map.of("stocks", "stocks", "etfs", "stocks", "bonds", "bonds", "alternatives", "alternatives"),
+      Map.of("conservative", Map.of("bonds", 0.6, "stocks", 0.3, "cash", 0.1),
+          "aggressive", Map.of("stocks", 0.8, "alternatives", 0.15, "cash", 0.05)));
+
+  private static Dataset<Row> scored() {
+    Map<String, Double> preference = Map.of("stocks", 0.1, "etfs", 0.2, "bonds", 0.3, "alternatives", 0.4);
+    return TestSpark.rows("customer_id STRING, score DOUBLE, profile STRING, capacity DOUBLE, preference MAP<STRING, DOUBLE>",
+        new Object[] {"conservative", 0.75, "conservative", 10_000.0, preference},
+        new Object[] {"aggressive", 0.5, "aggressive", 1_000.0, preference},
+        new Object[] {"unknown-profile", 0.2, "reckless", 1_000.0, preference});
+  }
+
+  @Test
+  void recommendationsFollowTheProfilesAllocationAndNeverExceedCapacity() {
+    Map<String, List<Row>> byCustomer = new HashMap<>();
+    for (Row row : (Row[]) RECOMMENDATIONS_3.apply(scored()).collect()) {
+      byCustomer.put(row.getAs("customer_id"), row.getList(row.fieldIndex(RECOMMENDATIONS)));
+    }
+
+    // conservative: alternatives have no share; weights bonds .3*.6=.18, etfs .2*.3=.06, stocks .1*.3=.03
+    List<Row> conservative = byCustomer.get("conservative");
+    assertThat(conservative).extracting(r -> r.<String>getAs("asset_class")).containsExactly("bonds", "etfs", "stocks");
+    assertThat(conservative).extracting(r -> r.<Integer>getAs("rank")).containsExactly(1, 2, 3);
+    double investable = 10_000 * 0.9; // the 10% cash share stays cash
+    assertThat(conservative.get(0).<Double>getAs("amount")).isCloseTo(investable * 0.18 / 0.27, within(0.01));
+    assertThat(conservative.stream().mapToDouble(r -> r.<Double>getAs("amount")).sum()).isLessThanOrEqualTo(investable);
+
+    // aggressive: bonds have no share; top 3 of alternatives .06, etfs .16, stocks .08
+    assertThat(byCustomer.get("aggressive")).extracting(r -> r.<String>getAs("asset_class"))
+        .containsExactly("etfs", "stocks", "alternatives");
+    assertThat(byCustomer.get("unknown-profile")).as("no allocation table, no recommendation").isEmpty();
+  }
+
+  @Test
+  void bandsAndChannelsFollowTheScore() {
+    ScoreBands bands = new ScoreBands("score", List.of(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4),
+        new ScoreBands.Band("low", 0.0)));
+    ChannelAudiences channels = new ChannelAudiences(List.of(
+        new ChannelAudiences.Channel("in-app", 1, 5, Optional.empty()),
+        new ChannelAudiences.Channel("push", 3, 5, Optional.of("score_band = 'high'"))));
+
+    Map<String, Object[]> outcome = new HashMap<>();
+    for (Row row : (Row[]) channels.apply(bands.apply(scored())).collect()) {
+      List<Row> audiences = row.getList(row.fieldIndex(CHANNELS));
+      outcome.put(row.getAs("customer_id"), new Object[] {row.getAs(SCORE_BAND),
+          audiences.stream().map(r -> r.<String>getAs("channel")).toList()});
+    }
+
+    assertThat(outcome.get("conservative")).containsExactly("high", List.of("in-app", "push"));
+    assertThat(outcome.get("aggressive")).containsExactly("medium", List.of("in-app"));
+    assertThat(outcome.get("unknown-profile")).containsExactly("low", List.of("in-app"));
+  }
+}

@@ -1,0 +1,118 @@
+package com.targeting.core.sink;
+
+import static com.targeting.core.testing.TestSpark.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.targeting.core.testing.TestSpark;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SinksTest {
+  private static final RunPartition RUN = new RunPartition("investment-recommendations", LocalDate.of(2026, 11, 20));
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path temp;
+
+  private static Dataset<Row> candidates(int count) {
+    List<Object[]> values = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      values.add(new Object[] {"C" + i, 0.5 + i / 1000.0, "moderate"});
+    }
+    return rows("customer_id STRING, score DOUBLE, risk_tolerance STRING", values.toArray(Object[][]::new));
+  }
+
+  @Test
+  void rewritingARunReplacesOnlyItsPartition() {
+    PartitionedParquetSink sink = PartitionedParquetSink.of("candidates", temp.resolve("candidates").toString());
+    RunPartition otherDay = new RunPartition(RUN.program(), RUN.runDate().minusDays(1));
+
+    assertThat(sink.write(candidates(30), otherDay)).isEqualTo(30);
+    assertThat(sink.write(candidates(20), RUN)).isEqualTo(20);
+    assertThat(sink.write(candidates(20), RUN)).isEqualTo(20);
+    assertThat(sink.write(candidates(15), RUN)).isEqualTo(15);
+
+    Dataset<Row> table = TestSpark.session().read().parquet(sink.basePath());
+    assertThat(table.columns()).contains("program", "dt");
+    Map<String, Long> byDay = new LinkedHashMap<>();
+    for (Row row : (Row[]) table.groupBy("dt").count().orderBy("dt").collect()) {
+      byDay.put(row.get(0).toString(), row.getLong(1));
+    }
+    assertThat(byDay).containsExactly(Map.entry("2026-11-19", 30L), Map.entry("2026-11-20", 15L));
+  }
+
+  @Test
+  void anEmptyRunClearsItsPartition() {
+    PartitionedParquetSink sink = PartitionedParquetSink.of("candidates", temp.resolve("candidates").toString());
+    sink.write(candidates(5), RUN);
+
+    assertThat(sink.write(candidates(5).limit(0), RUN)).isZero();
+    assertThat(Files.exists(Path.of(RUN.under(sink.basePath())))).isFalse();
+  }
+
+  @Test
+  void dynamoDbItemsAreImportReadyJsonWithTypedAttributesKeysAndTtl() throws IOException {
+    Dataset<Row> scored = rows(
+        "customer_id STRING, score DOUBLE, risk_tolerance STRING, capacity DOUBLE, flags ARRAY<STRING>, "
+            + "recommendations ARRAY<STRUCT<rank: INT, asset_class: STRING, amount: DOUBLE>>, note STRING",
+        new Object[] {"C1", 0.8125, "moderate", 1.0E-7, List.of("a"), List.of(
+            org.apache.spark.sql.RowFactory.create(1, "stocks", 1500.25), org.apache.spark.sql.RowFactory.create(2, "bonds", 100.0)), null},
+        new Object[] {"C2", 0.0, "aggressive", 100000000.0, List.of(), List.of(), "x"})
+        .withColumn("recommendations", functions.col("recommendations"));
+    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(),
+        Map.of("pk", "concat(customer_id, '#', 'investment-recommendations')",
+            "gsi1pk", "concat('investment-recommendations', '#', risk_tolerance)",
+            "gsi1sk", "score"),
+        List.of("customer_id", "score", "capacity", "flags", "recommendations", "note"), "expires_at", 7);
+
+    assertThat(sink.write(scored, RUN)).isEqualTo(2);
+    assertThat(sink.write(scored, RUN)).as("a rerun replaces the run's files").isEqualTo(2);
+
+    Map<String, JsonNode> items = new LinkedHashMap<>();
+    try (Stream<Path> files = Files.list(Path.of(RUN.under(sink.basePath())))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".gz")).toList()) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+            new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+          for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            JsonNode item = JSON.readTree(line).get("Item");
+            items.put(item.get("pk").get("S").asText(), item);
+          }
+        }
+      }
+    }
+    assertThat(items).containsOnlyKeys("C1#investment-recommendations", "C2#investment-recommendations");
+    JsonNode first = items.get("C1#investment-recommendations");
+    assertThat(first.get("gsi1pk").get("S").asText()).isEqualTo("investment-recommendations#moderate");
+    assertThat(first.get("gsi1sk").get("N").asText()).isEqualTo("0.8125");
+    assertThat(first.get("capacity").get("N").asText()).isEqualTo("0.0000001");
+    assertThat(first.get("expires_at").get("N").asText()).isEqualTo("1795737600"); // 2026-11-27T00:00Z, run date + 7 days
+    assertThat(first.get("flags").get("L").get(0).get("S").asText()).isEqualTo("a");
+    JsonNode recommendation = first.get("recommendations").get("L").get(0).get("M");
+    assertThat(recommendation.get("rank").get("N").asText()).isEqualTo("1");
+    assertThat(recommendation.get("asset_class").get("S").asText()).isEqualTo("stocks");
+    assertThat(recommendation.get("amount").get("N").asText()).isEqualTo("1500.25");
+    assertThat(first.has("note")).as("null attributes are left out").isFalse();
+    JsonNode second = items.get("C2#investment-recommendations");
+    assertThat(second.get("score").get("N").asText()).isEqualTo("0");
+    assertThat(second.get("capacity").get("N").asText()).isEqualTo("100000000");
+    assertThat(second.get("recommendations").get("L")).isEmpty();
+  }
+}
