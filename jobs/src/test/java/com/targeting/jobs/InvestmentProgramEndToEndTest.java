@@ -1,0 +1,177 @@
+package com.targeting.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.targeting.core.testing.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The investment program through the job entry point, as a local run does it: sample data and
+ * models are bootstrapped on first use, then the run, then a rerun of the same date.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InvestmentProgramEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PROGRAM = "investment-recommendations";
+
+  @TempDir
+  static Path root;
+
+  private static JsonNode firstRun;
+
+  @BeforeAll
+  static void session() {
+    TestSpark.session();
+  }
+
+  /** Runs a job in-process; returns its exit code and the parsed last line of its stdout. */
+  static Result run(String... extra) {
+    List<String> args = new ArrayList<>(List.of(extra));
+    args.addAll(List.of(
+        "--conf-dir", TestSpark.confDirectory().toString(),
+        "--conf", "paths.root=" + root,
+        "--conf", "bootstrap.rows=4000",
+        "--conf", "bootstrap.history-rows=3000",
+        "--conf", "model-defaults.xgboost.num_round=20"));
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    int code = Main.run(args.toArray(String[]::new), new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    String[] lines = buffer.toString(StandardCharsets.UTF_8).strip().split("\n");
+    try {
+      return new Result(code, JSON.readTree(lines[lines.length - 1]));
+    } catch (java.io.IOException e) {
+      throw new AssertionError("last stdout line is not JSON: " + lines[lines.length - 1], e);
+    }
+  }
+
+  record Result(int code, JsonNode summary) {}
+
+  private static Map<String, Long> counts(JsonNode object) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      counts.put(entry.getKey(), entry.getValue().asLong());
+    }
+    return counts;
+  }
+
+  private static Dataset<Row> table(String name) {
+    return TestSpark.session().read().parquet(root.resolve("output").resolve(name).toString());
+  }
+
+  @Test
+  @Order(1)
+  void aFreshRunBootstrapsAndAccountsForEveryCustomer() {
+    Result result = run(PROGRAM, "--run-date", "2026-11-20");
+    firstRun = result.summary();
+
+    assertThat(result.code()).as(firstRun.toString()).isZero();
+    assertThat(firstRun.get("status").asText()).isEqualTo("succeeded");
+    assertThat(firstRun.get("bootstrap").get("generated_rows").asLong()).isEqualTo(4000);
+    assertThat(firstRun.get("bootstrap").get("trained_models").has("investment-suitability")).isTrue();
+
+    long input = firstRun.get("input_rows").asLong();
+    long quarantined = firstRun.get("quarantined_rows").asLong();
+    Map<String, Long> removed = counts(firstRun.get("removed_by_filter"));
+    long candidates = firstRun.get("candidates").asLong();
+    assertThat(input).isEqualTo(4000);
+    assertThat(quarantined).isPositive();
+    assertThat(removed.keySet()).containsExactly("trust", "investment-qualification", "risk-profile", "eligibility", "regulatory-compliance");
+    assertThat(removed.values()).allSatisfy(count -> assertThat(count).isPositive());
+    assertThat(quarantined + removed.values().stream().mapToLong(Long::longValue).sum() + candidates).isEqualTo(input);
+    assertThat(firstRun.get("scored").asLong()).isEqualTo(candidates);
+    assertThat(counts(firstRun.get("score_bands")).values().stream().mapToLong(Long::longValue).sum()).isEqualTo(candidates);
+    assertThat(counts(firstRun.get("written"))).containsExactly(
+        Map.entry("quarantine", quarantined),
+        Map.entry("rejections", input - quarantined - candidates),
+        Map.entry("candidates", candidates),
+        Map.entry("dynamodb_import", candidates));
+    assertThat(firstRun.get("stage_timings_ms").has("score_decide")).isTrue();
+    assertThat(Path.of(firstRun.get("summary_path").asText())).exists();
+  }
+
+  @Test
+  @Order(2)
+  void theOutputTablesHoldWhatTheSummarySays() {
+    Dataset<Row> candidates = table("candidates").where(col("dt").equalTo("2026-11-20"));
+    assertThat(candidates.columns()).contains("program", "dt", "customer_id", "suitability_score", "score_band",
+        "recommendations", "channels", "investment_capacity");
+    assertThat(candidates.count()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(candidates.where(col("suitability_score").isNull().or(col("suitability_score").lt(0))
+        .or(col("suitability_score").gt(1))).count()).isZero();
+    assertThat(candidates.select("customer_id").distinct().count()).isEqualTo(candidates.count());
+
+    Map<String, Long> rejectedByFilter = new LinkedHashMap<>();
+    for (Row row : (Row[]) table("rejections").groupBy("removed_by").count().collect()) {
+      rejectedByFilter.put(row.getString(0), row.getLong(1));
+    }
+    assertThat(rejectedByFilter).containsExactlyInAnyOrderEntriesOf(counts(firstRun.get("removed_by_filter")));
+
+    Dataset<Row> quarantine = table("quarantine");
+    assertThat(quarantine.count()).isEqualTo(firstRun.get("quarantined_rows").asLong());
+    assertThat(quarantine.where(col("quarantine_reason").isNull()).count()).isZero();
+  }
+
+  @Test
+  @Order(3)
+  void aRerunOfTheSameDateReplacesItsOutputInsteadOfAddingToIt() {
+    Result rerun = run(PROGRAM, "--run-date", "2026-11-20");
+
+    assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
+    assertThat(rerun.summary().has("bootstrap")).as("data and models are reused").isFalse();
+    assertThat(rerun.summary().get("candidates").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(table("candidates").count()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(table("rejections").count()).isEqualTo(counts(firstRun.get("removed_by_filter")).values().stream().mapToLong(Long::longValue).sum());
+  }
+
+  @Test
+  @Order(4)
+  void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() {
+    Result result = run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
+
+    assertThat(result.code()).isEqualTo(2);
+    assertThat(result.summary().get("status").asText()).isEqualTo("failed");
+    assertThat(result.summary().get("error").get("message").asText())
+        .contains("break the contract").contains("program.contract.max-quarantined-fraction").contains("nothing was written");
+    for (String name : List.of("candidates", "rejections", "quarantine", "summaries", "dynamodb-import")) {
+      assertThat(Files.exists(root.resolve("output").resolve(name).resolve("program=" + PROGRAM).resolve("dt=2026-11-21")))
+          .as(name).isFalse();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void badConfigAndBadArgumentsAreUserErrorsThatSayWhere() {
+    Result badValue = run(PROGRAM, "--run-date", "2026-11-20", "--conf", "program.contract.max-quarantined-fraction=lots");
+    assertThat(badValue.code()).isEqualTo(2);
+    assertThat(badValue.summary().get("error").get("message").asText()).contains("program.contract.max-quarantined-fraction");
+
+    Result unknownProgram = run("no-such-program");
+    assertThat(unknownProgram.code()).isEqualTo(2);
+    assertThat(unknownProgram.summary().get("error").get("message").asText())
+        .contains("Config file not found").contains("programs/no-such-program.conf");
+
+    Result badDate = run(PROGRAM, "--run-date", "20-11-2026");
+    assertThat(badDate.code()).isEqualTo(2);
+    assertThat(badDate.summary().get("error").get("message").asText()).isEqualTo("Invalid --run-date '20-11-2026': expected YYYY-MM-DD");
+  }
+}
