@@ -58,11 +58,17 @@ public final class Main {
     };
   }
 
-  /** An I/O failure anywhere in the cause chain is a store's fault; anything else is ours. */
+  /**
+   * A plan that does not analyze comes from config; an I/O failure anywhere in the cause chain is a
+   * store's fault; anything else is ours.
+   */
   static TargetingException.Category categorize(Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       if (cause instanceof TargetingException targeting) {
         return targeting.category();
+      }
+      if (cause instanceof org.apache.spark.sql.AnalysisException) {
+        return TargetingException.Category.USER_ERROR; // a config expression names a column the data lacks
       }
       if (cause instanceof java.io.IOException) {
         return TargetingException.Category.EXTERNAL;

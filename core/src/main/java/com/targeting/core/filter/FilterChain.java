@@ -47,6 +47,7 @@ public final class FilterChain {
 
   /** Adds {@code removed_by} and {@code removal_reason}; both stay null for quarantined rows. */
   public Dataset<Row> apply(Dataset<Row> rows) {
+    requireResolvable(rows);
     Column outcome = when(col(QUARANTINE_RULE).isNotNull(), lit(null).cast("struct<filter:string,reason:string>"));
     for (Filter filter : filters) {
       for (Filter.Check check : filter.checks()) {
@@ -60,5 +61,27 @@ public final class FilterChain {
         .withColumn(REMOVED_BY, col(outcomeColumn + ".filter"))
         .withColumn(REMOVAL_REASON, col(outcomeColumn + ".reason"))
         .drop(outcomeColumn);
+  }
+
+  /** Analyzes each check alone (no data is read) so that an error names the filter and rule. */
+  private void requireResolvable(Dataset<Row> rows) {
+    for (Filter filter : filters) {
+      for (Filter.Check check : filter.checks()) {
+        try {
+          rows.select(check.passes());
+        } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
+          throw TargetingException.userError("Filter %s, rule '%s' cannot be evaluated: %s",
+              filter.id(), check.reason(), firstLine(e.getMessage()));
+        }
+      }
+    }
+  }
+
+  static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
   }
 }

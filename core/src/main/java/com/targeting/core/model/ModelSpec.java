@@ -103,6 +103,10 @@ public record ModelSpec(
 
   /** Prefix of every intermediate column the model's pipeline adds, so two models never clash. */
   public String columnPrefix() {
-    return "__" + id.replace('-', '_') + "__";
+    return columnPrefix(id);
+  }
+
+  static String columnPrefix(String modelId) {
+    return "__" + modelId.replace('-', '_') + "__";
   }
 }

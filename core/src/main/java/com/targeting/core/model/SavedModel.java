@@ -96,6 +96,6 @@ public final class SavedModel {
   }
 
   public String probabilityColumn() {
-    return "__" + metadata.id().replace('-', '_') + "__probability";
+    return ModelSpec.columnPrefix(metadata.id()) + "probability";
   }
 }

@@ -77,19 +77,28 @@ public final class ProgramRunner {
         .put("run_date", program.runDate().toString());
     Source source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
+    Map<String, Object> models = new LinkedHashMap<>();
+    List<Scorer> scorers = timer.time("load_models", () -> loadModels(models));
+    summary.put("models", models);
 
+    // The whole plan is built (and analyzed) before any action, so a config that names a missing
+    // column fails here, before a single row is read or written.
     // Validated rows feed the independent input count and the rest of the recipe: cache, scan once.
-    Dataset<Row> validated = timer.time("read_validate",
-        () -> ContractValidator.validate(source.read(spark), program.contract(), source.describe())
-            .persist(StorageLevel.MEMORY_AND_DISK()));
+    Dataset<Row> validated = ContractValidator.validate(source.read(spark), program.contract(), source.describe())
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> classified = null;
     Dataset<Row> decided = null;
     try {
-      long sourceRows = timer.time("read_validate", validated::count);
       // Classified rows are read by the funnel, both reject sinks and scoring: cache.
       classified = timer.time("enrich_filter", () -> chain.apply(derive(enrich(validated)))
           .persist(StorageLevel.MEMORY_AND_DISK()));
       Dataset<Row> classifiedRows = classified;
+      // Scored candidates feed the Parquet sink, the DynamoDB export and the summary: cache.
+      decided = decide(score(candidates(classifiedRows), scorers)).persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> decidedRows = decided;
+      program.dynamodb().ifPresent(sink -> sink.items(decidedRows, partition)); // analysis only: checks its columns
+
+      long sourceRows = timer.time("read_validate", validated::count);
       Funnel funnel = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
       funnel.requireBalanced(sourceRows);
       validated.unpersist();
@@ -104,14 +113,7 @@ public final class ProgramRunner {
             .write(classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON), partition));
       });
 
-      Map<String, Object> models = new LinkedHashMap<>();
-      // Scored candidates feed the Parquet sink, the DynamoDB export and the summary: cache.
-      decided = timer.time("score_decide", () -> decide(score(candidates(classifiedRows), models))
-          .persist(StorageLevel.MEMORY_AND_DISK()));
-      Dataset<Row> decidedRows = decided;
-      summary.put("models", models);
       putOutcomes(summary, timer.time("score_decide", () -> outcomes(decidedRows)));
-
       timer.time("write_candidates", () -> written.put("candidates",
           PartitionedParquetSink.of("candidates", program.outputs().candidates()).write(decidedRows, partition)));
       program.dynamodb().ifPresent(sink -> timer.time("export_dynamodb",
@@ -153,17 +155,25 @@ public final class ProgramRunner {
         .drop(QUARANTINE_RULE, QUARANTINE_REASON, REMOVED_BY, REMOVAL_REASON);
   }
 
-  private Dataset<Row> score(Dataset<Row> candidates, Map<String, Object> modelsUsed) {
-    Dataset<Row> scored = candidates;
+  /** Loads every model first: a missing or unreadable model fails the run before any work. */
+  private List<Scorer> loadModels(Map<String, Object> modelsUsed) {
+    List<Scorer> scorers = new ArrayList<>();
     for (ModelSpec spec : program.models()) {
       SavedModel model = SavedModel.load(spark, spec.path());
-      Scorer scorer = ModelScorer.of(model, spec.output());
-      scored = scorer.score(scored);
+      scorers.add(ModelScorer.of(model, spec.output()));
       Map<String, Object> used = new LinkedHashMap<>();
       used.put("path", spec.path());
       used.put("created_at", model.metadata().createdAt());
       used.put("metrics", model.metadata().metrics());
-      modelsUsed.put(scorer.id(), used);
+      modelsUsed.put(spec.id(), used);
+    }
+    return scorers;
+  }
+
+  private static Dataset<Row> score(Dataset<Row> candidates, List<Scorer> scorers) {
+    Dataset<Row> scored = candidates;
+    for (Scorer scorer : scorers) {
+      scored = scorer.score(scored);
     }
     return scored;
   }

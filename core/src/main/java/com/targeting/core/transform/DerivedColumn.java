@@ -2,6 +2,7 @@ package com.targeting.core.transform;
 
 import static java.util.Objects.requireNonNull;
 
+import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.config.SqlTemplate;
 import java.util.List;
@@ -25,7 +26,12 @@ public record DerivedColumn(String name, String expression) {
   public static Dataset<Row> addAll(Dataset<Row> rows, List<DerivedColumn> columns) {
     Dataset<Row> result = rows;
     for (DerivedColumn column : columns) {
-      result = result.withColumn(column.name(), functions.expr(column.expression()));
+      try {
+        result = result.withColumn(column.name(), functions.expr(column.expression()));
+      } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
+        String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+        throw TargetingException.userError("Derived column %s = %s cannot be evaluated: %s", column.name(), column.expression(), message);
+      }
     }
     return result;
   }

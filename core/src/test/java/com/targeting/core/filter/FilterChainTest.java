@@ -83,6 +83,16 @@ class FilterChainTest {
   }
 
   @Test
+  void aRuleNamingAMissingColumnIsReportedWithItsFilterBeforeAnyRowIsRead() {
+    FilterChain chain = FilterChain.of(List.of(new RuleFilter("eligibility", "eligibility", Map.of(),
+        List.of(new RuleFilter.Rule("opted_out IS NULL", "opted out")))));
+
+    assertThatThrownBy(() -> chain.apply(input()))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageStartingWith("Filter eligibility, rule 'opted out' cannot be evaluated: [UNRESOLVED_COLUMN");
+  }
+
+  @Test
   void filterIdsMustBeUnique() {
     RuleFilter filter = new RuleFilter("same", "business-rule", Map.of(), List.of(new RuleFilter.Rule("true", "x")));
     assertThatThrownBy(() -> FilterChain.of(List.of(filter, filter))).hasMessage("Filter id same appears twice in the chain");
