@@ -29,7 +29,10 @@ public record JobArguments(
       "jobs:",
       "  <program>                 run a targeting program (e.g. investment-recommendations)",
       "  run-program --program P   the same, program named by option",
-      "  train-model --program P [--model ID]   train a program's models from their labeled history",
+      "  train-model --program P [--model ID]   train a program's models into the registry",
+      "  train-model --config FILE              train the model a file describes (a `model` block)",
+      "  retrain --program P                    the scheduled retraining: challengers for all of P's models",
+      "  score-model --config FILE --input PATH [--format csv] --output DIR   score a file with the champion",
       "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
       "options:",
       "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",
@@ -118,6 +121,13 @@ public record JobArguments(
     List<String> files = new ArrayList<>(configFiles);
     files.add(confDir + "/env/" + env + ".conf");
     files.add(confDir + "/programs/" + programId + ".conf");
+    return files;
+  }
+
+  /** Config files without a program, highest priority first: --config files, env. */
+  public List<String> configFilesForEnvironment() {
+    List<String> files = new ArrayList<>(configFiles);
+    files.add(confDir + "/env/" + env + ".conf");
     return files;
   }
 

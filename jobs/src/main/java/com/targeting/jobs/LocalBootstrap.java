@@ -4,7 +4,7 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.model.ModelSpec;
-import com.targeting.core.model.SavedModel;
+import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
 import com.typesafe.config.Config;
@@ -40,7 +40,7 @@ final class LocalBootstrap {
     }
     List<ModelSpec> missing = new ArrayList<>();
     for (ModelSpec spec : program.models()) {
-      if (!SavedModel.exists(spark, spec.path())) {
+      if (!ModelRegistry.at(spark, spec.registry()).hasChampion(spec)) {
         missing.add(spec);
       }
     }

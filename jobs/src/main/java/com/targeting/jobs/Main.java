@@ -50,7 +50,8 @@ public final class Main {
 
   static RunSummary dispatch(JobArguments arguments) {
     return switch (arguments.job()) {
-      case "train-model" -> TrainModelJob.run(arguments);
+      case "train-model", "retrain" -> TrainModelJob.run(arguments);
+      case "score-model" -> ScoreModelJob.run(arguments);
       case "generate-sample-data" -> GenerateSampleDataJob.run(arguments);
       case "run-program" -> RunProgramJob.run(arguments, arguments.requireProgram());
       case "help", "--help" -> throw TargetingException.userError("%s", JobArguments.USAGE);

@@ -54,21 +54,32 @@ public final class ConfigLoader {
     }
     String key = override.substring(0, equals).trim();
     String value = override.substring(equals + 1).trim();
-    ConfigParseOptions options =
-        ConfigParseOptions.defaults().setOriginDescription("--conf " + key).setSyntax(ConfigSyntax.CONF);
-    try {
-      Config parsed = ConfigFactory.parseString(key + " = " + value, options);
-      if (parsed.hasPath(key)) {
-        return parsed;
+    // Only values that are clearly HOCON (quoted, a number, a boolean, a list, an object, a
+    // substitution) are parsed as such; anything else is the literal string, so that "//" or "#"
+    // in a path or query is not taken for the start of a comment.
+    if (looksLikeHocon(value)) {
+      ConfigParseOptions options =
+          ConfigParseOptions.defaults().setOriginDescription("--conf " + key).setSyntax(ConfigSyntax.CONF);
+      try {
+        Config parsed = ConfigFactory.parseString(key + " = " + value, options);
+        if (parsed.hasPath(key)) {
+          return parsed;
+        }
+      } catch (ConfigException e) {
+        throw TargetingException.userError("Invalid --conf %s: %s", key, e.getMessage());
       }
-    } catch (ConfigException e) {
-      // Not HOCON (a path with colons, say): fall through and take it as a plain string.
     }
     try {
       return ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value, "--conf " + key));
     } catch (ConfigException e) {
       throw TargetingException.userError("Invalid --conf '%s': %s", key, e.getMessage());
     }
+  }
+
+  private static boolean looksLikeHocon(String value) {
+    return value.startsWith("\"") || value.startsWith("[") || value.startsWith("{") || value.startsWith("${")
+        || value.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?") || value.equals("true") || value.equals("false")
+        || value.equals("null");
   }
 
   static Config parseFile(String location) {

@@ -32,6 +32,11 @@ public final class ConfigNode {
     return new ConfigNode(config, "");
   }
 
+  /** This node with settings it lacks taken from {@code defaults} (HOCON merge). */
+  public ConfigNode withFallback(ConfigNode defaults) {
+    return new ConfigNode(config.withFallback(defaults.config), path);
+  }
+
   public String path() {
     return path;
   }
@@ -136,6 +141,9 @@ public final class ConfigNode {
     ConfigObject object = read(key, () -> config.getObject(key));
     Map<String, Object> values = new LinkedHashMap<>();
     for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+      if (entry.getValue().valueType() == ConfigValueType.NULL) {
+        throw invalid(key + "." + entry.getKey(), "must have a value, not null");
+      }
       values.put(entry.getKey(), entry.getValue().unwrapped());
     }
     return values;

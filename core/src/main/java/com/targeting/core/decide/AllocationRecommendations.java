@@ -91,6 +91,7 @@ public record AllocationRecommendations(
 
   @Override
   public Dataset<Row> apply(Dataset<Row> scored) {
+    RequiredColumns.require(scored, "allocation-recommendations", preferenceColumn, capacityColumn, profileColumn);
     Column preference = col(preferenceColumn);
     Column profile = col(profileColumn);
     Column[] options = bucketOfClass.entrySet().stream().map(entry -> {

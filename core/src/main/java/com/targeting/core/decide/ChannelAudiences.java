@@ -55,6 +55,21 @@ public record ChannelAudiences(List<Channel> channels) implements Decision {
 
   @Override
   public Dataset<Row> apply(Dataset<Row> scored) {
+    for (Channel channel : channels) {
+      if (channel.when().isPresent()) {
+        org.apache.spark.sql.types.DataType type;
+        try {
+          type = scored.select(expr(channel.when().get())).schema().fields()[0].dataType();
+        } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
+          throw com.targeting.core.TargetingException.userError("Channel %s: condition %s cannot be evaluated: %s",
+              channel.id(), channel.when().get(), e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (!type.equals(org.apache.spark.sql.types.DataTypes.BooleanType)) {
+          throw com.targeting.core.TargetingException.userError("Channel %s: condition %s is %s, not a boolean",
+              channel.id(), channel.when().get(), type.simpleString());
+        }
+      }
+    }
     Column[] entries = channels.stream().map(channel -> {
       Column entry = struct(lit(channel.id()).as("channel"), lit(channel.priority()).as("priority"),
           lit(channel.maxItems()).as("max_items"));

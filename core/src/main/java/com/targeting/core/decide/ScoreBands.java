@@ -50,8 +50,10 @@ public record ScoreBands(String scoreColumn, List<Band> bands) implements Decisi
 
   @Override
   public Dataset<Row> apply(Dataset<Row> scored) {
+    RequiredColumns.require(scored, "score-bands", scoreColumn);
     Column score = col(scoreColumn);
-    Column band = when(score.isNull(), lit(null).cast("string"));
+    // NaN compares above every number in Spark: without this it would land in the top band.
+    Column band = when(score.isNull().or(org.apache.spark.sql.functions.isnan(score)), lit(null).cast("string"));
     for (Band b : bands) {
       band = band.when(score.geq(b.min()), lit(b.name()));
     }

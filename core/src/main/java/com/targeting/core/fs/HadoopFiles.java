@@ -37,6 +37,26 @@ public final class HadoopFiles {
     }
   }
 
+  /** Puts {@code source} in the place of {@code target} (deleting what was there) by a rename. */
+  public static void replace(SparkSession spark, String source, String target) {
+    Path from = new Path(source);
+    Path to = new Path(target);
+    try {
+      FileSystem fs = fileSystem(spark, to);
+      if (fs.exists(to) && !fs.delete(to, true)) {
+        throw TargetingException.external(null, "Cannot delete %s", target);
+      }
+      if (to.getParent() != null) {
+        fs.mkdirs(to.getParent());
+      }
+      if (!fs.rename(from, to)) {
+        throw TargetingException.external(null, "Cannot move %s to %s", source, target);
+      }
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot move %s to %s: %s", source, target, e.getMessage());
+    }
+  }
+
   public static void writeString(SparkSession spark, String location, String content) {
     Path path = new Path(location);
     try (OutputStream out = fileSystem(spark, path).create(path, true)) {

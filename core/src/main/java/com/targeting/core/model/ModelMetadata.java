@@ -5,26 +5,34 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.targeting.core.TargetingException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code model.json} beside a saved pipeline: enough to know what the model needs and how
- * good it was without loading it, and to map class indices back to labels.
+ * The {@code model.json} beside a saved pipeline: what the model needs, how it was trained and how
+ * good it was on held-out data, readable without loading the model.
  */
 public record ModelMetadata(
     @JsonProperty("id") String id,
+    @JsonProperty("version") int version,
     @JsonProperty("objective") String objective,
     @JsonProperty("label") String label,
     @JsonProperty("positive_label") String positiveLabel,
     @JsonProperty("classes") List<String> classes,
     @JsonProperty("numeric_features") List<String> numericFeatures,
     @JsonProperty("categorical_features") List<String> categoricalFeatures,
+    @JsonProperty("protected_attributes") List<String> protectedAttributes,
     @JsonProperty("params") Map<String, Object> params,
+    @JsonProperty("calibration") String calibration,
+    @JsonProperty("score_source") String scoreSource,
     @JsonProperty("metrics") Map<String, Double> metrics,
-    @JsonProperty("training_rows") long trainingRows,
-    @JsonProperty("test_rows") long testRows,
+    @JsonProperty("calibration_table") List<Map<String, Object>> calibrationTable,
+    @JsonProperty("feature_importance_gain") Map<String, Double> featureImportance,
+    @JsonProperty("rows") Map<String, Long> rows,
+    @JsonProperty("quarantined_by_rule") Map<String, Long> quarantinedByRule,
     @JsonProperty("training_source") String trainingSource,
+    @JsonProperty("test_source") String testSource,
     @JsonProperty("created_at") String createdAt,
     @JsonProperty("spark_version") String sparkVersion) {
 
@@ -51,8 +59,16 @@ public record ModelMetadata(
   }
 
   public List<String> features() {
-    List<String> all = new java.util.ArrayList<>(numericFeatures);
+    List<String> all = new ArrayList<>(numericFeatures);
     all.addAll(categoricalFeatures);
     return all;
+  }
+
+  public long trainingRows() {
+    return rows.getOrDefault("train", 0L);
+  }
+
+  public long testRows() {
+    return rows.getOrDefault("test", 0L);
   }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressor;
+import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.SQLTransformer;
@@ -11,25 +13,24 @@ import org.apache.spark.ml.feature.StringIndexer;
 import scala.collection.JavaConverters;
 
 /**
- * The Spark ML pipeline of a model: categorical strings indexed (unseen values and nulls get their
- * own index), every feature cast to double with null as NaN (XGBoost's "missing") into one dense
- * array column, then XGBoost. Saving the fitted pipeline saves the encoders with the booster, so
- * scoring applies exactly the training transforms.
+ * The stages of a model: categorical strings indexed (unseen values and nulls get their own
+ * index), every feature cast to double with null as NaN (XGBoost's "missing") into one dense
+ * array column, then XGBoost. Saving the fitted stages together saves the encoders with the
+ * booster, so scoring applies exactly the training transforms.
  */
 final class ModelPipeline {
   static final String LABEL = "label";
 
   private ModelPipeline() {}
 
-  static Pipeline build(ModelSpec spec, int numClasses) {
+  /** The feature encoding, fitted on training rows before the booster. */
+  static Pipeline features(ModelSpec spec) {
     String prefix = spec.columnPrefix();
     List<PipelineStage> stages = new ArrayList<>();
     if (!spec.categoricalFeatures().isEmpty()) {
-      String[] inputs = spec.categoricalFeatures().toArray(String[]::new);
-      String[] outputs = spec.categoricalFeatures().stream().map(c -> prefix + "index_" + c).toArray(String[]::new);
       StringIndexer indexer = new StringIndexer();
-      indexer.setInputCols(inputs);
-      indexer.setOutputCols(outputs);
+      indexer.setInputCols(spec.categoricalFeatures().toArray(String[]::new));
+      indexer.setOutputCols(spec.categoricalFeatures().stream().map(c -> prefix + "index_" + c).toArray(String[]::new));
       indexer.setHandleInvalid("keep");
       indexer.setStringOrderType("alphabetAsc"); // stable indices, independent of data volume
       stages.add(indexer);
@@ -46,38 +47,58 @@ final class ModelPipeline {
     SQLTransformer toFeatures = new SQLTransformer();
     toFeatures.setStatement("SELECT *, array(" + String.join(", ", values) + ") AS `" + featuresColumn(spec) + "` FROM __THIS__");
     stages.add(toFeatures);
+    if (spec.objective() == ModelSpec.Objective.REGRESSION) {
+      // The regressor, a Spark Predictor, accepts only vectors: the same values, densely.
+      stages.add(new ArrayToVector().setInputCol(featuresColumn(spec)).setOutputCol(vectorColumn(spec)));
+    }
+    return new Pipeline().setStages(stages.toArray(PipelineStage[]::new));
+  }
 
-    XGBoostClassifier classifier = new XGBoostClassifier(scalaMap(xgboostParams(spec, numClasses)));
+  /** The booster's estimator, reading the features column and writing prefixed output columns. */
+  static Estimator<?> booster(ModelSpec spec, int numClasses) {
+    String prefix = spec.columnPrefix();
+    Map<String, Object> params = new java.util.LinkedHashMap<>();
+    switch (spec.objective()) {
+      case BINARY -> params.put("objective", "binary:logistic");
+      case MULTICLASS -> {
+        params.put("objective", "multi:softprob");
+        params.put("num_class", numClasses);
+      }
+      case REGRESSION -> params.put("objective", "reg:squarederror");
+    }
+    params.put("seed", spec.data().map(ModelSpec.TrainingData::seed).orElse(42L));
+    params.put("verbosity", 0); // the native library prints to stdout, where only the summary belongs
+    params.putAll(spec.xgboost());
+    if (spec.objective() == ModelSpec.Objective.REGRESSION) {
+      XGBoostRegressor regressor = new XGBoostRegressor(scalaMap(params));
+      regressor.setFeaturesCol(vectorColumn(spec));
+      regressor.setFeatureNames(spec.features().toArray(String[]::new));
+      regressor.setLabelCol(LABEL);
+      regressor.setPredictionCol(prefix + "prediction");
+      spec.earlyStoppingRounds().ifPresent(regressor::setNumEarlyStoppingRounds);
+      return regressor;
+    }
+    XGBoostClassifier classifier = new XGBoostClassifier(scalaMap(params));
     classifier.setFeaturesCol(featuresColumn(spec));
     classifier.setFeatureNames(spec.features().toArray(String[]::new));
     classifier.setLabelCol(LABEL);
     classifier.setProbabilityCol(prefix + "probability");
     classifier.setRawPredictionCol(prefix + "raw");
     classifier.setPredictionCol(prefix + "prediction");
-    stages.add(classifier);
-    return new Pipeline().setStages(stages.toArray(PipelineStage[]::new));
+    spec.earlyStoppingRounds().ifPresent(classifier::setNumEarlyStoppingRounds);
+    return classifier;
   }
 
   static String featuresColumn(ModelSpec spec) {
     return spec.columnPrefix() + "features";
   }
 
-  private static String asDouble(String column) {
-    return "coalesce(CAST(" + column + " AS DOUBLE), CAST('NaN' AS DOUBLE))";
+  static String vectorColumn(ModelSpec spec) {
+    return spec.columnPrefix() + "feature_vector";
   }
 
-  private static Map<String, Object> xgboostParams(ModelSpec spec, int numClasses) {
-    Map<String, Object> params = new java.util.LinkedHashMap<>();
-    if (spec.objective() == ModelSpec.Objective.BINARY) {
-      params.put("objective", "binary:logistic");
-    } else {
-      params.put("objective", "multi:softprob");
-      params.put("num_class", numClasses);
-    }
-    params.put("seed", spec.seed());
-    params.put("verbosity", 0); // the native library prints to stdout, where only the summary belongs
-    params.putAll(spec.xgboost());
-    return params;
+  private static String asDouble(String column) {
+    return "coalesce(CAST(" + column + " AS DOUBLE), CAST('NaN' AS DOUBLE))";
   }
 
   private static scala.collection.immutable.Map<String, Object> scalaMap(Map<String, Object> params) {

@@ -7,92 +7,225 @@ import com.targeting.core.source.SourceConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A model as a program's config describes it: where it lives, what it predicts from which
- * features, where its labeled training data comes from and the XGBoost parameters (XGBoost's own
- * names: {@code num_round}, {@code max_depth}, {@code eta}, ...).
+ * A model as config describes it, in a program's {@code models} list or alone in a file given to
+ * {@code train-model --config}:
+ *
+ * <pre>
+ * model {
+ *   id = churn
+ *   objective = binary                  # binary | multiclass | regression
+ *   data { format = csv, train = "...", test = "...", options { header = "true" } }
+ *   label { column = Churn, positive = "Yes" }
+ *   features { numeric = [tenure, MonthlyCharges], categorical = [Contract] }
+ *   protected = [gender]               # never features; used by fairness reports
+ *   xgboost { num-round = 300, max-depth = 4, eta = 0.05, early-stopping-rounds = 30 }
+ * }
+ * </pre>
+ *
+ * Settings a model leaves out come from {@code model-defaults} (registry, promotion rule, XGBoost
+ * parameters).
  */
 public record ModelSpec(
     String id,
-    String path,
     Objective objective,
-    String label,
-    Optional<String> positiveLabel,
+    Label label,
     List<String> numericFeatures,
     List<String> categoricalFeatures,
+    List<String> protectedAttributes,
+    Optional<String> idColumn,
+    Optional<TrainingData> data,
+    Map<String, Object> xgboost,
+    Optional<Integer> earlyStoppingRounds,
+    Calibration calibration,
+    String registry,
+    Promotion promotion,
+    Optional<Integer> pinnedVersion,
     String output,
-    Optional<SourceConfig> trainingData,
-    double testFraction,
-    long seed,
-    Map<String, Object> xgboost) {
+    int reasonCodes) {
 
   /** What the model predicts. */
   public enum Objective {
     BINARY,
-    MULTICLASS;
+    MULTICLASS,
+    REGRESSION;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
 
     static Objective parse(ConfigNode node, String key) {
       String value = node.string(key);
       return switch (value) {
         case "binary" -> BINARY;
         case "multiclass" -> MULTICLASS;
-        default -> throw node.invalid(key, "must be binary or multiclass, was " + value);
+        case "regression" -> REGRESSION;
+        default -> throw node.invalid(key, "must be binary, multiclass or regression, was " + value);
       };
+    }
+  }
+
+  /** Optional probability calibration of a binary model, fitted on validation data. */
+  public enum Calibration {
+    NONE,
+    ISOTONIC,
+    PLATT;
+
+    static Calibration parse(ConfigNode node, String key) {
+      String value = node.string(key, "none");
+      return switch (value) {
+        case "none" -> NONE;
+        case "isotonic" -> ISOTONIC;
+        case "platt" -> PLATT;
+        default -> throw node.invalid(key, "must be none, isotonic or platt, was " + value);
+      };
+    }
+  }
+
+  /** The label column; {@code positive} names the positive value of a binary string label. */
+  public record Label(String column, Optional<String> positive) {
+    public Label {
+      requireNonNull(column, "column is null");
+      requireNonNull(positive, "positive is null");
+    }
+  }
+
+  /**
+   * Where labeled rows come from: a training source and an optional explicit test source; without
+   * one, a seeded split stratified by label holds out {@code testFraction}. A further
+   * {@code validationFraction} of the training rows is held back when early stopping or
+   * calibration needs it.
+   */
+  public record TrainingData(
+      SourceConfig train, Optional<SourceConfig> test, double testFraction, double validationFraction, long seed,
+      double maxQuarantinedFraction) {
+    public TrainingData {
+      requireNonNull(train, "train is null");
+      requireNonNull(test, "test is null");
+    }
+  }
+
+  /** A challenger replaces the champion only if its held-out {@code metric} is better by {@code margin}. */
+  public record Promotion(String metric, double margin) {
+    public Promotion {
+      requireNonNull(metric, "metric is null");
+    }
+
+    public boolean higherIsBetter() {
+      return !metric.equals("log_loss") && !metric.equals("rmse") && !metric.equals("mae");
     }
   }
 
   public ModelSpec {
     requireNonNull(id, "id is null");
-    requireNonNull(path, "path is null");
     requireNonNull(objective, "objective is null");
     requireNonNull(label, "label is null");
-    requireNonNull(positiveLabel, "positiveLabel is null");
     numericFeatures = List.copyOf(numericFeatures);
     categoricalFeatures = List.copyOf(categoricalFeatures);
-    requireNonNull(output, "output is null");
-    requireNonNull(trainingData, "trainingData is null");
+    protectedAttributes = List.copyOf(protectedAttributes);
+    requireNonNull(idColumn, "idColumn is null");
+    requireNonNull(data, "data is null");
     xgboost = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(xgboost));
-    if (!id.matches("[a-z0-9][a-z0-9-]*")) {
-      throw new IllegalArgumentException("model id must be lower-case letters, digits and dashes: " + id);
-    }
+    requireNonNull(earlyStoppingRounds, "earlyStoppingRounds is null");
+    requireNonNull(calibration, "calibration is null");
+    requireNonNull(registry, "registry is null");
+    requireNonNull(promotion, "promotion is null");
+    requireNonNull(pinnedVersion, "pinnedVersion is null");
+    requireNonNull(output, "output is null");
   }
 
-  public static ModelSpec from(ConfigNode node) {
+  /** Reads a model from {@code node}, with {@code defaults} (the {@code model-defaults} object) under it. */
+  public static ModelSpec from(ConfigNode model, ConfigNode defaults) {
+    ConfigNode node = model.withFallback(defaults);
+    String id = node.string("id");
+    if (!id.matches("[a-z0-9][a-z0-9-]*")) {
+      throw node.invalid("id", "must be lower-case letters, digits and dashes, was " + id);
+    }
+    Objective objective = Objective.parse(node, "objective");
+    Label label = new Label(node.string("label.column"), node.optionalString("label.positive"));
     List<String> numeric = node.strings("features.numeric");
     List<String> categorical = node.strings("features.categorical");
     if (numeric.isEmpty() && categorical.isEmpty()) {
       throw node.invalid("features", "a model needs at least one feature");
     }
-    List<String> all = new ArrayList<>(numeric);
-    all.addAll(categorical);
-    String label = node.string("label");
-    if (all.contains(label)) {
-      throw node.invalid("features", "the label " + label + " cannot be a feature");
+    List<String> features = new ArrayList<>(numeric);
+    features.addAll(categorical);
+    if (features.contains(label.column())) {
+      throw node.invalid("features", "the label " + label.column() + " cannot be a feature");
     }
-    double testFraction = node.doubleValue("training.test-fraction", 0.2);
-    if (testFraction <= 0 || testFraction >= 1) {
-      throw node.invalid("training.test-fraction", "must be between 0 and 1 (exclusive), was " + testFraction);
+    List<String> protectedAttributes = node.strings("protected");
+    for (String attribute : protectedAttributes) {
+      if (features.stream().anyMatch(attribute::equalsIgnoreCase)) {
+        throw node.invalid("features", "protected attribute " + attribute
+            + " cannot be a model feature (listed in " + node.pathOf("protected") + ")");
+      }
     }
-    String id = node.string("id");
-    if (!id.matches("[a-z0-9][a-z0-9-]*")) {
-      throw node.invalid("id", "must be lower-case letters, digits and dashes, was " + id);
+    Calibration calibration = Calibration.parse(node, "calibration");
+    if (calibration != Calibration.NONE && objective != Objective.BINARY) {
+      throw node.invalid("calibration", "only binary models can be calibrated");
     }
+    int reasonCodes = node.integer("reason-codes", 0);
+    if (reasonCodes < 0 || (reasonCodes > 0 && objective == Objective.MULTICLASS)) {
+      throw node.invalid("reason-codes", "must be 0 or more, and 0 for multi-class models");
+    }
+    Map<String, Object> xgboost = new LinkedHashMap<>();
+    Optional<Integer> earlyStopping = Optional.empty();
+    for (Map.Entry<String, Object> parameter : node.scalarMap("xgboost").entrySet()) {
+      String name = parameter.getKey().replace('-', '_');
+      if (name.equals("early_stopping_rounds")) {
+        earlyStopping = Optional.of(node.integer("xgboost." + parameter.getKey()));
+      } else {
+        xgboost.put(name, parameter.getValue());
+      }
+    }
+    Optional<TrainingData> data = node.optionalNode("data").map(ModelSpec::trainingData);
+    String promotionMetric = node.string("promotion.metric", defaultMetric(objective));
     return new ModelSpec(
         id,
-        node.string("path"),
-        Objective.parse(node, "objective"),
+        objective,
         label,
-        node.optionalString("positive"),
         numeric,
         categorical,
-        node.string("output"),
-        node.optionalNode("training.source").map(SourceConfig::from),
-        testFraction,
-        node.longValue("training.seed", 42L),
-        node.scalarMap("xgboost"));
+        protectedAttributes,
+        node.optionalString("id-column"),
+        data,
+        xgboost,
+        earlyStopping,
+        calibration,
+        node.string("registry"),
+        new Promotion(promotionMetric, node.doubleValue("promotion.margin", 0.0)),
+        node.has("version") ? Optional.of(node.integer("version")) : Optional.empty(),
+        node.string("output", id.replace('-', '_') + "_score"),
+        reasonCodes);
+  }
+
+  private static TrainingData trainingData(ConfigNode data) {
+    String format = data.string("format", "parquet");
+    Map<String, String> options = data.stringMap("options");
+    SourceConfig train = new SourceConfig(format, Optional.of(data.string("train")), options);
+    Optional<SourceConfig> test = data.optionalString("test").map(path -> new SourceConfig(format, Optional.of(path), options));
+    double testFraction = data.doubleValue("test-fraction", 0.2);
+    double validationFraction = data.doubleValue("validation-fraction", 0.2);
+    for (String key : List.of("test-fraction", "validation-fraction")) {
+      double value = data.doubleValue(key, 0.2);
+      if (value <= 0 || value >= 1) {
+        throw data.invalid(key, "must be between 0 and 1 (exclusive), was " + value);
+      }
+    }
+    return new TrainingData(train, test, testFraction, validationFraction, data.longValue("seed", 42L),
+        data.doubleValue("max-quarantined-fraction", 0.05));
+  }
+
+  static String defaultMetric(Objective objective) {
+    return switch (objective) {
+      case BINARY -> "auc_roc";
+      case MULTICLASS -> "log_loss";
+      case REGRESSION -> "rmse";
+    };
   }
 
   public List<String> features() {

@@ -1,11 +1,19 @@
 package com.targeting.core.model;
 
+import static com.targeting.core.program.Columns.QUARANTINE_REASON;
+import static com.targeting.core.program.Columns.QUARANTINE_RULE;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.percent_rank;
+import static org.apache.spark.sql.functions.rand;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.source.ReaderSource;
+import com.targeting.core.validate.Contract;
+import com.targeting.core.validate.ContractValidator;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,146 +21,376 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Optional;
+import java.util.TreeMap;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressionModel;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressor;
+import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
-import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.StringIndexerModel;
+import org.apache.spark.ml.feature.VectorSlicer;
+import org.apache.spark.ml.regression.IsotonicRegression;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.NumericType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a {@link ModelSpec} on labeled rows: a seeded hold-out split, the pipeline of
- * {@link ModelPipeline}, held-out metrics, and the model saved as a directory: {@code pipeline/}
- * (Spark ML) and {@code model.json} ({@link ModelMetadata}).
+ * Trains a {@link ModelSpec} into a new immutable registry version: the labeled rows are checked
+ * (numbers parsed; unparseable values and missing labels quarantined with a reason), split into
+ * train / validation / test (seeded, stratified by label), fitted, optionally calibrated,
+ * evaluated on the held-out test rows and compared with the champion on those same rows. The
+ * champion pointer moves only when the challenger wins by the configured margin.
  */
 public final class ModelTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(ModelTrainer.class);
+  private static final String RANDOM = "__split_random";
 
   private ModelTrainer() {}
 
-  public static ModelMetadata trainAndSave(SparkSession spark, ModelSpec spec, Dataset<Row> labeled, String sourceName) {
-    requireColumns(spec, labeled, sourceName);
-    List<String> classes = new ArrayList<>();
-    Dataset<Row> withLabel = withNumericLabel(spec, labeled, classes).where(col(ModelPipeline.LABEL).isNotNull());
-
-    Dataset<Row>[] split = withLabel.randomSplit(new double[] {1 - spec.testFraction(), spec.testFraction()}, spec.seed());
-    // The training split is read by the fit and counted; cache it so the source is scanned once.
-    Dataset<Row> train = split[0].cache();
-    Dataset<Row> test = split[1].cache();
-    try {
-      long trainRows = train.count();
-      long testRows = test.count();
-      if (trainRows == 0 || testRows == 0) {
-        throw TargetingException.userError(
-            "Model %s: training data %s has too few labeled rows (%d train, %d test)", spec.id(), sourceName, trainRows, testRows);
-      }
-      LOG.info("Training model {} on {} rows, holding out {}", spec.id(), trainRows, testRows);
-      PipelineModel fitted = ModelPipeline.build(spec, Math.max(2, classes.size())).fit(train);
-      Map<String, Double> metrics = evaluate(spec, fitted.transform(test));
-      LOG.info("Model {} held-out metrics {}", spec.id(), metrics);
-
-      ModelMetadata metadata = new ModelMetadata(
-          spec.id(),
-          spec.objective().name().toLowerCase(java.util.Locale.ROOT),
-          spec.label(),
-          spec.positiveLabel().orElse(null),
-          List.copyOf(classes),
-          spec.numericFeatures(),
-          spec.categoricalFeatures(),
-          spec.xgboost(),
-          metrics,
-          trainRows,
-          testRows,
-          sourceName,
-          Instant.now().toString(),
-          spark.version());
-      save(spark, spec.path(), fitted, metadata);
-      return metadata;
-    } finally {
-      train.unpersist();
-      test.unpersist();
+  /** What a training run produced and decided. */
+  public record Result(String path, ModelMetadata metadata, Map<String, Object> promotion) {
+    public Map<String, Object> summary() {
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("version", metadata.version());
+      summary.put("path", path);
+      summary.put("rows", metadata.rows());
+      summary.put("quarantined_by_rule", metadata.quarantinedByRule());
+      summary.put("metrics", metadata.metrics());
+      summary.put("promotion", promotion);
+      List<Map.Entry<String, Double>> top = new ArrayList<>(metadata.featureImportance().entrySet());
+      top.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+      Map<String, Double> importance = new LinkedHashMap<>();
+      top.stream().limit(10).forEach(e -> importance.put(e.getKey(), e.getValue()));
+      summary.put("top_features_by_gain", importance);
+      return summary;
     }
   }
 
-  static void save(SparkSession spark, String path, PipelineModel fitted, ModelMetadata metadata) {
+  /** Trains from the sources in the spec's {@code data} block. */
+  public static Result train(SparkSession spark, ModelSpec spec) {
+    ModelSpec.TrainingData data = spec.data().orElseThrow(() ->
+        TargetingException.userError("Model %s has no data block: it needs data.train (and optionally data.test)", spec.id()));
+    ReaderSource train = ReaderSource.of(data.train());
+    Optional<ReaderSource> test = data.test().map(ReaderSource::of);
+    return train(spark, spec, train.read(spark), train.describe(), test.map(t -> t.read(spark)), test.map(ReaderSource::describe));
+  }
+
+  public static Result train(SparkSession spark, ModelSpec spec, Dataset<Row> trainRows, String trainName,
+      Optional<Dataset<Row>> testRows, Optional<String> testName) {
+    ModelSpec.TrainingData data = spec.data().orElse(new ModelSpec.TrainingData(
+        new com.targeting.core.source.SourceConfig("memory", Optional.empty(), Map.of()), Optional.empty(), 0.2, 0.2, 42L, 0.05));
+    ModelRegistry registry = ModelRegistry.at(spark, spec.registry());
+    int version = registry.nextVersion(spec.id());
+    String path = registry.versionPath(spec.id(), version);
+    String prefix = spec.columnPrefix();
+
+    Contract contract = contract(spec, data.maxQuarantinedFraction());
+    Map<String, Long> quarantined = new TreeMap<>();
+    Map<String, Dataset<Row>> quarantinedRows = new LinkedHashMap<>();
+    Dataset<Row> cleanTrain = clean(ContractValidator.validate(trainRows, contract, trainName), contract, trainName,
+        "train", quarantined, quarantinedRows);
+    Optional<Dataset<Row>> cleanTest = testRows.map(rows -> clean(
+        ContractValidator.validate(rows, contract, testName.orElse("test")), contract, testName.orElse("test"),
+        "test", quarantined, quarantinedRows));
+
+    List<String> classes = new ArrayList<>();
+    Dataset<Row> labeledTrain = withNumericLabel(spec, cleanTrain, cleanTest, classes, trainName);
+    Optional<Dataset<Row>> labeledTest = cleanTest.map(rows -> applyLabel(spec, rows, classes));
+
+    // Splits are read by several fits and evaluations: each is cached and released in finally.
+    List<Dataset<Row>> cached = new ArrayList<>();
     try {
-      fitted.write().overwrite().save(path + "/" + SavedModel.PIPELINE_DIRECTORY);
+      Dataset<Row> pool = labeledTrain.withColumn(RANDOM, rand(data.seed()));
+      Dataset<Row> test;
+      if (labeledTest.isPresent()) {
+        test = cache(labeledTest.get(), cached);
+      } else {
+        Column inTest = inFraction(spec, data.testFraction());
+        test = cache(pool.withColumn("__in", inTest).where(col("__in")).drop("__in", RANDOM), cached);
+        pool = pool.withColumn("__in", inTest).where(col("__in").unary_$bang()).drop("__in");
+      }
+      boolean needsValidation = spec.earlyStoppingRounds().isPresent() || spec.calibration() != ModelSpec.Calibration.NONE;
+      Dataset<Row> fit;
+      Optional<Dataset<Row>> validation = Optional.empty();
+      if (needsValidation) {
+        Dataset<Row> reshuffled = pool.drop(RANDOM).withColumn(RANDOM, rand(data.seed() + 1));
+        Column inValidation = inFraction(spec, data.validationFraction());
+        validation = Optional.of(cache(reshuffled.withColumn("__in", inValidation).where(col("__in")).drop("__in", RANDOM), cached));
+        fit = cache(reshuffled.withColumn("__in", inValidation).where(col("__in").unary_$bang()).drop("__in", RANDOM), cached);
+      } else {
+        fit = cache(pool.drop(RANDOM), cached);
+      }
+      Map<String, Long> rows = new LinkedHashMap<>();
+      rows.put("train", fit.count());
+      validation.ifPresent(v -> rows.put("validation", v.count()));
+      rows.put("test", test.count());
+      if (rows.get("train") == 0 || rows.get("test") == 0) {
+        throw TargetingException.userError("Model %s: too few labeled rows to train and test (%s)", spec.id(), rows);
+      }
+      LOG.info("Training model {} v{} on {}", spec.id(), version, rows);
+
+      PipelineModel features = ModelPipeline.features(spec).fit(fit);
+      Estimator<?> estimator = ModelPipeline.booster(spec, Math.max(2, classes.size()));
+      if (spec.earlyStoppingRounds().isPresent()) {
+        Dataset<Row> evaluation = features.transform(validation.get());
+        if (estimator instanceof XGBoostClassifier classifier) {
+          classifier.setEvalDataset(evaluation);
+        } else if (estimator instanceof XGBoostRegressor regressor) {
+          regressor.setEvalDataset(evaluation);
+        }
+      }
+      Transformer booster = (Transformer) estimator.fit(features.transform(fit));
+      List<Transformer> stages = new ArrayList<>(Arrays.asList(features.stages()));
+      stages.add(booster);
+      if (spec.calibration() != ModelSpec.Calibration.NONE) {
+        Dataset<Row> validationPredictions = new PipelineModel("calibration-input", stages.toArray(Transformer[]::new))
+            .transform(validation.get());
+        stages.addAll(calibrate(spec, validationPredictions));
+      }
+      PipelineModel fitted = new PipelineModel(spec.id() + "-v" + version, stages.toArray(Transformer[]::new));
+
+      String scoreSource = Predictions.scoreSource(spec);
+      Dataset<Row> testPredictions = fitted.transform(test);
+      Map<String, Double> metrics = ModelEvaluation.metrics(spec.objective(), testPredictions, prefix, scoreSource);
+      List<Map<String, Object>> calibrationTable = spec.objective() == ModelSpec.Objective.BINARY
+          ? ModelEvaluation.calibrationTable(testPredictions, prefix, scoreSource) : List.of();
+      LOG.info("Model {} v{} held-out metrics {}", spec.id(), version, metrics);
+
+      ModelMetadata metadata = new ModelMetadata(
+          spec.id(), version, spec.objective().configName(), spec.label().column(), spec.label().positive().orElse(null),
+          List.copyOf(classes), spec.numericFeatures(), spec.categoricalFeatures(), spec.protectedAttributes(),
+          parameters(spec), spec.calibration().name().toLowerCase(java.util.Locale.ROOT), scoreSource, metrics,
+          calibrationTable, importance(booster, spec), rows, quarantined, trainName, testName.orElse("held out from " + trainName),
+          Instant.now().toString(), spark.version());
+      Map<String, Object> promotion = compareWithChampion(spark, spec, registry, metrics, test);
+      save(spark, path, fitted, metadata);
+      // Beside the model, so that whoever reads its row counts can see what was left out and why.
+      quarantinedRows.forEach((name, bad) -> bad.write().parquet(path + "/training-quarantine/" + name));
+      if (Boolean.TRUE.equals(promotion.get("promoted"))) {
+        registry.promote(spec.id(), version, spec.promotion().metric(), metrics.get(spec.promotion().metric()));
+      }
+      return new Result(path, metadata, promotion);
+    } finally {
+      cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  private static Dataset<Row> cache(Dataset<Row> rows, List<Dataset<Row>> cached) {
+    Dataset<Row> result = rows.cache();
+    cached.add(result);
+    return result;
+  }
+
+  /** Rows in the first {@code fraction} of each label class by the row's random number: stratified. */
+  private static Column inFraction(ModelSpec spec, double fraction) {
+    if (spec.objective() == ModelSpec.Objective.REGRESSION) {
+      return col(RANDOM).lt(fraction);
+    }
+    return percent_rank().over(org.apache.spark.sql.expressions.Window.partitionBy(col(ModelPipeline.LABEL)).orderBy(col(RANDOM)))
+        .lt(fraction);
+  }
+
+  /** The contract of labeled rows: features typed, label present. */
+  static Contract contract(ModelSpec spec, double maxQuarantinedFraction) {
+    Map<String, DataType> columns = new LinkedHashMap<>();
+    spec.numericFeatures().forEach(f -> columns.put(f, DataTypes.DoubleType));
+    spec.categoricalFeatures().forEach(f -> columns.put(f, DataTypes.StringType));
+    if (spec.objective() == ModelSpec.Objective.REGRESSION) {
+      columns.put(spec.label().column(), DataTypes.DoubleType);
+    } else if (spec.objective() == ModelSpec.Objective.MULTICLASS || spec.label().positive().isPresent()) {
+      columns.put(spec.label().column(), DataTypes.StringType);
+    }
+    spec.idColumn().ifPresent(id -> columns.putIfAbsent(id, DataTypes.StringType));
+    String label = "`" + spec.label().column().replace("`", "``") + "`";
+    List<Contract.Rule> rules = List.of(new Contract.Rule("missing-label", label + " IS NULL", "missing label " + spec.label().column()));
+    return new Contract(spec.idColumn(), columns, rules, maxQuarantinedFraction);
+  }
+
+  /** Counts quarantined rows by rule and fails past the limit; returns the rest, keeps the bad rows to write. */
+  private static Dataset<Row> clean(Dataset<Row> validated, Contract contract, String sourceName, String name,
+      Map<String, Long> quarantined, Map<String, Dataset<Row>> quarantinedRows) {
+    Row[] groups = (Row[]) validated.groupBy(col(QUARANTINE_RULE)).agg(count(lit(1))).collect();
+    long total = 0;
+    long bad = 0;
+    for (Row group : groups) {
+      total += group.getLong(1);
+      if (group.get(0) != null) {
+        bad += group.getLong(1);
+        quarantined.merge(group.getString(0), group.getLong(1), Long::sum);
+      }
+    }
+    if (total > 0 && (double) bad / total > contract.maxQuarantinedFraction()) {
+      throw TargetingException.userError("Training data %s: %d of %d rows break the contract, more than the limit of %.2f%% "
+          + "(data.max-quarantined-fraction). By rule: %s", sourceName, bad, total, 100 * contract.maxQuarantinedFraction(), quarantined);
+    }
+    if (bad > 0) {
+      quarantinedRows.put(name, validated.where(col(QUARANTINE_RULE).isNotNull()));
+    }
+    return validated.where(col(QUARANTINE_RULE).isNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
+  }
+
+  /** Adds the numeric {@code label}; for multi-class fills {@code classes} in index order. */
+  private static Dataset<Row> withNumericLabel(ModelSpec spec, Dataset<Row> train, Optional<Dataset<Row>> test,
+      List<String> classes, String sourceName) {
+    if (spec.objective() == ModelSpec.Objective.MULTICLASS) {
+      Dataset<Row> labels = train.select(spec.label().column());
+      if (test.isPresent()) {
+        labels = labels.union(test.get().select(spec.label().column()));
+      }
+      StringIndexer indexer = new StringIndexer();
+      indexer.setInputCol(spec.label().column());
+      indexer.setOutputCol(ModelPipeline.LABEL);
+      indexer.setStringOrderType("alphabetAsc");
+      StringIndexerModel model = indexer.fit(labels);
+      classes.addAll(Arrays.asList(model.labelsArray()[0]));
+      if (classes.size() < 2) {
+        throw TargetingException.userError("Model %s: label %s has fewer than two classes in %s", spec.id(), spec.label().column(), sourceName);
+      }
+    } else if (spec.objective() == ModelSpec.Objective.BINARY && spec.label().positive().isEmpty()) {
+      DataType type = train.schema().apply(spec.label().column()).dataType();
+      if (!(type.equals(DataTypes.BooleanType) || type instanceof org.apache.spark.sql.types.NumericType)) {
+        throw TargetingException.userError(
+            "Model %s: label %s is %s; a binary model needs a boolean or 0/1 label, or label.positive naming the positive value",
+            spec.id(), spec.label().column(), type.simpleString());
+      }
+    }
+    return applyLabel(spec, train, classes);
+  }
+
+  private static Dataset<Row> applyLabel(ModelSpec spec, Dataset<Row> rows, List<String> classes) {
+    Column label = col("`" + spec.label().column() + "`");
+    Column numeric = switch (spec.objective()) {
+      case REGRESSION -> label.cast("double");
+      case BINARY -> spec.label().positive()
+          .map(positive -> when(label.cast("string").equalTo(positive), 1.0).otherwise(0.0))
+          .orElse(label.cast("double"));
+      case MULTICLASS -> {
+        Column index = lit(null).cast("double");
+        for (int i = classes.size() - 1; i >= 0; i--) {
+          index = when(label.equalTo(classes.get(i)), (double) i).otherwise(index);
+        }
+        yield index;
+      }
+    };
+    return rows.withColumn(ModelPipeline.LABEL, numeric);
+  }
+
+  private static List<Transformer> calibrate(ModelSpec spec, Dataset<Row> validationPredictions) {
+    String prefix = spec.columnPrefix();
+    if (spec.calibration() == ModelSpec.Calibration.ISOTONIC) {
+      IsotonicRegression isotonic = new IsotonicRegression()
+          .setFeaturesCol(prefix + "probability")
+          .setFeatureIndex(1)
+          .setLabelCol(ModelPipeline.LABEL)
+          .setPredictionCol(prefix + "calibrated");
+      return List.of(isotonic.fit(validationPredictions));
+    }
+    // Platt scaling: a logistic regression on the booster's margin.
+    VectorSlicer margin = new VectorSlicer().setInputCol(prefix + "raw").setIndices(new int[] {1}).setOutputCol(prefix + "margin");
+    LogisticRegression platt = new LogisticRegression()
+        .setFeaturesCol(prefix + "margin")
+        .setLabelCol(ModelPipeline.LABEL)
+        .setProbabilityCol(prefix + "calibrated_probability")
+        .setPredictionCol(prefix + "calibrated_prediction")
+        .setRawPredictionCol(prefix + "calibrated_raw");
+    return List.of(margin, platt.fit(margin.transform(validationPredictions)));
+  }
+
+  /** Total gain per feature, by the feature names the booster was trained with. */
+  private static Map<String, Double> importance(Transformer booster, ModelSpec spec) {
+    ml.dmlc.xgboost4j.scala.Booster nativeBooster;
+    if (booster instanceof XGBoostClassificationModel model) {
+      nativeBooster = model.nativeBooster();
+    } else if (booster instanceof XGBoostRegressionModel model) {
+      nativeBooster = model.nativeBooster();
+    } else {
+      return Map.of();
+    }
+    Map<String, Double> gains = new LinkedHashMap<>();
+    try {
+      scala.collection.immutable.Map<String, Object> scores =
+          nativeBooster.getScore(spec.features().toArray(String[]::new), "total_gain");
+      for (String feature : spec.features()) {
+        Object gain = scores.get(feature).getOrElse(() -> 0.0);
+        gains.put(feature, Math.round(((Number) gain).doubleValue() * 1000) / 1000.0);
+      }
+    } catch (Exception e) { // XGBoostError is checked and thrown undeclared
+      LOG.warn("Cannot read feature importance of {}: {}", spec.id(), e.getMessage());
+    }
+    return gains;
+  }
+
+  /**
+   * Scores the same held-out rows with the current champion and decides. A champion that cannot
+   * score them (its features are gone) is kept, and the reason given.
+   */
+  private static Map<String, Object> compareWithChampion(SparkSession spark, ModelSpec spec, ModelRegistry registry,
+      Map<String, Double> challengerMetrics, Dataset<Row> test) {
+    ModelSpec.Promotion rule = spec.promotion();
+    Map<String, Object> decision = new LinkedHashMap<>();
+    decision.put("metric", rule.metric());
+    decision.put("margin", rule.margin());
+    Double challenger = challengerMetrics.get(rule.metric());
+    if (challenger == null) {
+      throw TargetingException.userError("Model %s: promotion.metric %s is not one of the metrics %s",
+          spec.id(), rule.metric(), challengerMetrics.keySet());
+    }
+    decision.put("challenger_value", challenger);
+    Optional<Integer> champion = registry.champion(spec.id());
+    if (champion.isEmpty()) {
+      decision.put("champion_version", null);
+      decision.put("promoted", true);
+      decision.put("reason", "no champion yet");
+      return decision;
+    }
+    decision.put("champion_version", champion.get());
+    SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), champion.get()));
+    Double championValue;
+    try {
+      Dataset<Row> predictions = current.pipeline().transform(test);
+      championValue = ModelEvaluation.metrics(spec.objective(), predictions, spec.columnPrefix(),
+          current.metadata().scoreSource()).get(rule.metric());
+    } catch (TargetingException | IllegalArgumentException e) {
+      decision.put("promoted", false);
+      decision.put("reason", "the champion cannot score this test data (" + e.getMessage() + "); keeping it");
+      return decision;
+    }
+    decision.put("champion_value", championValue);
+    boolean better = rule.higherIsBetter()
+        ? challenger > championValue + rule.margin()
+        : challenger < championValue - rule.margin();
+    decision.put("promoted", better);
+    decision.put("reason", better
+        ? "challenger beats the champion by more than the margin on the same held-out rows"
+        : "challenger does not beat the champion by more than the margin on the same held-out rows");
+    return decision;
+  }
+
+  private static Map<String, Object> parameters(ModelSpec spec) {
+    Map<String, Object> parameters = new LinkedHashMap<>(spec.xgboost());
+    spec.earlyStoppingRounds().ifPresent(rounds -> parameters.put("early_stopping_rounds", rounds));
+    return parameters;
+  }
+
+  static void save(SparkSession spark, String path, PipelineModel fitted, ModelMetadata metadata) {
+    if (HadoopFiles.exists(spark, path + "/" + ModelMetadata.FILE_NAME)) {
+      throw TargetingException.internal("Model version %s already exists; versions are never overwritten", path);
+    }
+    try {
+      fitted.write().save(path + "/" + SavedModel.PIPELINE_DIRECTORY);
     } catch (IOException e) {
       throw TargetingException.external(e, "Cannot save model %s to %s: %s", metadata.id(), path, e.getMessage());
     }
     HadoopFiles.writeString(spark, path + "/" + ModelMetadata.FILE_NAME, metadata.toJson());
-  }
-
-  private static void requireColumns(ModelSpec spec, Dataset<Row> labeled, String sourceName) {
-    Set<String> present = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    present.addAll(Arrays.asList(labeled.columns()));
-    List<String> missing = new ArrayList<>();
-    for (String column : spec.features()) {
-      if (!present.contains(column)) {
-        missing.add(column);
-      }
-    }
-    if (!present.contains(spec.label())) {
-      missing.add(spec.label() + " (label)");
-    }
-    if (!missing.isEmpty()) {
-      throw TargetingException.userError("Model %s: training data %s lacks columns %s", spec.id(), sourceName, missing);
-    }
-  }
-
-  /** Adds the numeric {@code label} column; for multi-class fills {@code classes} in index order. */
-  private static Dataset<Row> withNumericLabel(ModelSpec spec, Dataset<Row> labeled, List<String> classes) {
-    var labelType = labeled.schema().apply(spec.label()).dataType();
-    if (spec.objective() == ModelSpec.Objective.MULTICLASS) {
-      StringIndexer indexer = new StringIndexer();
-      indexer.setInputCol(spec.label());
-      indexer.setOutputCol(ModelPipeline.LABEL);
-      indexer.setStringOrderType("alphabetAsc");
-      indexer.setHandleInvalid("skip");
-      StringIndexerModel model = indexer.fit(labeled.where(col(spec.label()).isNotNull()));
-      classes.addAll(Arrays.asList(model.labelsArray()[0]));
-      if (classes.size() < 2) {
-        throw TargetingException.userError("Model %s: label %s has fewer than two classes", spec.id(), spec.label());
-      }
-      return model.transform(labeled);
-    }
-    if (spec.positiveLabel().isPresent()) {
-      return labeled.withColumn(ModelPipeline.LABEL,
-          when(col(spec.label()).isNull(), lit(null))
-              .otherwise(when(col(spec.label()).cast("string").equalTo(spec.positiveLabel().get()), 1.0).otherwise(0.0)));
-    }
-    if (labelType.equals(DataTypes.BooleanType) || labelType instanceof NumericType) {
-      return labeled.withColumn(ModelPipeline.LABEL, col(spec.label()).cast("double"));
-    }
-    throw TargetingException.userError(
-        "Model %s: label %s is %s; a binary model needs a boolean or 0/1 label, or `positive` naming the positive value",
-        spec.id(), spec.label(), labelType.simpleString());
-  }
-
-  private static Map<String, Double> evaluate(ModelSpec spec, Dataset<Row> predictions) {
-    String prefix = spec.columnPrefix();
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    MulticlassClassificationEvaluator multi = new MulticlassClassificationEvaluator()
-        .setLabelCol(ModelPipeline.LABEL)
-        .setPredictionCol(prefix + "prediction")
-        .setProbabilityCol(prefix + "probability");
-    if (spec.objective() == ModelSpec.Objective.BINARY) {
-      BinaryClassificationEvaluator binary = new BinaryClassificationEvaluator()
-          .setLabelCol(ModelPipeline.LABEL)
-          .setRawPredictionCol(prefix + "probability");
-      metrics.put("auc_roc", binary.setMetricName("areaUnderROC").evaluate(predictions));
-      metrics.put("auc_pr", binary.setMetricName("areaUnderPR").evaluate(predictions));
-    }
-    metrics.put("log_loss", multi.setMetricName("logLoss").evaluate(predictions));
-    metrics.put("accuracy", multi.setMetricName("accuracy").evaluate(predictions));
-    return metrics;
   }
 }

@@ -1,7 +1,15 @@
 package com.targeting.core.model;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.negate;
+import static org.apache.spark.sql.functions.slice;
+import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.transform;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
@@ -11,14 +19,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressionModel;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
-import scala.Option;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import scala.Option;
 
-/** A model directory loaded back: the fitted pipeline and its {@code model.json}. */
+/** A model version loaded back: the fitted pipeline and its {@code model.json}. */
 public final class SavedModel {
   static final String PIPELINE_DIRECTORY = "pipeline";
 
@@ -42,7 +52,13 @@ public final class SavedModel {
       throw TargetingException.userError("No model at %s: %s is missing (train it with the train-model job)", path, metadataPath);
     }
     ModelMetadata metadata = ModelMetadata.fromJson(HadoopFiles.readString(spark, metadataPath), metadataPath);
-    PipelineModel pipeline = PipelineModel.load(path + "/" + PIPELINE_DIRECTORY);
+    PipelineModel pipeline;
+    try {
+      pipeline = PipelineModel.load(path + "/" + PIPELINE_DIRECTORY);
+    } catch (Exception e) { // Spark throws checked exceptions undeclared
+      throw TargetingException.userError("Model %s at %s cannot be loaded (%s): retrain it with the train-model job",
+          metadata.id(), path, e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse(""));
+    }
     int classes = "multiclass".equals(metadata.objective()) ? metadata.classes().size() : 2;
     return new SavedModel(path, metadata, withClassCount(pipeline, classes));
   }
@@ -65,6 +81,24 @@ public final class SavedModel {
     return changed ? new PipelineModel(pipeline.uid(), stages) : pipeline;
   }
 
+  /** Fails if the config now describes a different model than the one saved: scoring would be wrong. */
+  public void requireTrainedAs(ModelSpec spec) {
+    List<String> differences = new ArrayList<>();
+    if (!metadata.objective().equals(spec.objective().configName())) {
+      differences.add("objective " + metadata.objective() + " vs " + spec.objective().configName());
+    }
+    if (!metadata.label().equals(spec.label().column())) {
+      differences.add("label " + metadata.label() + " vs " + spec.label().column());
+    }
+    if (!metadata.numericFeatures().equals(spec.numericFeatures()) || !metadata.categoricalFeatures().equals(spec.categoricalFeatures())) {
+      differences.add("features " + metadata.features() + " vs " + spec.features());
+    }
+    if (!differences.isEmpty()) {
+      throw TargetingException.userError("Model %s v%d at %s was trained differently from its config (saved vs config: %s): "
+          + "retrain it with the train-model job", metadata.id(), metadata.version(), path, String.join("; ", differences));
+    }
+  }
+
   public String path() {
     return path;
   }
@@ -73,11 +107,80 @@ public final class SavedModel {
     return metadata;
   }
 
+  PipelineModel pipeline() {
+    return pipeline;
+  }
+
   /**
-   * Runs the pipeline and returns the input columns plus the raw probability vector column
-   * {@link #probabilityColumn()}; the caller turns it into its output columns and drops it.
+   * The input rows plus {@code output}: a binary model's positive-class probability (calibrated if
+   * the model is), a regression's value, or a multi-class model's map from class to probability.
+   * With {@code reasonCodes} above zero (binary and regression models), also
+   * {@code <output>_reasons}: the top features by absolute SHAP contribution (XGBoost's own, in
+   * margin units) with their values, and {@code <output>_bias}, the base value; all contributions
+   * plus the base value add up to the model's uncalibrated margin.
    */
-  public Dataset<Row> predict(Dataset<Row> rows) {
+  public Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes) {
+    requireFeatures(rows);
+    String prefix = ModelSpec.columnPrefix(metadata.id());
+    PipelineModel model = reasonCodes > 0 ? withContributions(prefix + "contributions") : pipeline;
+    Dataset<Row> transformed = model.transform(rows);
+
+    List<Column> columns = new ArrayList<>();
+    for (String column : rows.columns()) {
+      columns.add(col("`" + column + "`"));
+    }
+    Column score = Predictions.score(prefix, metadata.scoreSource());
+    if ("multiclass".equals(metadata.objective())) {
+      Column classes = array(metadata.classes().stream().map(c -> lit(c)).toArray(Column[]::new));
+      score = org.apache.spark.sql.functions.map_from_arrays(classes, score);
+    }
+    columns.add(score.as(output));
+    if (reasonCodes > 0) {
+      Column contributions = org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64");
+      columns.add(reasons(contributions, reasonCodes).as(output + "_reasons"));
+      columns.add(contributions.getItem(metadata.features().size()).as(output + "_bias"));
+    }
+    return transformed.select(columns.toArray(Column[]::new));
+  }
+
+  /** The top {@code k} contributions by magnitude, each with the feature's name, value and sign. */
+  private Column reasons(Column contributions, int k) {
+    List<String> features = metadata.features();
+    Column[] entries = new Column[features.size()];
+    for (int i = 0; i < entries.length; i++) {
+      Column contribution = contributions.getItem(i).cast("double");
+      // sort_array orders structs by their first field: the negated magnitude puts the largest first.
+      entries[i] = struct(
+          negate(abs(contribution)).as("sort_key"),
+          lit(features.get(i)).as("feature"),
+          col("`" + features.get(i) + "`").cast("string").as("value"),
+          contribution.as("contribution"));
+    }
+    Column top = slice(sort_array(array(entries)), 1, k);
+    return transform(top, (entry, index) -> struct(
+        index.plus(1).as("rank"),
+        entry.getField("feature").as("feature"),
+        entry.getField("value").as("value"),
+        entry.getField("contribution").as("contribution")));
+  }
+
+  private PipelineModel withContributions(String column) {
+    Transformer[] stages = pipeline.stages().clone();
+    for (int i = 0; i < stages.length; i++) {
+      if (stages[i] instanceof XGBoostClassificationModel model) {
+        XGBoostClassificationModel copy = model.copy(new org.apache.spark.ml.param.ParamMap());
+        copy.setContribPredictionCol(column);
+        stages[i] = copy;
+      } else if (stages[i] instanceof XGBoostRegressionModel model) {
+        XGBoostRegressionModel copy = model.copy(new org.apache.spark.ml.param.ParamMap());
+        copy.setContribPredictionCol(column);
+        stages[i] = copy;
+      }
+    }
+    return new PipelineModel(pipeline.uid(), stages);
+  }
+
+  private void requireFeatures(Dataset<Row> rows) {
     Set<String> present = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     present.addAll(Arrays.asList(rows.columns()));
     List<String> missing = new ArrayList<>();
@@ -89,13 +192,5 @@ public final class SavedModel {
     if (!missing.isEmpty()) {
       throw TargetingException.userError("Model %s at %s needs columns %s that the rows lack", metadata.id(), path, missing);
     }
-    Dataset<Row> transformed = pipeline.transform(rows);
-    List<String> keep = new ArrayList<>(Arrays.asList(rows.columns()));
-    keep.add(probabilityColumn());
-    return transformed.select(keep.stream().map(c -> col("`" + c + "`")).toArray(org.apache.spark.sql.Column[]::new));
-  }
-
-  public String probabilityColumn() {
-    return ModelSpec.columnPrefix(metadata.id()) + "probability";
   }
 }

@@ -7,6 +7,7 @@ import com.targeting.core.decide.AllocationRecommendations;
 import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.decide.ScoreBands;
+import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.RuleFilter;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.sink.DynamoDbImportSink;
@@ -42,7 +43,8 @@ public record ProgramConfig(
     List<ModelSpec> models,
     List<Decision> decisions,
     Outputs outputs,
-    Optional<DynamoDbImportSink> dynamodb) {
+    Optional<DynamoDbImportSink> dynamodb,
+    Optional<AdverseImpact> fairness) {
 
   /** Base paths of the output tables; each is partitioned {@code program=/dt=}. */
   public record Outputs(String candidates, String rejections, String quarantine, String summaries) {
@@ -67,6 +69,7 @@ public record ProgramConfig(
     decisions = List.copyOf(decisions);
     requireNonNull(outputs, "outputs is null");
     requireNonNull(dynamodb, "dynamodb is null");
+    requireNonNull(fairness, "fairness is null");
   }
 
   /** Reads {@code program} and {@code run.date} from a resolved config. */
@@ -98,8 +101,9 @@ public record ProgramConfig(
       filters.add(filter);
     }
     List<ModelSpec> models = new ArrayList<>();
+    ConfigNode modelDefaults = root.node("model-defaults");
     for (ConfigNode node : program.nodes("models")) {
-      models.add(ModelSpec.from(node));
+      models.add(ModelSpec.from(node, modelDefaults));
     }
     List<Decision> decisions = new ArrayList<>();
     for (ConfigNode node : program.nodes("decide")) {
@@ -126,7 +130,8 @@ public record ProgramConfig(
             outputs.string("rejections"),
             outputs.string("quarantine"),
             outputs.string("summaries")),
-        dynamodb);
+        dynamodb,
+        program.optionalNode("fairness").map(AdverseImpact::from));
   }
 
   static LocalDate runDate(ConfigNode root) {

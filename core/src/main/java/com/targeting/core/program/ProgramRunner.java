@@ -21,6 +21,7 @@ import com.targeting.core.decide.Decision;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
 import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
 import com.targeting.core.score.ModelScorer;
@@ -75,6 +76,9 @@ public final class ProgramRunner {
     RunSummary summary = new RunSummary()
         .put("program", program.id())
         .put("run_date", program.runDate().toString());
+    String summaryPath = partition.under(program.outputs().summaries()) + "/summary.json";
+    // A rerun that fails must not leave an earlier run's "succeeded" summary beside its output.
+    HadoopFiles.deleteRecursively(spark, summaryPath);
     Source source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
     Map<String, Object> models = new LinkedHashMap<>();
@@ -104,6 +108,13 @@ public final class ProgramRunner {
       validated.unpersist();
       putFunnel(summary, funnel);
       requireQuarantineWithinLimit(funnel, source);
+      // Selection rate per protected group among the rows that passed validation.
+      program.fairness().ifPresent(fairness -> summary.put("fairness", timer.time("fairness", () -> fairness.report(
+          classifiedRows.where(col(QUARANTINE_RULE).isNull()), col(REMOVED_BY).isNull()))));
+
+      // Scoring and decisions run (and are cached) before the first write, so that a model or
+      // decision failure leaves every output of an earlier run of this date as it was.
+      putOutcomes(summary, timer.time("score_decide", () -> outcomes(decidedRows)));
 
       Map<String, Long> written = new LinkedHashMap<>();
       timer.time("write_rejects", () -> {
@@ -113,7 +124,6 @@ public final class ProgramRunner {
             .write(classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON), partition));
       });
 
-      putOutcomes(summary, timer.time("score_decide", () -> outcomes(decidedRows)));
       timer.time("write_candidates", () -> written.put("candidates",
           PartitionedParquetSink.of("candidates", program.outputs().candidates()).write(decidedRows, partition)));
       program.dynamodb().ifPresent(sink -> timer.time("export_dynamodb",
@@ -132,7 +142,6 @@ public final class ProgramRunner {
     summary.put("stage_timings_ms", timer.millis());
     summary.put("total_ms", (System.nanoTime() - start) / 1_000_000);
     summary.put("status", "succeeded");
-    String summaryPath = partition.under(program.outputs().summaries()) + "/summary.json";
     summary.put("summary_path", summaryPath);
     HadoopFiles.writeString(spark, summaryPath, summary.toJson());
     return summary;
@@ -159,10 +168,13 @@ public final class ProgramRunner {
   private List<Scorer> loadModels(Map<String, Object> modelsUsed) {
     List<Scorer> scorers = new ArrayList<>();
     for (ModelSpec spec : program.models()) {
-      SavedModel model = SavedModel.load(spark, spec.path());
-      scorers.add(ModelScorer.of(model, spec.output()));
+      String path = ModelRegistry.at(spark, spec.registry()).resolve(spec);
+      SavedModel model = SavedModel.load(spark, path);
+      model.requireTrainedAs(spec);
+      scorers.add(ModelScorer.of(model, spec.output(), spec.reasonCodes()));
       Map<String, Object> used = new LinkedHashMap<>();
-      used.put("path", spec.path());
+      used.put("version", model.metadata().version());
+      used.put("path", path);
       used.put("created_at", model.metadata().createdAt());
       used.put("metrics", model.metadata().metrics());
       modelsUsed.put(spec.id(), used);

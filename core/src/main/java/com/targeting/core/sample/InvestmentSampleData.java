@@ -113,6 +113,7 @@ public final class InvestmentSampleData {
     return base
         .withColumn("customer_id", format_string("C%08d", col("id")))
         .withColumn("marketplace", d.pick("market", MARKETPLACES, 0.40, 0.15, 0.12, 0.10, 0.13, 0.10))
+        .withColumn("gender", d.pick("gender", List.of("female", "male", "non-binary"), 0.49, 0.49, 0.02))
         .withColumn("identity_verified", when(failTrust.and(trustMode.lt(0.6)), false).otherwise(true))
         .withColumn("account_status", when(failTrust.and(trustMode.geq(0.6)),
             d.pick("status", List.of("suspended", "closed", "dormant"), 1, 1, 1)).otherwise("active"))
@@ -167,6 +168,7 @@ public final class InvestmentSampleData {
     return customers.select(
         idText.as("customer_id"),
         col("marketplace"),
+        col("gender"),
         col("account_status"),
         col("identity_verified").cast("string").as("identity_verified"),
         col("account_open_date").cast("string").as("account_open_date"),
@@ -258,6 +260,7 @@ public final class InvestmentSampleData {
         .withColumn("investment_goals", goals)
         .withColumn("risk_tolerance", risk)
         .withColumn("marketplace", d.pick("market", MARKETPLACES, 0.40, 0.15, 0.12, 0.10, 0.13, 0.10))
+        .withColumn("gender", d.pick("gender", List.of("female", "male", "non-binary"), 0.49, 0.49, 0.02))
         .withColumn("portfolio_stocks_pct", d.integer("alloc-stocks", 0, 90))
         .withColumn("portfolio_bonds_pct", least(lit(100).minus(col("portfolio_stocks_pct")), d.integer("alloc-bonds", 0, 100)))
         .withColumn("market_conditions", conditions)

@@ -1,33 +1,29 @@
 package com.targeting.core.score;
 
 import static java.util.Objects.requireNonNull;
-import static org.apache.spark.ml.functions.vector_to_array;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.map_from_arrays;
 
 import com.targeting.core.model.SavedModel;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
- * Scores with a saved model. A binary model writes the positive-class probability (0 to 1) to
- * {@code output}; a multi-class model writes a map from class label to probability, so later
- * stages look classes up by name rather than by index.
+ * Scores with a saved model: a binary model writes the positive-class probability (0 to 1) to
+ * {@code output}, a regression its value, a multi-class model a map from class label to
+ * probability; with reason codes, {@code <output>_reasons} and {@code <output>_bias} too.
  */
 public final class ModelScorer implements Scorer {
   private final SavedModel model;
   private final String output;
+  private final int reasonCodes;
 
-  private ModelScorer(SavedModel model, String output) {
+  private ModelScorer(SavedModel model, String output, int reasonCodes) {
     this.model = requireNonNull(model, "model is null");
     this.output = requireNonNull(output, "output is null");
+    this.reasonCodes = reasonCodes;
   }
 
-  public static ModelScorer of(SavedModel model, String output) {
-    return new ModelScorer(model, output);
+  public static ModelScorer of(SavedModel model, String output, int reasonCodes) {
+    return new ModelScorer(model, output, reasonCodes);
   }
 
   @Override
@@ -37,15 +33,6 @@ public final class ModelScorer implements Scorer {
 
   @Override
   public Dataset<Row> score(Dataset<Row> rows) {
-    Dataset<Row> predicted = model.predict(rows);
-    Column probabilities = vector_to_array(col(model.probabilityColumn()), "float64");
-    Column value;
-    if ("binary".equals(model.metadata().objective())) {
-      value = probabilities.getItem(1);
-    } else {
-      Column classes = functions.array(model.metadata().classes().stream().map(c -> lit(c)).toArray(Column[]::new));
-      value = map_from_arrays(classes, probabilities);
-    }
-    return predicted.withColumn(output, value).drop(model.probabilityColumn());
+    return model.score(rows, output, reasonCodes);
   }
 }

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.format_number;
-import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.struct;
@@ -83,7 +82,14 @@ public record DynamoDbImportSink(
     List<Column> fields = new ArrayList<>();
     for (Map.Entry<String, String> key : keys.entrySet()) {
       Column value = expr(key.getValue());
-      fields.add(attribute(value, candidates.select(value).schema().fields()[0].dataType()).as(key.getKey()));
+      DataType type;
+      try {
+        type = candidates.select(value).schema().fields()[0].dataType();
+      } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
+        throw TargetingException.userError("DynamoDB export: key %s = %s cannot be evaluated: %s", key.getKey(), key.getValue(),
+            e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse(""));
+      }
+      fields.add(attribute(value, type).as(key.getKey()));
     }
     StructType schema = candidates.schema();
     for (String name : attributes) {
@@ -96,16 +102,38 @@ public record DynamoDbImportSink(
     }
     long expiresAt = partition.runDate().plusDays(ttlDays).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
     fields.add(struct(lit(Long.toString(expiresAt)).as("N")).as(ttlAttribute));
-    return candidates.select(to_json(struct(struct(fields.toArray(Column[]::new)).as("Item"))).as("item"));
+    // Null attributes are left out of the item whatever the session's JSON settings.
+    return candidates.select(to_json(struct(struct(fields.toArray(Column[]::new)).as("Item")),
+        java.util.Map.of("ignoreNullFields", "true")).as("item"));
   }
 
   @Override
   public long write(Dataset<Row> candidates, RunPartition partition) {
+    requireKeys(candidates);
     String path = partition.under(basePath);
     Dataset<Row> items = items(candidates, partition);
-    HadoopFiles.deleteRecursively(candidates.sparkSession(), path);
-    items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(path);
+    // Written beside the run's prefix and swapped in once complete: a failed write leaves the
+    // previous export of this run date whole.
+    String staging = path + ".staging";
+    HadoopFiles.deleteRecursively(candidates.sparkSession(), staging);
+    items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(staging);
+    HadoopFiles.replace(candidates.sparkSession(), staging, path);
     return candidates.sparkSession().read().text(path).count();
+  }
+
+  /** DynamoDB refuses an item without its partition key, or with an empty string in any key. */
+  private void requireKeys(Dataset<Row> candidates) {
+    Column broken = expr(keys.get("pk")).isNull();
+    for (String key : keys.values()) {
+      broken = broken.or(expr(key).cast("string").equalTo(""));
+    }
+    Row[] first = (Row[]) candidates.where(broken).limit(1).collect();
+    if (first.length > 0) {
+      long count = candidates.where(broken).count();
+      String who = attributes.isEmpty() ? "" : " (first: " + attributes.get(0) + " = " + first[0].getAs(attributes.get(0)) + ")";
+      throw TargetingException.userError("DynamoDB export: %d items would have a missing pk or an empty key attribute %s%s",
+          count, keys.keySet(), who);
+    }
   }
 
   /** A DynamoDB attribute value for {@code value}; null when the value is null (attribute omitted). */
@@ -116,8 +144,9 @@ public record DynamoDbImportSink(
     } else if (type instanceof DoubleType || type instanceof FloatType || type instanceof DecimalType) {
       // Plain decimal notation; NaN and infinities have no DynamoDB representation.
       Column plain = regexp_replace(regexp_replace(regexp_replace(format_number(value, 10), ",", ""), "0+$", ""), "\\.$", "");
-      Column finite = type instanceof DecimalType ? lit(true) : isnan(value).or(value.isin(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY)).unary_$bang();
-      return when(value.isNotNull().and(finite), struct(plain.as("N")));
+      // NaN, infinities and magnitudes beyond DynamoDB's range (about 1e126) have no representation.
+      Column representable = org.apache.spark.sql.functions.abs(value.cast("double")).lt(1e125);
+      return when(value.isNotNull().and(representable), struct(plain.as("N")));
     } else if (type instanceof NumericType) {
       attribute = struct(value.cast("string").as("N"));
     } else if (type instanceof BooleanType) {
@@ -125,11 +154,12 @@ public record DynamoDbImportSink(
     } else if (type instanceof DateType || type instanceof TimestampType) {
       attribute = struct(value.cast("string").as("S"));
     } else if (type instanceof ArrayType array) {
-      // Null elements cannot be written inside L; they are left out.
-      Column elements = transform(filter(value, e -> e.isNotNull()), e -> attribute(e, array.elementType()));
+      // Null (and unrepresentable) elements cannot be written inside L; they are left out.
+      Column elements = filter(transform(value, e -> attribute(e, array.elementType())), e -> e.isNotNull());
       attribute = struct(elements.as("L"));
     } else if (type instanceof MapType map) {
-      attribute = struct(transform_values(value, (k, v) -> attribute(v, map.valueType())).as("M"));
+      attribute = struct(org.apache.spark.sql.functions.map_filter(
+          transform_values(value, (k, v) -> attribute(v, map.valueType())), (k, v) -> v.isNotNull()).as("M"));
     } else if (type instanceof StructType struct) {
       Column[] members = new Column[struct.fields().length];
       for (int i = 0; i < members.length; i++) {

@@ -41,7 +41,12 @@ public final class PartitionedParquetSink implements Sink {
   @Override
   public long write(Dataset<Row> rows, RunPartition partition) {
     SparkSession spark = rows.sparkSession();
-    deletePartition(spark, partition);
+    if (rows.isEmpty()) {
+      // Dynamic overwrite replaces only partitions it writes: an empty result must clear the old one.
+      deletePartition(spark, partition);
+      return 0;
+    }
+    // Dynamic overwrite swaps the partition in at commit: until then the previous rows stay whole.
     rows.withColumn(Columns.PROGRAM, lit(partition.program()))
         .withColumn(Columns.RUN_DATE, lit(partition.runDate().toString()))
         .write()

@@ -63,9 +63,33 @@ public record Enrichment(
       }
       throw e;
     }
+    // A null key matches nothing in a join: such lookup rows are dropped, not counted as duplicates.
+    for (String key : joinOn) {
+      lookup = lookup.where(col("`" + key + "`").isNotNull());
+    }
+    requireJoinable(rows, lookup);
     requireUniqueKeys(lookup);
     Dataset<Row> right = broadcast ? org.apache.spark.sql.functions.broadcast(lookup) : lookup; // broadcast: small table, avoids a shuffle of customers
     return rows.join(right, JavaConverters.asScalaBuffer(joinOn).toSeq(), "left");
+  }
+
+  /** Join keys on both sides, and no other column name on both (it would be ambiguous later). */
+  private void requireJoinable(Dataset<Row> rows, Dataset<Row> lookup) {
+    java.util.Set<String> left = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    left.addAll(java.util.Arrays.asList(rows.columns()));
+    java.util.Set<String> right = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    right.addAll(java.util.Arrays.asList(lookup.columns()));
+    for (String key : joinOn) {
+      if (!left.contains(key) || !right.contains(key)) {
+        throw TargetingException.userError("Enrichment %s: join key %s must be a column of both the rows and the query's result (query returns %s)",
+            id, key, right);
+      }
+    }
+    java.util.List<String> clashes = right.stream()
+        .filter(c -> left.contains(c) && joinOn.stream().noneMatch(c::equalsIgnoreCase)).toList();
+    if (!clashes.isEmpty()) {
+      throw TargetingException.userError("Enrichment %s: the query returns columns the rows already have: %s; rename them in the query", id, clashes);
+    }
   }
 
   private void requireUniqueKeys(Dataset<Row> lookup) {

@@ -8,14 +8,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.types.DataType;
 
 /**
- * What an extract must look like: required columns with their types, the key column, row rules
+ * What an extract must look like: required columns with their types, the key column (if rows have
+ * one: null and duplicate keys are then quarantined), row rules
  * whose violations are quarantined, and the largest quarantined fraction a run tolerates.
  */
 public record Contract(
-    String keyColumn, Map<String, DataType> columns, List<Rule> rules, double maxQuarantinedFraction) {
+    Optional<String> keyColumn, Map<String, DataType> columns, List<Rule> rules, double maxQuarantinedFraction) {
 
   /** A row rule: rows where {@code when} is true are quarantined with {@code reason}. */
   public record Rule(String id, String when, String reason) {
@@ -30,8 +32,8 @@ public record Contract(
     requireNonNull(keyColumn, "keyColumn is null");
     columns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(columns));
     rules = List.copyOf(rules);
-    if (!columns.containsKey(keyColumn)) {
-      throw new IllegalArgumentException("contract does not list its key column " + keyColumn);
+    if (keyColumn.isPresent() && !columns.containsKey(keyColumn.get())) {
+      throw new IllegalArgumentException("contract does not list its key column " + keyColumn.get());
     }
   }
 
@@ -58,6 +60,6 @@ public record Contract(
     if (maxFraction < 0 || maxFraction > 1) {
       throw node.invalid("max-quarantined-fraction", "must be between 0 and 1, was " + maxFraction);
     }
-    return new Contract(keyColumn, columns, rules, maxFraction);
+    return new Contract(Optional.of(keyColumn), columns, rules, maxFraction);
   }
 }

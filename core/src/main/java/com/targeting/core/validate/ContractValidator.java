@@ -84,17 +84,14 @@ public final class ContractValidator {
       Column raw = col(quoted(field.name()));
       Column typed = raw.cast(expected);
       projection.add(typed.as(name));
-      if (field.dataType().equals(DataTypes.StringType)) {
-        Column unparseable = raw.isNotNull().and(trim(raw).notEqual(lit(""))).and(typed.isNull());
+      Column broken = conversionLoses(raw, field.dataType(), typed, expected);
+      if (broken != null) {
         Column reason = concat(lit("unparseable " + name + ": '"),
-            substring(raw, 1, MAX_VALUE_CHARS), lit("' is not " + expected.simpleString()));
-        problems.add(new Column[] {unparseable, reason});
+            substring(raw.cast("string"), 1, MAX_VALUE_CHARS), lit("' is not " + expected.simpleString()));
+        problems.add(new Column[] {broken, reason});
       }
     }
 
-    String key = contract.keyColumn();
-    // Duplicates are ambiguous (which copy is right?), so every copy is quarantined.
-    Column copies = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
     // The unparseable test reads the raw column, so it is evaluated on the raw extract and carried.
     String verdictColumn = "__verdict";
     Dataset<Row> withProblems = extract.withColumn(verdictColumn + "_parse", parseVerdict(problems));
@@ -102,11 +99,26 @@ public final class ContractValidator {
     convertedWithVerdict.add(col(verdictColumn + "_parse"));
     Dataset<Row> typed = withProblems.select(convertedWithVerdict.toArray(Column[]::new));
 
-    Column finalVerdict = when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)))
-        .when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"))
-        .when(copies.gt(1),
-            verdict(DUPLICATE_KEY, concat(lit("duplicate " + key + " ("), copies.cast("string"), lit(" rows)"))));
+    Column finalVerdict;
+    if (contract.keyColumn().isPresent()) {
+      String key = contract.keyColumn().get();
+      // Duplicates are ambiguous (which copy is right?), so every copy is quarantined.
+      Column copies = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
+      // An unparseable key is reported as such (with its value), not as a missing one.
+      finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"))
+          .when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)))
+          .when(copies.gt(1),
+              verdict(DUPLICATE_KEY, concat(lit("duplicate " + key + " ("), copies.cast("string"), lit(" rows)"))));
+    } else {
+      finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"));
+    }
     for (Contract.Rule rule : contract.rules()) {
+      try {
+        typed.select(expr(rule.when())); // analysis only: name the rule if it cannot be evaluated
+      } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
+        throw TargetingException.userError("Contract rule %s (%s) cannot be evaluated on %s: %s",
+            rule.id(), rule.when(), sourceName, e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse(""));
+      }
       finalVerdict = finalVerdict.when(expr(rule.when()), verdict(rule.id(), lit(rule.reason())));
     }
     return typed
@@ -114,6 +126,28 @@ public final class ContractValidator {
         .withColumn(QUARANTINE_RULE, col(verdictColumn + ".rule"))
         .withColumn(QUARANTINE_REASON, col(verdictColumn + ".reason"))
         .drop(verdictColumn, verdictColumn + "_parse");
+  }
+
+  /**
+   * True where a present value does not survive the conversion: text that does not parse, or
+   * parses only by losing digits ("12.7" as int), and numbers that wrap or truncate (3000000000
+   * or 3.9 as int). Null when the conversion cannot lose anything.
+   */
+  private static Column conversionLoses(Column raw, DataType from, Column typed, DataType to) {
+    Column present = raw.isNotNull();
+    if (from.equals(DataTypes.StringType)) {
+      present = present.and(trim(raw).notEqual(lit("")));
+      Column failed = typed.isNull();
+      if (to instanceof org.apache.spark.sql.types.IntegralType || to instanceof org.apache.spark.sql.types.DecimalType) {
+        Column exact = raw.cast("decimal(38,18)");
+        failed = failed.or(exact.isNotNull().and(typed.cast("decimal(38,18)").notEqual(exact)));
+      }
+      return present.and(failed);
+    }
+    if (from instanceof NumericType && to instanceof NumericType) {
+      return present.and(typed.isNull().or(typed.cast(from).notEqual(raw)));
+    }
+    return null;
   }
 
   private static Column parseVerdict(List<Column[]> problems) {

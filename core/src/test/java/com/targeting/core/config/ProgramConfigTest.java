@@ -36,7 +36,10 @@ class ProgramConfigTest {
     assertThat(program.filters().get(1).params()).containsEntry("min_idle_cash", 5000).containsEntry("min_account_age_days", 180);
     assertThat(program.filters().get(1).rules().get(0).keep()).isEqualTo("idle_cash > 5000");
     assertThat(program.models()).extracting(m -> m.id()).containsExactly("investment-suitability", "portfolio-optimization");
-    assertThat(program.models().get(0).xgboost()).containsEntry("num_workers", 2);
+    assertThat(program.models().get(0).xgboost()).containsEntry("num_workers", 2).containsEntry("max_depth", 4);
+    assertThat(program.models().get(0).registry()).isEqualTo("local-runs/models");
+    assertThat(program.models().get(0).protectedAttributes()).containsExactly("gender", "age_band");
+    assertThat(program.fairness()).isPresent();
     assertThat(program.source().path()).hasValue("local-runs/data/investment-recommendations/customer_investment_profiles");
     assertThat(((ScoreBands) program.decisions().get(0)).bands())
         .containsExactly(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4), new ScoreBands.Band("low", 0.0));
@@ -77,10 +80,10 @@ class ProgramConfigTest {
 
   @Test
   void aMissingSettingNamesItsFullPath() throws IOException {
-    String broken = write("label = invested", "");
+    String broken = write("label { column = invested, positive = \"1\" }", "");
 
     assertThatThrownBy(() -> load(broken))
-        .hasMessageContaining("Missing config setting program.models[0].label")
+        .hasMessageContaining("Missing config setting program.models[0].label.column")
         .hasMessageContaining(broken);
   }
 

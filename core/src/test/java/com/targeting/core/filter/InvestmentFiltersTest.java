@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class InvestmentFiltersTest {
   private static final LocalDate RUN_DATE = LocalDate.of(2026, 11, 20);
-  private static final String SCHEMA = "customer_id STRING, identity_verified BOOLEAN, account_status STRING, "
+  private static final String SCHEMA = "customer_id STRING, age INT, identity_verified BOOLEAN, account_status STRING, "
       + "idle_cash DOUBLE, income DOUBLE, account_open_date DATE, investment_experience STRING, risk_tolerance STRING, "
       + "investment_goals STRING, time_horizon INT, last_recommendation_date DATE, opted_out BOOLEAN, kyc_status STRING, "
       + "accredited_investor BOOLEAN, suitability_assessed BOOLEAN, portfolio_allocation STRING, "
@@ -34,7 +34,7 @@ class InvestmentFiltersTest {
   private final Map<String, Object[]> cases = new LinkedHashMap<>();
 
   private static Object[] passing(String id) {
-    return new Object[] {id, true, "active", 20_000.0, 60_000.0, date(RUN_DATE.minusDays(400)), "moderate", "moderate",
+    return new Object[] {id, 45, true, "active", 20_000.0, 60_000.0, date(RUN_DATE.minusDays(400)), "moderate", "moderate",
         "growth", 3_650, null, null, "verified", false, true, "{\"stocks\":50,\"bonds\":40,\"cash\":10}", null, null};
   }
 

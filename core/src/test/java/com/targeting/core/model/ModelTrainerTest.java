@@ -1,14 +1,14 @@
 package com.targeting.core.model;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.targeting.core.TargetingException;
-import com.targeting.core.score.ModelScorer;
+import com.targeting.core.config.ConfigNode;
 import com.targeting.core.testing.TestSpark;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,13 +24,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelTrainerTest {
-  private static final Map<String, Object> FAST = Map.of("num_round", 20, "max_depth", 3, "eta", 0.3, "num_workers", 1, "nthread", 1);
   private static Dataset<Row> labeled;
 
   @TempDir
   Path temp;
 
-  /** 2,000 rows where the label depends on x and on the category; some values missing. */
+  /**
+   * 2,000 rows, all text as a CSV extract would give them: the label depends on x and the
+   * category; some values are missing, some blank, a few unparseable.
+   */
   @BeforeAll
   static void data() {
     Random random = new Random(1);
@@ -42,85 +44,186 @@ class ModelTrainerTest {
       double logit = (x - 5) * 0.8 + ("gold".equals(kind) ? 1.5 : 0.0);
       boolean positive = random.nextDouble() < 1 / (1 + Math.exp(-logit));
       String tier = x < 3 ? "low" : x < 7 ? "mid" : "high";
-      rows.add(RowFactory.create("C" + i, i % 50 == 0 ? null : x, i % 40 == 0 ? null : kind, positive ? "Yes" : "No", tier));
+      String xText = i % 50 == 0 ? " " : i % 333 == 0 ? "n/a" : Double.toString(x);
+      rows.add(RowFactory.create("C" + i, xText, i % 40 == 0 ? null : kind, positive ? "Yes" : "No", tier,
+          i % 2 == 0 ? "F" : "M", Double.toString(3 * x + random.nextGaussian())));
     }
     labeled = TestSpark.session().createDataFrame(rows,
-        StructType.fromDDL("customer_id STRING, x DOUBLE, kind STRING, bought STRING, tier STRING"));
+        StructType.fromDDL("customer_id STRING, x STRING, kind STRING, bought STRING, tier STRING, gender STRING, spend STRING"));
   }
 
-  private ModelSpec spec(String id, ModelSpec.Objective objective, String label, Optional<String> positive) {
-    return new ModelSpec(id, temp.resolve(id).toString(), objective, label, positive, List.of("x"), List.of("kind"),
-        id + "_score", Optional.empty(), 0.25, 11L, FAST);
+  /** A model config as a user writes it, over the library's model-defaults. */
+  private ModelSpec spec(String hocon) {
+    String defaults = "registry = \"" + temp.resolve("registry") + "\"\n"
+        + "promotion { margin = 0.0 }\ncalibration = none\nreason-codes = 0\n"
+        + "xgboost { num-round = 20, max-depth = 3, eta = 0.3, num-workers = 1, nthread = 1 }\n";
+    return ModelSpec.from(ConfigNode.root(ConfigFactory.parseString(hocon)),
+        ConfigNode.root(ConfigFactory.parseString(defaults)));
+  }
+
+  private ModelSpec buyer(String extra) {
+    return spec("id = buyer\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
+        + "features { numeric = [x], categorical = [kind] }\nprotected = [gender]\nid-column = customer_id\n" + extra);
+  }
+
+  private ModelTrainer.Result train(ModelSpec spec) {
+    return ModelTrainer.train(TestSpark.session(), spec, labeled, "memory", Optional.empty(), Optional.empty());
   }
 
   @Test
-  void aReloadedBinaryModelScoresExactlyAsTrainedAndLearnsTheSignal() {
-    ModelSpec spec = spec("buyer", ModelSpec.Objective.BINARY, "bought", Optional.of("Yes"));
+  void aReloadedChampionScoresExactlyAsTrainedAndLearnsTheSignal() {
+    ModelSpec spec = buyer("");
 
-    ModelMetadata metadata = ModelTrainer.trainAndSave(TestSpark.session(), spec, labeled, "memory");
-    SavedModel first = SavedModel.load(TestSpark.session(), spec.path());
-    double[] before = scores(ModelScorer.of(first, "score").score(labeled), "score");
-    SavedModel second = SavedModel.load(TestSpark.session(), spec.path());
-    double[] after = scores(ModelScorer.of(second, "score").score(labeled), "score");
+    ModelTrainer.Result result = train(spec);
+    ModelRegistry registry = ModelRegistry.at(TestSpark.session(), spec.registry());
+    SavedModel first = SavedModel.load(TestSpark.session(), registry.resolve(spec));
+    double[] before = scores(first.score(labeled, "score", 0), "score");
+    double[] after = scores(SavedModel.load(TestSpark.session(), registry.resolve(spec)).score(labeled, "score", 0), "score");
 
-    assertThat(metadata.metrics().get("auc_roc")).isGreaterThan(0.8);
-    assertThat(metadata.trainingRows() + metadata.testRows()).isEqualTo(2_000);
+    assertThat(result.metadata().version()).isEqualTo(1);
+    assertThat(result.promotion()).containsEntry("promoted", true).containsEntry("reason", "no champion yet");
+    assertThat(result.metadata().metrics().get("auc_roc")).isGreaterThan(0.8);
+    assertThat(result.metadata().quarantinedByRule()).containsExactly(Map.entry("unparseable", 6L));
+    assertThat(result.metadata().trainingRows() + result.metadata().testRows()).isEqualTo(2_000 - 6);
+    assertThat(result.metadata().calibrationTable()).hasSize(10);
+    assertThat(result.metadata().featureImportance()).containsOnlyKeys("x", "kind");
     assertThat(after).containsExactly(before);
     assertThat(java.util.Arrays.stream(before).boxed().toList()).allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
-    assertThat(first.metadata().features()).containsExactly("x", "kind");
+  }
+
+  @Test
+  void theTestSplitIsStratifiedByLabel() {
+    ModelTrainer.Result result = train(buyer(""));
+
+    double positiveRate = labeled.where(col("bought").equalTo("Yes")).count() / 2_000.0;
+    assertThat(result.metadata().metrics().get("positive_rate")).isCloseTo(positiveRate, within(0.01));
+    assertThat((double) result.metadata().testRows() / (2_000 - 6)).isCloseTo(0.2, within(0.01));
+  }
+
+  @Test
+  void theChampionPointerMovesOnlyWhenTheChallengerWinsByTheMargin() {
+    ModelTrainer.Result first = train(buyer(""));
+    ModelTrainer.Result same = train(buyer(""));
+    ModelTrainer.Result weaker = train(buyer("features { numeric = [], categorical = [kind] }"));
+    ModelTrainer.Result stronger = train(buyer("xgboost { num-round = 60 }\npromotion { margin = -0.5 }"));
+
+    ModelRegistry registry = ModelRegistry.at(TestSpark.session(), temp.resolve("registry").toString());
+    assertThat(registry.versions("buyer")).containsExactly(1, 2, 3, 4);
+    assertThat(same.promotion()).containsEntry("promoted", false).containsEntry("champion_version", 1);
+    assertThat((Double) same.promotion().get("champion_value")).isEqualTo((Double) same.promotion().get("challenger_value"));
+    assertThat(weaker.promotion()).containsEntry("promoted", false);
+    assertThat((Double) weaker.promotion().get("challenger_value")).isLessThan((Double) weaker.promotion().get("champion_value"));
+    assertThat(stronger.promotion()).containsEntry("promoted", true).containsEntry("champion_version", 1);
+    assertThat(registry.champion("buyer")).hasValue(4);
+    assertThat(first.metadata().version()).isEqualTo(1);
   }
 
   @Test
   void unseenAndMissingCategoriesAreScoredNotRejected() {
-    ModelSpec spec = spec("buyer-unseen", ModelSpec.Objective.BINARY, "bought", Optional.of("Yes"));
-    ModelTrainer.trainAndSave(TestSpark.session(), spec, labeled, "memory");
-    SavedModel model = SavedModel.load(TestSpark.session(), spec.path());
+    ModelSpec spec = buyer("");
+    train(spec);
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
 
-    Dataset<Row> fresh = TestSpark.rows("customer_id STRING, x DOUBLE, kind STRING",
-        new Object[] {"a-new-kind", 6.0, "platinum"}, new Object[] {"b-no-kind", 6.0, null},
-        new Object[] {"c-gold", 6.0, "gold"}, new Object[] {"d-silver", 6.0, "silver"});
-    double[] scores = scores(ModelScorer.of(model, "score").score(fresh), "score");
+    Dataset<Row> fresh = TestSpark.rows("customer_id STRING, x STRING, kind STRING",
+        new Object[] {"a-new-kind", "6.0", "platinum"}, new Object[] {"b-no-kind", "6.0", null},
+        new Object[] {"c-gold", "6.0", "gold"}, new Object[] {"d-silver", "6.0", "silver"});
+    double[] scores = scores(model.score(fresh, "score", 0), "score");
 
     assertThat(java.util.Arrays.stream(scores).boxed().toList()).hasSize(4).allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
     assertThat(scores[2]).as("gold beats silver, as in the data").isGreaterThan(scores[3]);
   }
 
   @Test
-  void aReloadedMultiClassModelKeepsItsClassesAndProbabilities() {
-    ModelSpec spec = new ModelSpec("tiers", temp.resolve("tiers").toString(), ModelSpec.Objective.MULTICLASS, "tier",
-        Optional.empty(), List.of("x"), List.of("kind"), "tier_probability", Optional.empty(), 0.25, 3L, FAST);
+  void reasonCodesAreXgboostContributionsThatSumWithTheBiasToTheMargin() {
+    ModelSpec spec = buyer("");
+    train(spec);
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
 
-    ModelMetadata metadata = ModelTrainer.trainAndSave(TestSpark.session(), spec, labeled, "memory");
-    SavedModel model = SavedModel.load(TestSpark.session(), spec.path());
-    Row scored = ModelScorer.of(model, "tier_probability").score(labeled.where(col("x").equalTo(lit(labeledX())))).first();
-    Map<String, Double> probabilities = scored.getJavaMap(scored.fieldIndex("tier_probability"));
-
-    assertThat(metadata.classes()).containsExactly("high", "low", "mid");
-    assertThat(metadata.metrics().get("accuracy")).isGreaterThan(0.9);
-    assertThat(probabilities.keySet()).containsExactlyInAnyOrder("high", "low", "mid");
-    assertThat(probabilities.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0, within(1e-5));
-    String expected = scored.getAs("tier");
-    assertThat(probabilities.get(expected)).isGreaterThan(0.5);
+    List<Row> scored = model.score(labeled.limit(50), "score", 2).collectAsList();
+    for (Row row : scored) {
+      List<Row> reasons = row.getList(row.fieldIndex("score_reasons"));
+      double bias = row.getAs("score_bias");
+      double sum = bias + reasons.stream().mapToDouble(r -> r.<Double>getAs("contribution")).sum();
+      double p = row.getAs("score");
+      assertThat(reasons).hasSize(2);
+      assertThat(reasons.get(0).<Integer>getAs("rank")).isEqualTo(1);
+      assertThat(Math.abs(reasons.get(0).<Double>getAs("contribution")))
+          .isGreaterThanOrEqualTo(Math.abs(reasons.get(1).<Double>getAs("contribution")));
+      assertThat(reasons).extracting(r -> r.<String>getAs("feature")).containsExactlyInAnyOrder("x", "kind");
+      assertThat(sum).as("contributions + bias = log-odds").isCloseTo(Math.log(p / (1 - p)), within(1e-3));
+    }
+    Row withKind = scored.stream().filter(r -> r.getAs("kind") != null).findFirst().orElseThrow();
+    List<Row> reasons = withKind.getList(withKind.fieldIndex("score_reasons"));
+    Row kind = reasons.stream().filter(r -> r.getAs("feature").equals("kind")).findFirst().orElseThrow();
+    assertThat(kind.<String>getAs("value")).isEqualTo(withKind.getAs("kind"));
   }
 
   @Test
-  void missingFeaturesAndUnusableLabelsAreUserErrors() {
-    ModelSpec spec = new ModelSpec("broken", temp.resolve("broken").toString(), ModelSpec.Objective.BINARY, "bought",
-        Optional.empty(), List.of("x", "y"), List.of(), "s", Optional.empty(), 0.25, 1L, FAST);
-    assertThatThrownBy(() -> ModelTrainer.trainAndSave(TestSpark.session(), spec, labeled, "history.csv"))
-        .isInstanceOf(TargetingException.class)
-        .hasMessage("Model broken: training data history.csv lacks columns [y]");
+  void calibratedModelsScoreThroughTheirCalibrator() {
+    for (String method : List.of("isotonic", "platt")) {
+      ModelSpec spec = spec("id = calibrated-" + method + "\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
+          + "features { numeric = [x], categorical = [kind] }\ncalibration = " + method + "\n");
+      ModelTrainer.Result result = train(spec);
+      SavedModel model = SavedModel.load(TestSpark.session(), result.path());
 
-    ModelSpec stringLabel = spec("string-label", ModelSpec.Objective.BINARY, "bought", Optional.empty());
-    assertThatThrownBy(() -> ModelTrainer.trainAndSave(TestSpark.session(), stringLabel, labeled, "history.csv"))
-        .hasMessageContaining("label bought is string");
-
-    assertThatThrownBy(() -> SavedModel.load(TestSpark.session(), temp.resolve("absent").toString()))
-        .hasMessageContaining("No model at").hasMessageContaining("train-model");
+      assertThat(result.metadata().scoreSource()).isEqualTo(method);
+      assertThat(result.metadata().rows()).containsKey("validation");
+      double[] scores = scores(model.score(labeled, "score", 0), "score");
+      assertThat(java.util.Arrays.stream(scores).boxed().toList()).allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
+      assertThat(result.metadata().metrics().get("auc_roc")).isGreaterThan(0.75);
+    }
   }
 
-  private static double labeledX() {
-    return labeled.where(col("tier").equalTo("high").and(col("x").isNotNull())).first().getAs("x");
+  @Test
+  void multiClassAndRegressionModelsTrainAndReload() {
+    ModelSpec tiers = spec("id = tiers\nobjective = multiclass\nlabel { column = tier }\nfeatures { numeric = [x], categorical = [kind] }\n");
+    ModelTrainer.Result multi = train(tiers);
+    SavedModel model = SavedModel.load(TestSpark.session(), multi.path());
+    Row row = model.score(TestSpark.rows("customer_id STRING, x STRING, kind STRING", new Object[] {"c", "9.5", "gold"}), "p", 0).first();
+    Map<String, Double> probabilities = row.getJavaMap(row.fieldIndex("p"));
+
+    assertThat(multi.metadata().classes()).containsExactly("high", "low", "mid");
+    assertThat(multi.metadata().metrics().get("accuracy")).isGreaterThan(0.9);
+    assertThat(probabilities.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0, within(1e-5));
+    assertThat(probabilities.get("high")).isGreaterThan(0.5);
+
+    ModelSpec spend = spec("id = spend\nobjective = regression\nlabel { column = spend }\nfeatures { numeric = [x] }\n"
+        + "xgboost { early-stopping-rounds = 5 }\n");
+    ModelTrainer.Result regression = train(spend);
+    assertThat(regression.metadata().metrics().get("r2")).isGreaterThan(0.8);
+    assertThat(regression.metadata().params()).containsEntry("early_stopping_rounds", 5);
+    assertThat(regression.promotion()).containsEntry("metric", "rmse");
+  }
+
+  @Test
+  void protectedAttributesAreNeverFeatures() {
+    assertThatThrownBy(() -> buyer("features { numeric = [x], categorical = [kind, gender] }"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("protected attribute gender cannot be a model feature");
+  }
+
+  @Test
+  void missingColumnsUnusableLabelsAndMissingModelsAreUserErrors() {
+    assertThatThrownBy(() -> train(buyer("features { numeric = [x, y] }")))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("Extract memory breaks its contract: missing columns [y]");
+
+    ModelSpec stringLabel = spec("id = string-label\nobjective = binary\nlabel { column = bought }\nfeatures { numeric = [x] }\n");
+    assertThatThrownBy(() -> train(stringLabel)).hasMessageContaining("label bought is string");
+
+    assertThatThrownBy(() -> ModelRegistry.at(TestSpark.session(), temp.resolve("empty").toString()).resolve(buyer("")))
+        .hasMessageContaining("Model buyer has no champion").hasMessageContaining("train-model");
+  }
+
+  @Test
+  void aConfigThatNoLongerMatchesTheSavedModelIsRefused() {
+    ModelTrainer.Result result = train(buyer(""));
+    SavedModel model = SavedModel.load(TestSpark.session(), result.path());
+
+    assertThatThrownBy(() -> model.requireTrainedAs(buyer("features { numeric = [x], categorical = [] }")))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("was trained differently from its config")
+        .hasMessageContaining("features [x, kind] vs [x]");
   }
 
   private static double[] scores(Dataset<Row> scored, String column) {

@@ -24,7 +24,7 @@ class ContractValidatorTest {
     columns.put("customer_id", DataTypes.StringType);
     columns.put("account_balance", DataTypes.DoubleType);
     columns.put("income", DataTypes.DoubleType);
-    return new Contract("customer_id", columns,
+    return new Contract(java.util.Optional.of("customer_id"), columns,
         List.of(new Contract.Rule("negative-balance", "account_balance < 0", "negative account balance")), 0.02);
   }
 

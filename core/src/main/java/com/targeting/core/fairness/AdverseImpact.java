@@ -1,0 +1,112 @@
+package com.targeting.core.fairness;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Selection rate per group of each protected attribute and the adverse-impact ratio: a group's
+ * rate divided by the highest group's rate. Under the four-fifths rule a ratio below
+ * {@code minRatio} (0.8) flags the group. Protected attributes are never model features; they are
+ * read here only to report.
+ */
+public record AdverseImpact(List<String> attributes, double minRatio) {
+  static final String UNKNOWN = "(missing)";
+
+  public AdverseImpact {
+    attributes = List.copyOf(attributes);
+    if (minRatio <= 0 || minRatio > 1) {
+      throw new IllegalArgumentException("minRatio must be in (0, 1], was " + minRatio);
+    }
+  }
+
+  public static AdverseImpact from(ConfigNode node) {
+    double minRatio = node.doubleValue("min-ratio", 0.8);
+    if (minRatio <= 0 || minRatio > 1) {
+      throw node.invalid("min-ratio", "must be in (0, 1], was " + minRatio);
+    }
+    return new AdverseImpact(node.strings("protected"), minRatio);
+  }
+
+  /**
+   * One aggregation per attribute over {@code rows}; {@code selected} says which rows were
+   * selected. Results are small by construction: one row per group.
+   */
+  public Map<String, Object> report(Dataset<Row> rows, Column selected) {
+    requireNonNull(selected, "selected is null");
+    Map<String, Object> report = new LinkedHashMap<>();
+    for (String attribute : attributes) {
+      if (!java.util.Arrays.asList(rows.columns()).contains(attribute)) {
+        throw TargetingException.userError("Fairness report: protected attribute %s is not a column of the rows (has %s)",
+            attribute, List.of(rows.columns()));
+      }
+      Row[] groups = (Row[]) rows.groupBy(coalesce(col("`" + attribute + "`").cast("string"), lit(UNKNOWN)).as("group"))
+          .agg(count(lit(1)), sum(when(selected, 1L).otherwise(0L)))
+          .collect();
+      report.put(attribute, ratios(groups));
+    }
+    return report;
+  }
+
+  private Map<String, Object> ratios(Row[] groups) {
+    Map<String, long[]> counts = new TreeMap<>();
+    for (Row group : groups) {
+      counts.put(group.getString(0), new long[] {group.getLong(1), group.getLong(2)});
+    }
+    String reference = null;
+    double best = 0;
+    for (Map.Entry<String, long[]> entry : counts.entrySet()) {
+      double rate = rate(entry.getValue());
+      if (reference == null || rate > best) {
+        reference = entry.getKey();
+        best = rate;
+      }
+    }
+    Map<String, Object> byGroup = new LinkedHashMap<>();
+    List<String> flagged = new ArrayList<>();
+    for (Map.Entry<String, long[]> entry : counts.entrySet()) {
+      double rate = rate(entry.getValue());
+      double ratio = best == 0 ? 1.0 : rate / best;
+      boolean below = ratio < minRatio;
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("rows", entry.getValue()[0]);
+      figures.put("selected", entry.getValue()[1]);
+      figures.put("selection_rate", round(rate));
+      figures.put("adverse_impact_ratio", round(ratio));
+      figures.put("flagged", below);
+      if (below) {
+        flagged.add(entry.getKey());
+      }
+      byGroup.put(entry.getKey(), figures);
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("reference_group", reference);
+    result.put("min_ratio", minRatio);
+    result.put("groups", byGroup);
+    result.put("flagged_groups", flagged);
+    return result;
+  }
+
+  private static double rate(long[] rowsAndSelected) {
+    return rowsAndSelected[0] == 0 ? 0 : (double) rowsAndSelected[1] / rowsAndSelected[0];
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 10000) / 10000.0;
+  }
+}

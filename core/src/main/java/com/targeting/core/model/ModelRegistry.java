@@ -1,0 +1,136 @@
+package com.targeting.core.model;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.targeting.core.TargetingException;
+import com.targeting.core.fs.HadoopFiles;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Model versions on any Hadoop file system (local, {@code s3a://}): immutable directories
+ * {@code <root>/<model-id>/v<N>/} and a champion pointer {@code <root>/<model-id>/champion.json}.
+ * A version is never overwritten; only the pointer moves.
+ */
+public final class ModelRegistry {
+  private static final Pattern VERSION = Pattern.compile("v(\\d+)");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String CHAMPION_FILE = "champion.json";
+
+  private final SparkSession spark;
+  private final String root;
+
+  private ModelRegistry(SparkSession spark, String root) {
+    this.spark = requireNonNull(spark, "spark is null");
+    this.root = stripSlash(requireNonNull(root, "root is null"));
+  }
+
+  public static ModelRegistry at(SparkSession spark, String root) {
+    return new ModelRegistry(spark, root);
+  }
+
+  public String versionPath(String modelId, int version) {
+    return root + "/" + modelId + "/v" + version;
+  }
+
+  /** Versions saved so far, ascending. */
+  public List<Integer> versions(String modelId) {
+    Path directory = new Path(root + "/" + modelId);
+    List<Integer> versions = new ArrayList<>();
+    try {
+      FileSystem fs = directory.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(directory)) {
+        return versions;
+      }
+      for (FileStatus status : fs.listStatus(directory)) {
+        Matcher matcher = VERSION.matcher(status.getPath().getName());
+        if (status.isDirectory() && matcher.matches()) {
+          versions.add(Integer.parseInt(matcher.group(1)));
+        }
+      }
+    } catch (FileNotFoundException e) {
+      return versions;
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot list model versions under %s: %s", directory, e.getMessage());
+    }
+    versions.sort(Integer::compare);
+    return versions;
+  }
+
+  /** The path a new version is saved under: one past the highest existing version. */
+  public int nextVersion(String modelId) {
+    List<Integer> versions = versions(modelId);
+    return versions.isEmpty() ? 1 : versions.get(versions.size() - 1) + 1;
+  }
+
+  public Optional<Integer> champion(String modelId) {
+    String pointer = root + "/" + modelId + "/" + CHAMPION_FILE;
+    if (!HadoopFiles.exists(spark, pointer)) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode node = JSON.readTree(HadoopFiles.readString(spark, pointer));
+      return Optional.of(node.get("version").asInt());
+    } catch (IOException | NullPointerException e) {
+      throw TargetingException.userError("Invalid champion pointer %s: expected {\"version\": N, ...}", pointer);
+    }
+  }
+
+  /** The version a scorer uses: the pinned one if the config pins one, else the champion. */
+  public String resolve(ModelSpec spec) {
+    int version = spec.pinnedVersion().orElseGet(() -> champion(spec.id()).orElseThrow(() ->
+        TargetingException.userError("Model %s has no champion in registry %s: train it with the train-model job",
+            spec.id(), root)));
+    String path = versionPath(spec.id(), version);
+    if (!SavedModel.exists(spark, path)) {
+      throw TargetingException.userError("Model %s version %d does not exist at %s", spec.id(), version, path);
+    }
+    return path;
+  }
+
+  public boolean hasChampion(ModelSpec spec) {
+    return spec.pinnedVersion().map(v -> SavedModel.exists(spark, versionPath(spec.id(), v)))
+        .orElseGet(() -> champion(spec.id()).isPresent());
+  }
+
+  /** Moves the champion pointer (written whole, then renamed over the old one). */
+  public void promote(String modelId, int version, String metric, double value) {
+    Map<String, Object> pointer = new LinkedHashMap<>();
+    pointer.put("version", version);
+    pointer.put("metric", metric);
+    pointer.put("value", value);
+    pointer.put("promoted_at", Instant.now().toString());
+    String target = root + "/" + modelId + "/" + CHAMPION_FILE;
+    String temporary = target + ".tmp";
+    try {
+      HadoopFiles.writeString(spark, temporary, JSON.writeValueAsString(pointer));
+      Path from = new Path(temporary);
+      Path to = new Path(target);
+      FileSystem fs = to.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      fs.delete(to, false);
+      if (!fs.rename(from, to)) {
+        throw TargetingException.external(null, "Cannot move champion pointer %s into place", target);
+      }
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot write champion pointer %s: %s", target, e.getMessage());
+    }
+  }
+
+  private static String stripSlash(String path) {
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+}
