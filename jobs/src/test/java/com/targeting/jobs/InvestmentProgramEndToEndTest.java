@@ -106,6 +106,13 @@ class InvestmentProgramEndToEndTest {
         Map.entry("candidates", candidates),
         Map.entry("dynamodb_import", candidates));
     assertThat(firstRun.get("stage_timings_ms").has("score_decide")).isTrue();
+    JsonNode gender = firstRun.get("fairness").get("gender");
+    long selected = 0;
+    for (JsonNode group : gender.get("groups")) {
+      selected += group.get("selected").asLong();
+    }
+    assertThat(selected).as("every candidate is in one gender group").isEqualTo(candidates);
+    assertThat(firstRun.get("models").get("investment-suitability").get("version").asInt()).isEqualTo(1);
     assertThat(Path.of(firstRun.get("summary_path").asText())).exists();
   }
 
@@ -145,6 +152,26 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   @Order(4)
+  void aRerunThatFailsLeavesTheEarlierExportWholeAndNoSummary() throws Exception {
+    Path export = root.resolve("output/dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20");
+    long itemsBefore = TestSpark.session().read().text(export.toString()).count();
+
+    Result failed = run(PROGRAM, "--run-date", "2026-11-20", "--conf",
+        "program.outputs.dynamodb.keys.gsi2sk=\"CASE WHEN customer_id <> '' THEN raise_error('export broke') ELSE 'x' END\"");
+
+    assertThat(failed.code()).as(failed.summary().toString()).isNotZero();
+    assertThat(failed.summary().get("error").get("message").asText()).contains("export broke");
+    assertThat(TestSpark.session().read().text(export.toString()).count()).isEqualTo(itemsBefore);
+    assertThat(root.resolve("output/summaries/program=" + PROGRAM + "/dt=2026-11-20/summary.json"))
+        .as("no summary claims the failed run succeeded").doesNotExist();
+
+    Result recovered = run(PROGRAM, "--run-date", "2026-11-20");
+    assertThat(recovered.code()).isZero();
+    assertThat(recovered.summary().get("candidates").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+  }
+
+  @Test
+  @Order(5)
   void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() {
     Result result = run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
 
@@ -159,7 +186,7 @@ class InvestmentProgramEndToEndTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void badConfigAndBadArgumentsAreUserErrorsThatSayWhere() {
     Result badValue = run(PROGRAM, "--run-date", "2026-11-20", "--conf", "program.contract.max-quarantined-fraction=lots");
     assertThat(badValue.code()).isEqualTo(2);

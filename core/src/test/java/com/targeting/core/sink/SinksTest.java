@@ -2,6 +2,7 @@ package com.targeting.core.sink;
 
 import static com.targeting.core.testing.TestSpark.rows;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,6 +67,30 @@ class SinksTest {
 
     assertThat(sink.write(candidates(5).limit(0), RUN)).isZero();
     assertThat(Files.exists(Path.of(RUN.under(sink.basePath())))).isFalse();
+  }
+
+  @Test
+  void valuesDynamoDbCannotHoldAreLeftOutAndEmptyKeysAreRefused() throws IOException {
+    Dataset<Row> scored = rows("customer_id STRING, scores ARRAY<DOUBLE>, weights MAP<STRING, DOUBLE>, huge DOUBLE",
+        new Object[] {"C1", java.util.Arrays.asList(1.0, Double.NaN, null, Double.POSITIVE_INFINITY, 2.5),
+            new java.util.HashMap<>(Map.of("a", 1.0)), 1e300});
+    scored = scored.withColumn("weights", functions.map_concat(functions.col("weights"),
+        functions.map(functions.lit("b"), functions.lit(null).cast("double"))));
+    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(),
+        Map.of("pk", "customer_id"), List.of("customer_id", "scores", "weights", "huge"), "expires_at", 7);
+
+    JsonNode item = JSON.readTree(sink.items(scored, RUN).first().getString(0)).get("Item");
+
+    assertThat(item.get("scores").get("L")).hasSize(2);
+    assertThat(item.get("scores").get("L").get(1).get("N").asText()).isEqualTo("2.5");
+    assertThat(item.get("weights").get("M").has("a")).isTrue();
+    assertThat(item.get("weights").get("M").has("b")).isFalse();
+    assertThat(item.has("huge")).isFalse();
+
+    Dataset<Row> emptyKey = rows("customer_id STRING", new Object[] {"C1"}, new Object[] {""});
+    assertThatThrownBy(() -> sink.write(emptyKey, RUN))
+        .isInstanceOf(com.targeting.core.TargetingException.class)
+        .hasMessage("DynamoDB export: 1 items would have a missing pk or an empty key attribute [pk] (first: customer_id = )");
   }
 
   @Test

@@ -70,6 +70,47 @@ class ContractValidatorTest {
   }
 
   @Test
+  void conversionsThatWouldLoseDigitsQuarantineInsteadOfGuessing() {
+    Map<String, DataType> columns = new LinkedHashMap<>();
+    columns.put("customer_id", DataTypes.IntegerType);
+    columns.put("days", DataTypes.IntegerType);
+    Contract contract = new Contract(java.util.Optional.of("customer_id"), columns, List.of(), 1.0);
+    Dataset<Row> text = rows("customer_id STRING, days STRING, note STRING",
+        new Object[] {"1", "365", "exact"},
+        new Object[] {"2", "364.9", "fraction"},
+        new Object[] {"abc", "10", "key unparseable"});
+    Dataset<Row> numbers = rows("customer_id BIGINT, days DOUBLE, note STRING",
+        new Object[] {3L, 365.0, "whole double"},
+        new Object[] {4L, 3.9, "fractional double"},
+        new Object[] {3_000_000_000L, 1.0, "key too large"});
+
+    Map<String, String> reasons = new LinkedHashMap<>();
+    for (Dataset<Row> extract : List.of(text, numbers)) {
+      for (Row row : (Row[]) ContractValidator.validate(extract, contract, "x").collect()) {
+        reasons.put(row.getAs("note"), row.getAs(QUARANTINE_REASON));
+      }
+    }
+
+    assertThat(reasons.get("exact")).isNull();
+    assertThat(reasons.get("whole double")).isNull();
+    assertThat(reasons.get("fraction")).isEqualTo("unparseable days: '364.9' is not int");
+    assertThat(reasons.get("fractional double")).isEqualTo("unparseable days: '3.9' is not int");
+    assertThat(reasons.get("key unparseable")).isEqualTo("unparseable customer_id: 'abc' is not int");
+    assertThat(reasons.get("key too large")).isEqualTo("unparseable customer_id: '3000000000' is not int");
+  }
+
+  @Test
+  void aRuleThatCannotBeEvaluatedNamesTheRule() {
+    Contract contract = new Contract(java.util.Optional.of("customer_id"), contract().columns(),
+        List.of(new Contract.Rule("negative-balance", "acount_balance < 0", "negative")), 0.02);
+    Dataset<Row> extract = rows(TEXT_EXTRACT, new Object[] {"C1", "1", "1", "x"});
+
+    assertThatThrownBy(() -> ContractValidator.validate(extract, contract, "extract.csv"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageStartingWith("Contract rule negative-balance (acount_balance < 0) cannot be evaluated on extract.csv: [UNRESOLVED_COLUMN");
+  }
+
+  @Test
   void missingColumnsStopTheRunNamingThem() {
     Dataset<Row> extract = rows("customer_id STRING, note STRING", new Object[] {"C1", "x"});
 

@@ -1,0 +1,46 @@
+package com.targeting.core.fairness;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.targeting.core.testing.TestSpark;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+class AdverseImpactTest {
+  /** 100 women of whom 30 are selected, 200 men with 100 selected, 10 of unknown gender with 4. */
+  private static Dataset<Row> people() {
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      rows.add(new Object[] {"female", i < 30});
+    }
+    for (int i = 0; i < 200; i++) {
+      rows.add(new Object[] {"male", i < 100});
+    }
+    for (int i = 0; i < 10; i++) {
+      rows.add(new Object[] {null, i < 4});
+    }
+    return TestSpark.rows("gender STRING, selected BOOLEAN", rows.toArray(Object[][]::new));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void ratiosMatchAHandComputationAndTheFourFifthsRuleFlags() {
+    Map<String, Object> report = new AdverseImpact(List.of("gender"), 0.8).report(people(), col("selected"));
+
+    Map<String, Object> gender = (Map<String, Object>) report.get("gender");
+    Map<String, Map<String, Object>> groups = (Map<String, Map<String, Object>>) gender.get("groups");
+    // rates: female 30/100 = 0.30, male 100/200 = 0.50, missing 4/10 = 0.40; reference male
+    assertThat(gender.get("reference_group")).isEqualTo("male");
+    assertThat(groups.get("female")).containsEntry("rows", 100L).containsEntry("selected", 30L)
+        .containsEntry("selection_rate", 0.3).containsEntry("adverse_impact_ratio", 0.6).containsEntry("flagged", true);
+    assertThat(groups.get("male")).containsEntry("adverse_impact_ratio", 1.0).containsEntry("flagged", false);
+    assertThat(groups.get("(missing)")).containsEntry("selection_rate", 0.4).containsEntry("adverse_impact_ratio", 0.8)
+        .containsEntry("flagged", false);
+    assertThat(gender.get("flagged_groups")).isEqualTo(List.of("female"));
+  }
+}

@@ -1,0 +1,112 @@
+package com.targeting.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.targeting.core.testing.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A model described only by a config file, trained and used as a new user would: train-model
+ * --config, score-model on an explicit test file, and a retraining that must not move the
+ * champion when it is no better.
+ */
+class ModelJobsEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  static Path root;
+
+  private static Path config;
+
+  /** Train and test CSVs like a churn extract: text columns, Yes/No label, some blank numbers. */
+  @BeforeAll
+  static void files() throws Exception {
+    Random random = new Random(3);
+    List<Row> rows = new ArrayList<>();
+    String[] contracts = {"Month-to-month", "One year", "Two year"};
+    for (int i = 0; i < 3_000; i++) {
+      int tenure = random.nextInt(72);
+      String contract = contracts[random.nextInt(3)];
+      double monthly = 20 + random.nextDouble() * 100;
+      double logit = -1 + ("Month-to-month".equals(contract) ? 1.5 : -0.5) - tenure / 24.0 + (monthly - 70) / 40;
+      boolean churn = random.nextDouble() < 1 / (1 + Math.exp(-logit));
+      String total = tenure == 0 ? " " : String.format("%.2f", tenure * monthly);
+      rows.add(RowFactory.create(String.format("%04d-ABCDE", i), i % 2 == 0 ? "Female" : "Male", Integer.toString(tenure),
+          contract, String.format("%.2f", monthly), total, churn ? "Yes" : "No"));
+    }
+    Dataset<Row> all = TestSpark.session().createDataFrame(rows, StructType.fromDDL(
+        "customerID STRING, gender STRING, tenure STRING, Contract STRING, MonthlyCharges STRING, TotalCharges STRING, Churn STRING"));
+    all.where(col("customerID").lt("2400")).coalesce(1).write().option("header", "true").csv(root.resolve("train").toString());
+    all.where(col("customerID").geq("2400")).coalesce(1).write().option("header", "true").csv(root.resolve("test").toString());
+    config = root.resolve("churn.conf");
+    Files.writeString(config, String.join("\n",
+        "model {",
+        "  id = churn",
+        "  objective = binary",
+        "  data { train = \"" + root.resolve("train") + "\", test = \"" + root.resolve("test") + "\", format = csv, options { header = \"true\" } }",
+        "  label { column = Churn, positive = \"Yes\" }",
+        "  features { numeric = [tenure, MonthlyCharges, TotalCharges], categorical = [Contract] }",
+        "  protected = [gender]",
+        "  id-column = customerID",
+        "  reason-codes = 2",
+        "  promotion { metric = auc_roc, margin = 0.005 }",
+        "  xgboost { num-round = 40, max-depth = 3, eta = 0.1, early-stopping-rounds = 10 }",
+        "}"));
+  }
+
+  private static JsonNode run(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--conf-dir", TestSpark.confDirectory().toString(), "--conf", "paths.root=" + root.resolve("runs")));
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    int code = Main.run(all.toArray(String[]::new), new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    String[] lines = buffer.toString(StandardCharsets.UTF_8).strip().split("\n");
+    JsonNode summary = JSON.readTree(lines[lines.length - 1]);
+    assertThat(code).as(summary.toString()).isZero();
+    return summary;
+  }
+
+  @Test
+  void aConfigFileIsAllItTakesToTrainScoreAndRetrain() throws Exception {
+    JsonNode trained = run("train-model", "--config", config.toString()).get("models").get("churn");
+
+    assertThat(trained.get("version").asInt()).isEqualTo(1);
+    assertThat(trained.get("metrics").get("auc_roc").asDouble()).isGreaterThan(0.7);
+    assertThat(trained.get("rows").get("test").asLong()).isEqualTo(600);
+    assertThat(trained.get("promotion").get("promoted").asBoolean()).isTrue();
+
+    String test = root.resolve("test").toString();
+    run("score-model", "--config", config.toString(), "--input", test, "--output", root.resolve("scored-1").toString());
+    run("score-model", "--config", config.toString(), "--input", test, "--output", root.resolve("scored-2").toString());
+    Dataset<Row> first = TestSpark.session().read().parquet(root.resolve("scored-1").toString());
+    Dataset<Row> second = TestSpark.session().read().parquet(root.resolve("scored-2").toString());
+    assertThat(first.count()).isEqualTo(600);
+    assertThat(first.columns()).contains("customerID", "churn_score", "churn_score_reasons", "churn_score_bias");
+    assertThat(first.select("customerID", "churn_score").except(second.select("customerID", "churn_score")).count())
+        .as("a reloaded champion scores identically").isZero();
+
+    JsonNode retrained = run("train-model", "--config", config.toString()).get("models").get("churn");
+    assertThat(retrained.get("version").asInt()).isEqualTo(2);
+    assertThat(retrained.get("promotion").get("champion_version").asInt()).isEqualTo(1);
+    assertThat(retrained.get("promotion").get("promoted").asBoolean()).as("same data: not better by the margin").isFalse();
+    assertThat(retrained.get("promotion").get("champion_value").asDouble())
+        .isCloseTo(retrained.get("promotion").get("challenger_value").asDouble(), org.assertj.core.api.Assertions.within(0.005));
+    assertThat(Files.readString(root.resolve("runs/models/churn/champion.json"))).contains("\"version\":1");
+  }
+}
