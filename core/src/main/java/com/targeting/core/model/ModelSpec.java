@@ -206,7 +206,12 @@ public record ModelSpec(
   private static TrainingData trainingData(ConfigNode data) {
     String format = data.string("format", "parquet");
     Map<String, String> options = data.stringMap("options");
-    SourceConfig train = new SourceConfig(format, Optional.of(data.string("train")), options);
+    // File formats read data.train (and data.test); JDBC, Redshift and Snowflake read their options.
+    Optional<String> trainPath = data.optionalString("train");
+    if (trainPath.isEmpty() && com.targeting.core.source.SourceConfig.isFileFormat(format)) {
+      throw data.invalid("train", "format " + format + " needs the path of the training data");
+    }
+    SourceConfig train = new SourceConfig(format, trainPath, options);
     Optional<SourceConfig> test = data.optionalString("test").map(path -> new SourceConfig(format, Optional.of(path), options));
     double testFraction = data.doubleValue("test-fraction", 0.2);
     double validationFraction = data.doubleValue("validation-fraction", 0.2);

@@ -31,6 +31,10 @@ public record SourceConfig(String format, Optional<String> path, Map<String, Str
   }
 
   public boolean isFileFormat() {
+    return isFileFormat(format);
+  }
+
+  public static boolean isFileFormat(String format) {
     return FILE_FORMATS.contains(format);
   }
 
