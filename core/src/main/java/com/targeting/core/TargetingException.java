@@ -48,6 +48,16 @@ public final class TargetingException extends RuntimeException {
     return new TargetingException(Category.INTERNAL, String.format(format, args), null);
   }
 
+  /** The first line of a message: Spark's carry plans and stack traces that belong in logs only. */
+  public static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    String trimmed = message.strip();
+    int newline = trimmed.indexOf('\n');
+    return newline < 0 ? trimmed : trimmed.substring(0, newline);
+  }
+
   public Category category() {
     return category;
   }

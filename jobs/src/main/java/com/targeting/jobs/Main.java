@@ -40,7 +40,7 @@ public final class Main {
     } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
       TargetingException.Category category = categorize(e);
       LOG.error("{} failed ({})", job, category, e);
-      summary = failure(job, category.name().toLowerCase(java.util.Locale.ROOT), firstLine(e.getClass().getName() + ": " + e.getMessage()));
+      summary = failure(job, category.name().toLowerCase(java.util.Locale.ROOT), TargetingException.firstLine(e.getClass().getName() + ": " + e.getMessage()));
       code = category.exitCode();
     }
     out.println(summary.toJson());
@@ -78,11 +78,6 @@ public final class Main {
     return TargetingException.Category.INTERNAL;
   }
 
-  /** Spark's messages carry whole stack traces; the summary keeps their first line, the log the rest. */
-  private static String firstLine(String message) {
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
-  }
 
   private static RunSummary failure(String job, String category, String message) {
     RunSummary summary = new RunSummary().put("job", job).put("status", "failed");

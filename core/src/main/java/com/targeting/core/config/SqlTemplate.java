@@ -1,5 +1,6 @@
 package com.targeting.core.config;
 
+import com.targeting.core.TargetingException;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Collection;
@@ -22,7 +23,7 @@ public final class SqlTemplate {
     try {
       CatalystSqlParser$.MODULE$.parseExpression(sql);
     } catch (Exception e) { // Scala throws the checked ParseException undeclared
-      throw node.invalid(key, "not a valid Spark SQL expression: " + firstLine(e.getMessage()));
+      throw node.invalid(key, "not a valid Spark SQL expression: " + TargetingException.firstLine(e.getMessage()));
     }
     return sql;
   }
@@ -33,7 +34,7 @@ public final class SqlTemplate {
     try {
       CatalystSqlParser$.MODULE$.parsePlan(sql);
     } catch (Exception e) { // Scala throws the checked ParseException undeclared
-      throw node.invalid(key, "not a valid Spark SQL query: " + firstLine(e.getMessage()));
+      throw node.invalid(key, "not a valid Spark SQL query: " + TargetingException.firstLine(e.getMessage()));
     }
     return sql;
   }
@@ -114,12 +115,4 @@ public final class SqlTemplate {
     return Character.isLetterOrDigit(c) || c == '_';
   }
 
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    String trimmed = message.strip();
-    int newline = trimmed.indexOf('\n');
-    return newline < 0 ? trimmed : trimmed.substring(0, newline);
-  }
 }

@@ -1,5 +1,6 @@
 package com.targeting.core.decide;
 
+import com.targeting.core.TargetingException;
 import static com.targeting.core.program.Columns.CHANNELS;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.array;
@@ -61,11 +62,11 @@ public record ChannelAudiences(List<Channel> channels) implements Decision {
         try {
           type = scored.select(expr(channel.when().get())).schema().fields()[0].dataType();
         } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
-          throw com.targeting.core.TargetingException.userError("Channel %s: condition %s cannot be evaluated: %s",
-              channel.id(), channel.when().get(), e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse(""));
+          throw TargetingException.userError("Channel %s: condition %s cannot be evaluated: %s",
+              channel.id(), channel.when().get(), TargetingException.firstLine(e.getMessage()));
         }
         if (!type.equals(org.apache.spark.sql.types.DataTypes.BooleanType)) {
-          throw com.targeting.core.TargetingException.userError("Channel %s: condition %s is %s, not a boolean",
+          throw TargetingException.userError("Channel %s: condition %s is %s, not a boolean",
               channel.id(), channel.when().get(), type.simpleString());
         }
       }

@@ -71,17 +71,10 @@ public final class FilterChain {
           rows.select(check.passes());
         } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
           throw TargetingException.userError("Filter %s, rule '%s' cannot be evaluated: %s",
-              filter.id(), check.reason(), firstLine(e.getMessage()));
+              filter.id(), check.reason(), TargetingException.firstLine(e.getMessage()));
         }
       }
     }
   }
 
-  static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
-  }
 }

@@ -57,7 +57,7 @@ public final class SavedModel {
       pipeline = PipelineModel.load(path + "/" + PIPELINE_DIRECTORY);
     } catch (Exception e) { // Spark throws checked exceptions undeclared
       throw TargetingException.userError("Model %s at %s cannot be loaded (%s): retrain it with the train-model job",
-          metadata.id(), path, e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse(""));
+          metadata.id(), path, TargetingException.firstLine(e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
     }
     int classes = "multiclass".equals(metadata.objective()) ? metadata.classes().size() : 2;
     return new SavedModel(path, metadata, withClassCount(pipeline, classes));

@@ -87,7 +87,7 @@ public record DynamoDbImportSink(
         type = candidates.select(value).schema().fields()[0].dataType();
       } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
         throw TargetingException.userError("DynamoDB export: key %s = %s cannot be evaluated: %s", key.getKey(), key.getValue(),
-            e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse(""));
+            TargetingException.firstLine(e.getMessage()));
       }
       fields.add(attribute(value, type).as(key.getKey()));
     }

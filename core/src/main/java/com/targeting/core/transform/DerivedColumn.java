@@ -29,7 +29,7 @@ public record DerivedColumn(String name, String expression) {
       try {
         result = result.withColumn(column.name(), functions.expr(column.expression()));
       } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
-        String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+        String message = TargetingException.firstLine(e.getMessage());
         throw TargetingException.userError("Derived column %s = %s cannot be evaluated: %s", column.name(), column.expression(), message);
       }
     }

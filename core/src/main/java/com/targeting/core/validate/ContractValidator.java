@@ -117,7 +117,7 @@ public final class ContractValidator {
         typed.select(expr(rule.when())); // analysis only: name the rule if it cannot be evaluated
       } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
         throw TargetingException.userError("Contract rule %s (%s) cannot be evaluated on %s: %s",
-            rule.id(), rule.when(), sourceName, e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse(""));
+            rule.id(), rule.when(), sourceName, TargetingException.firstLine(e.getMessage()));
       }
       finalVerdict = finalVerdict.when(expr(rule.when()), verdict(rule.id(), lit(rule.reason())));
     }
