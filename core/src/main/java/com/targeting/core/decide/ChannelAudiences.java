@@ -1,6 +1,5 @@
 package com.targeting.core.decide;
 
-import com.targeting.core.TargetingException;
 import static com.targeting.core.program.Columns.CHANNELS;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.array;
@@ -10,6 +9,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
+import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.config.SqlTemplate;
 import java.util.ArrayList;
