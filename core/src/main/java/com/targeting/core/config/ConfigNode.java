@@ -109,6 +109,16 @@ public final class ConfigNode {
     return has(key) ? read(key, () -> config.getBoolean(key)) : defaultValue;
   }
 
+  /** A number, string or boolean, as HOCON typed it. */
+  public Object scalar(String key) {
+    ConfigValue value = read(key, () -> config.getValue(key));
+    if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST
+        || value.valueType() == ConfigValueType.NULL) {
+      throw invalid(key, "must be a number, string or boolean");
+    }
+    return value.unwrapped();
+  }
+
   public List<String> strings(String key) {
     if (!has(key)) {
       return List.of();

@@ -10,7 +10,13 @@ import com.targeting.core.decide.ScoreBands;
 import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.RuleFilter;
 import com.targeting.core.model.ModelSpec;
-import com.targeting.core.sink.DynamoDbImportSink;
+import com.targeting.core.sink.dynamodb.DynamoDbImportSink;
+import com.targeting.core.sink.dynamodb.DynamoDbItemLayout;
+import com.targeting.core.sink.dynamodb.DynamoDbSettings;
+import com.targeting.core.sink.dynamodb.DynamoDbSink;
+import com.targeting.core.sink.dynamodb.DynamoDbWriteSink;
+import com.targeting.core.sink.dynamodb.GsiCheck;
+import com.targeting.core.sink.dynamodb.TableDefinition;
 import com.targeting.core.source.SourceConfig;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
@@ -43,7 +49,7 @@ public record ProgramConfig(
     List<ModelSpec> models,
     List<Decision> decisions,
     Outputs outputs,
-    Optional<DynamoDbImportSink> dynamodb,
+    Optional<DynamoDbSink> dynamodb,
     Optional<AdverseImpact> fairness) {
 
   /** Base paths of the output tables; each is partitioned {@code program=/dt=}. */
@@ -110,9 +116,9 @@ public record ProgramConfig(
       decisions.add(decision(node, parameters));
     }
     ConfigNode outputs = program.node("outputs");
-    Optional<DynamoDbImportSink> dynamodb = Optional.empty();
+    Optional<DynamoDbSink> dynamodb = Optional.empty();
     if (outputs.has("dynamodb") && outputs.node("dynamodb").bool("enabled", true)) {
-      dynamodb = Optional.of(DynamoDbImportSink.from(outputs.node("dynamodb"), parameters));
+      dynamodb = Optional.of(dynamoDb(outputs.node("dynamodb"), parameters));
     }
     return new ProgramConfig(
         id,
@@ -141,6 +147,23 @@ public record ProgramConfig(
     } catch (DateTimeParseException e) {
       throw root.invalid("run.date", "expected a date like 2026-11-20, was '" + value + "'");
     }
+  }
+
+  /** {@code mode = import}: files for Import from S3; {@code mode = batch-write}: into an existing table. */
+  public static DynamoDbSink dynamoDb(ConfigNode node, Map<String, Object> parameters) {
+    DynamoDbItemLayout layout = DynamoDbItemLayout.from(node, parameters);
+    String mode = node.string("mode", "import");
+    return switch (mode) {
+      case "import" -> new DynamoDbImportSink(node.string("path"), layout);
+      case "batch-write" -> new DynamoDbWriteSink(
+          DynamoDbSettings.from(node.node("batch-write")),
+          layout,
+          node.bool("batch-write.create-table-if-missing", false)
+              ? Optional.of(TableDefinition.from(node.nodes("indexes"))) : Optional.empty(),
+          node.integer("verify.sample", 0),
+          GsiCheck.from(node.nodes("verify.gsi-checks")));
+      default -> throw node.invalid("mode", "must be import or batch-write, was " + mode);
+    };
   }
 
   private static Decision decision(ConfigNode node, Map<String, Object> parameters) {

@@ -100,7 +100,8 @@ public final class ProgramRunner {
       // Scored candidates feed the Parquet sink, the DynamoDB export and the summary: cache.
       decided = decide(score(candidates(classifiedRows), scorers)).persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> decidedRows = decided;
-      program.dynamodb().ifPresent(sink -> sink.items(decidedRows, partition)); // analysis only: checks its columns
+      // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
+      program.dynamodb().ifPresent(sink -> layoutOf(sink).items(decidedRows, partition));
 
       long sourceRows = timer.time("read_validate", validated::count);
       Funnel funnel = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
@@ -126,8 +127,10 @@ public final class ProgramRunner {
 
       timer.time("write_candidates", () -> written.put("candidates",
           PartitionedParquetSink.of("candidates", program.outputs().candidates()).write(decidedRows, partition)));
-      program.dynamodb().ifPresent(sink -> timer.time("export_dynamodb",
-          () -> written.put(sink.name(), sink.write(decidedRows, partition))));
+      program.dynamodb().ifPresent(sink -> {
+        timer.time("export_dynamodb", () -> written.put(sink.name(), sink.write(decidedRows, partition)));
+        summary.put("dynamodb", sink.report());
+      });
       summary.put("written", written);
       requireWrittenMatches(written, funnel);
     } finally {
@@ -145,6 +148,13 @@ public final class ProgramRunner {
     summary.put("summary_path", summaryPath);
     HadoopFiles.writeString(spark, summaryPath, summary.toJson());
     return summary;
+  }
+
+  private static com.targeting.core.sink.dynamodb.DynamoDbItemLayout layoutOf(com.targeting.core.sink.dynamodb.DynamoDbSink sink) {
+    if (sink instanceof com.targeting.core.sink.dynamodb.DynamoDbImportSink importSink) {
+      return importSink.layout();
+    }
+    return ((com.targeting.core.sink.dynamodb.DynamoDbWriteSink) sink).layout();
   }
 
   private Dataset<Row> enrich(Dataset<Row> rows) {
@@ -287,7 +297,7 @@ public final class ProgramRunner {
     expected.put("quarantine", funnel.quarantinedRows());
     expected.put("rejections", funnel.removedRows());
     expected.put("candidates", funnel.candidates());
-    expected.put("dynamodb_import", funnel.candidates());
+    expected.put("dynamodb", funnel.candidates());
     for (Map.Entry<String, Long> sink : written.entrySet()) {
       Long want = expected.get(sink.getKey());
       if (want != null && want.longValue() != sink.getValue()) {

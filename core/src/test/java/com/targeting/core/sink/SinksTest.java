@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.targeting.core.sink.dynamodb.DynamoDbImportSink;
+import com.targeting.core.sink.dynamodb.DynamoDbItemLayout;
 import com.targeting.core.testing.TestSpark;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -76,10 +78,11 @@ class SinksTest {
             new java.util.HashMap<>(Map.of("a", 1.0)), 1e300});
     scored = scored.withColumn("weights", functions.map_concat(functions.col("weights"),
         functions.map(functions.lit("b"), functions.lit(null).cast("double"))));
-    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(),
+    DynamoDbItemLayout layout = new DynamoDbItemLayout(
         Map.of("pk", "customer_id"), List.of("customer_id", "scores", "weights", "huge"), "expires_at", 7);
+    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(), layout);
 
-    JsonNode item = JSON.readTree(sink.items(scored, RUN).first().getString(0)).get("Item");
+    JsonNode item = JSON.readTree(layout.items(scored, RUN).first().getString(0)).get("Item");
 
     assertThat(item.get("scores").get("L")).hasSize(2);
     assertThat(item.get("scores").get("L").get(1).get("N").asText()).isEqualTo("2.5");
@@ -102,11 +105,11 @@ class SinksTest {
             org.apache.spark.sql.RowFactory.create(1, "stocks", 1500.25), org.apache.spark.sql.RowFactory.create(2, "bonds", 100.0)), null},
         new Object[] {"C2", 0.0, "aggressive", 100000000.0, List.of(), List.of(), "x"})
         .withColumn("recommendations", functions.col("recommendations"));
-    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(),
+    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(), new DynamoDbItemLayout(
         Map.of("pk", "concat(customer_id, '#', 'investment-recommendations')",
             "gsi1pk", "concat('investment-recommendations', '#', risk_tolerance)",
             "gsi1sk", "score"),
-        List.of("customer_id", "score", "capacity", "flags", "recommendations", "note"), "expires_at", 7);
+        List.of("customer_id", "score", "capacity", "flags", "recommendations", "note"), "expires_at", 7));
 
     assertThat(sink.write(scored, RUN)).isEqualTo(2);
     assertThat(sink.write(scored, RUN)).as("a rerun replaces the run's files").isEqualTo(2);

@@ -1,4 +1,4 @@
-package com.targeting.core.sink;
+package com.targeting.core.sink.dynamodb;
 
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
@@ -16,7 +16,7 @@ import static org.apache.spark.sql.functions.when;
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.config.SqlTemplate;
-import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.sink.RunPartition;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +25,6 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.DataType;
@@ -41,23 +40,21 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampType;
 
 /**
- * Candidates as DynamoDB Import-from-S3 input: gzip files of DynamoDB JSON, one
- * {@code {"Item": {...}}} per line, under a prefix per run ({@code program=<id>/dt=<date>/}).
- * Key attributes (partition key, GSI keys) are Spark SQL expressions from config; the other
- * attributes are candidate columns, typed from their Spark types (numbers as N, strings as S,
- * arrays as L, structs and maps as M); a TTL attribute holds epoch seconds.
+ * How a candidate becomes a DynamoDB item, from config: key attributes (partition key, GSI keys)
+ * as Spark SQL expressions, other attributes as candidate columns typed from their Spark types
+ * (numbers as N, strings as S, arrays as L, structs and maps as M), and a TTL attribute in epoch
+ * seconds. Items are built in Spark as DynamoDB JSON lines ({@code {"Item": {...}}}), the format
+ * of DynamoDB's Import from S3, which the batch writer parses back on the executors.
  */
-public record DynamoDbImportSink(
-    String basePath, Map<String, String> keys, List<String> attributes, String ttlAttribute, int ttlDays) implements Sink {
+public record DynamoDbItemLayout(Map<String, String> keys, List<String> attributes, String ttlAttribute, int ttlDays) {
 
-  public DynamoDbImportSink {
-    requireNonNull(basePath, "basePath is null");
+  public DynamoDbItemLayout {
     keys = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keys));
     attributes = List.copyOf(attributes);
     requireNonNull(ttlAttribute, "ttlAttribute is null");
   }
 
-  public static DynamoDbImportSink from(ConfigNode node, Map<String, Object> parameters) {
+  public static DynamoDbItemLayout from(ConfigNode node, Map<String, Object> parameters) {
     Map<String, String> keys = new LinkedHashMap<>();
     for (Map.Entry<String, String> key : node.stringMap("keys").entrySet()) {
       keys.put(key.getKey(), SqlTemplate.expression(key.getValue(), parameters, node, "keys." + key.getKey()));
@@ -69,15 +66,10 @@ public record DynamoDbImportSink(
     if (ttlDays < 1) {
       throw node.invalid("ttl-days", "must be at least 1, was " + ttlDays);
     }
-    return new DynamoDbImportSink(node.string("path"), keys, node.strings("attributes"), node.string("ttl-attribute"), ttlDays);
+    return new DynamoDbItemLayout(keys, node.strings("attributes"), node.string("ttl-attribute"), ttlDays);
   }
 
-  @Override
-  public String name() {
-    return "dynamodb_import";
-  }
-
-  /** The items as one JSON string column {@code item}: exposed for tests and the export job. */
+  /** The items as one JSON string column {@code item}, and the partition key as {@code pk}. */
   public Dataset<Row> items(Dataset<Row> candidates, RunPartition partition) {
     List<Column> fields = new ArrayList<>();
     for (Map.Entry<String, String> key : keys.entrySet()) {
@@ -104,25 +96,20 @@ public record DynamoDbImportSink(
     fields.add(struct(lit(Long.toString(expiresAt)).as("N")).as(ttlAttribute));
     // Null attributes are left out of the item whatever the session's JSON settings.
     return candidates.select(to_json(struct(struct(fields.toArray(Column[]::new)).as("Item")),
-        java.util.Map.of("ignoreNullFields", "true")).as("item"));
+        java.util.Map.of("ignoreNullFields", "true")).as("item"), expr(keys.get("pk")).cast("string").as("pk"));
   }
 
-  @Override
-  public long write(Dataset<Row> candidates, RunPartition partition) {
-    requireKeys(candidates);
-    String path = partition.under(basePath);
-    Dataset<Row> items = items(candidates, partition);
-    // Written beside the run's prefix and swapped in once complete: a failed write leaves the
-    // previous export of this run date whole.
-    String staging = path + ".staging";
-    HadoopFiles.deleteRecursively(candidates.sparkSession(), staging);
-    items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(staging);
-    HadoopFiles.replace(candidates.sparkSession(), staging, path);
-    return candidates.sparkSession().read().text(path).count();
+  /** The key attributes as columns of their own, {@code key_<attribute>}, for checks and verification. */
+  public Dataset<Row> keyColumns(Dataset<Row> candidates) {
+    List<Column> columns = new ArrayList<>();
+    for (Map.Entry<String, String> key : keys.entrySet()) {
+      columns.add(expr(key.getValue()).as("key_" + key.getKey()));
+    }
+    return candidates.select(columns.toArray(Column[]::new));
   }
 
   /** DynamoDB refuses an item without its partition key, or with an empty string in any key. */
-  private void requireKeys(Dataset<Row> candidates) {
+  public void requireKeys(Dataset<Row> candidates) {
     Column broken = expr(keys.get("pk")).isNull();
     for (String key : keys.values()) {
       broken = broken.or(expr(key).cast("string").equalTo(""));

@@ -1,0 +1,85 @@
+package com.targeting.core.sink.dynamodb;
+
+import static java.util.Objects.requireNonNull;
+
+import com.targeting.core.config.ConfigNode;
+import java.io.Serializable;
+import java.net.URI;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+
+/**
+ * How batch writes reach a table: the table, region and (for DynamoDB Local) endpoint, the
+ * job-wide write budget in write units per second, shared equally by {@code writers} concurrent
+ * tasks, and the retry policy (full-jitter exponential backoff) for throttling and unprocessed
+ * items. Plain values (an empty endpoint means AWS's own): it travels to the executors.
+ */
+public record DynamoDbSettings(
+    String table,
+    String region,
+    String endpoint,
+    boolean localCredentials,
+    double writeBudget,
+    int writers,
+    int maxAttempts,
+    long baseBackoffMillis,
+    long maxBackoffMillis) implements Serializable {
+
+  public DynamoDbSettings {
+    requireNonNull(table, "table is null");
+    requireNonNull(region, "region is null");
+    requireNonNull(endpoint, "endpoint is null");
+    if (writeBudget <= 0 || writers < 1 || maxAttempts < 1 || baseBackoffMillis < 0 || maxBackoffMillis < baseBackoffMillis) {
+      throw new IllegalArgumentException("invalid DynamoDB write settings");
+    }
+  }
+
+  public static DynamoDbSettings from(ConfigNode node) {
+    String credentials = node.string("credentials", "default");
+    if (!credentials.equals("default") && !credentials.equals("dynamodb-local")) {
+      throw node.invalid("credentials", "must be default (the AWS provider chain) or dynamodb-local, was " + credentials);
+    }
+    double budget = node.doubleValue("write-budget");
+    if (budget <= 0) {
+      throw node.invalid("write-budget", "must be a positive number of write units per second, was " + budget);
+    }
+    int writers = node.integer("writers", 2);
+    int attempts = node.integer("max-attempts", 8);
+    long base = node.longValue("backoff-base-ms", 25);
+    long max = node.longValue("backoff-max-ms", 5_000);
+    if (writers < 1 || attempts < 1 || base < 0 || max < base) {
+      throw node.invalid("writers", "writers and max-attempts must be at least 1, backoff-base-ms at most backoff-max-ms");
+    }
+    return new DynamoDbSettings(node.string("table"), node.string("region", "us-east-1"), node.optionalString("endpoint").orElse(""),
+        credentials.equals("dynamodb-local"), budget, writers, attempts, base, max);
+  }
+
+  /** Write units per second for each of the {@code writers} tasks. */
+  public double budgetPerWriter() {
+    return writeBudget / writers;
+  }
+
+  /** A client without SDK retries: the writer retries itself, under its budget. */
+  public DynamoDbClient client() {
+    DynamoDbClientBuilder builder = DynamoDbClient.builder()
+        .region(Region.of(region))
+        .httpClient(UrlConnectionHttpClient.create())
+        .overrideConfiguration(ClientOverrideConfiguration.builder().retryPolicy(RetryPolicy.none()).build());
+    if (!endpoint.isEmpty()) {
+      builder.endpointOverride(URI.create(endpoint));
+    }
+    AwsCredentialsProvider provider = localCredentials
+        // DynamoDB Local accepts any letters-and-digits key; these are not secrets and reach nothing else.
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create("dynamodblocal", "dynamodblocal"))
+        : DefaultCredentialsProvider.create();
+    return builder.credentialsProvider(provider).build();
+  }
+}

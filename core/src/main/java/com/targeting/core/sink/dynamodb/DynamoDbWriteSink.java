@@ -1,0 +1,139 @@
+package com.targeting.core.sink.dynamodb;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.sink.RunPartition;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.api.java.function.FilterFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * Candidates written into an existing table with BatchWriteItem from the executors: items with
+ * the same key are reduced to one before batching, an item over 400 KB fails the run naming its
+ * key, the job's write budget is split across {@code writers} tasks, and anything still unwritten
+ * after the retries fails the run with the count. Afterwards, sampled items and the serving GSI
+ * queries are read back and compared with what was written.
+ */
+public final class DynamoDbWriteSink implements DynamoDbSink {
+  private static final Logger LOG = LoggerFactory.getLogger(DynamoDbWriteSink.class);
+
+  private final DynamoDbSettings settings;
+  private final DynamoDbItemLayout layout;
+  private final Optional<TableDefinition> createIfMissing;
+  private final int verifySample;
+  private final List<GsiCheck> gsiChecks;
+  private final Map<String, Object> report = new LinkedHashMap<>();
+
+  public DynamoDbWriteSink(DynamoDbSettings settings, DynamoDbItemLayout layout, Optional<TableDefinition> createIfMissing,
+      int verifySample, List<GsiCheck> gsiChecks) {
+    this.settings = requireNonNull(settings, "settings is null");
+    this.layout = requireNonNull(layout, "layout is null");
+    this.createIfMissing = requireNonNull(createIfMissing, "createIfMissing is null");
+    this.verifySample = verifySample;
+    this.gsiChecks = List.copyOf(gsiChecks);
+  }
+
+  @Override
+  public String name() {
+    return "dynamodb";
+  }
+
+  @Override
+  public Map<String, Object> report() {
+    return java.util.Collections.unmodifiableMap(report);
+  }
+
+  public DynamoDbItemLayout layout() {
+    return layout;
+  }
+
+  public DynamoDbSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public long write(Dataset<Row> candidates, RunPartition partition) {
+    layout.requireKeys(candidates);
+    if (createIfMissing.isPresent()) {
+      try (DynamoDbClient client = settings.client()) {
+        if (createIfMissing.get().createIfMissing(client, settings.table(), layout.ttlAttribute())) {
+          LOG.info("Created DynamoDB table {}", settings.table());
+        }
+      }
+    }
+    // One item per key (BatchWriteItem refuses duplicates in a request, and across requests the
+    // last would win by chance): the smallest JSON text wins, deterministically. Read by the size
+    // check, the writers and the verification: cache.
+    Dataset<Row> items = layout.items(candidates, partition)
+        .groupBy(col("pk"))
+        .agg(min(col("item")).as("item"), count(lit(1)).as("copies"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row totals = items.agg(count(lit(1)), org.apache.spark.sql.functions.sum(col("copies"))).first();
+      long unique = totals.getLong(0);
+      long duplicates = totals.isNullAt(1) ? 0 : totals.getLong(1) - unique;
+      requireSizes(items);
+
+      long start = System.nanoTime();
+      // One partition per writer, so that the budget split (budget / writers) is the real rate.
+      List<Row> stats = items.select("item").repartition(settings.writers())
+          .mapPartitions(new BatchWriteTask(settings), Encoders.row(BatchWriteTask.STATS))
+          .collectAsList();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Long> totalsByName = new LinkedHashMap<>();
+      String firstError = null;
+      for (Row row : stats) {
+        for (int i = 0; i < BatchWriteTask.STATS.fields().length - 1; i++) {
+          totalsByName.merge(BatchWriteTask.STATS.fields()[i].name(), row.getLong(i), Long::sum);
+        }
+        if (firstError == null && !row.isNullAt(row.size() - 1)) {
+          firstError = row.getString(row.size() - 1);
+        }
+      }
+      report.put("mode", "batch-write");
+      report.put("table", settings.table());
+      report.put("items", unique);
+      report.put("duplicate_keys_resolved", duplicates);
+      report.putAll(totalsByName);
+      report.put("seconds", Math.round(seconds * 1000) / 1000.0);
+      report.put("items_per_second", Math.round(totalsByName.get("written") / seconds));
+      report.put("write_units_per_second", Math.round(totalsByName.get("write_units") / seconds * 10) / 10.0);
+      report.put("write_budget", settings.writeBudget());
+      if (totalsByName.get("failed") > 0) {
+        throw TargetingException.external(null, "DynamoDB batch-write to %s: %d of %d items were not written (%s)",
+            settings.table(), totalsByName.get("failed"), unique, firstError);
+      }
+      if (verifySample > 0 || !gsiChecks.isEmpty()) {
+        report.put("verification", DynamoDbVerification.verify(settings, layout, candidates, items, verifySample, gsiChecks));
+      }
+      return totalsByName.get("written");
+    } finally {
+      items.unpersist();
+    }
+  }
+
+  /** DynamoDB refuses items over 400 KB: fail before writing any, naming the first one. */
+  private static void requireSizes(Dataset<Row> items) {
+    Row[] oversize = (Row[]) items.filter((FilterFunction<Row>) row ->
+        DynamoDbItems.size(DynamoDbItems.fromImportLine(row.<String>getAs("item"))) > DynamoDbItems.MAX_ITEM_BYTES)
+        .select("pk").limit(1).collect();
+    if (oversize.length > 0) {
+      throw TargetingException.userError("DynamoDB export: the item with pk %s is larger than DynamoDB's 400 KB limit",
+          oversize[0].getString(0));
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package com.targeting.core.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.sink.dynamodb.DynamoDbItemLayout;
+import com.targeting.core.sink.dynamodb.DynamoDbSettings;
+import com.targeting.core.sink.dynamodb.DynamoDbWriteSink;
+import com.targeting.core.sink.dynamodb.GsiCheck;
+import com.targeting.core.sink.dynamodb.TableDefinition;
+import com.targeting.core.testing.DynamoDbLocal;
+import com.targeting.core.testing.FaultProxy;
+import com.targeting.core.testing.TestSpark;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/** BatchWriteItem into DynamoDB Local (a real server, its own process), with and without faults. */
+class DynamoDbWriteSinkTest {
+  private static final String PROGRAM = "investment-recommendations";
+  private static final RunPartition RUN = new RunPartition(PROGRAM, LocalDate.of(2026, 11, 20));
+  private static final String[] PROFILES = {"conservative", "moderate", "aggressive"};
+  private static final String[] CLASSES = {"stocks", "bonds", "etfs"};
+  private static final DynamoDbItemLayout INVESTMENT = new DynamoDbItemLayout(
+      Map.of("pk", "concat(customer_id, '#', '" + PROGRAM + "')",
+          "gsi1pk", "concat('" + PROGRAM + "', '#', risk_tolerance)",
+          "gsi1sk", "suitability_score",
+          "gsi2pk", "concat('" + PROGRAM + "', '#', recommendations[0].asset_class)",
+          "gsi2sk", "CAST(DATE '2026-11-20' AS STRING)"),
+      List.of("customer_id", "risk_tolerance", "suitability_score", "score_band", "recommendations"), "expires_at", 7);
+  private static final TableDefinition TABLE = new TableDefinition(List.of(
+      new TableDefinition.Index("gsi1", "gsi1pk", "gsi1sk", "N"),
+      new TableDefinition.Index("gsi2", "gsi2pk", "gsi2sk", "S")));
+
+  /** Candidates C0..C(n-1): profile, score and top asset class cycle so every GSI partition is used. */
+  static Dataset<Row> candidates(int count) {
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      double score = (i % 100) / 100.0;
+      rows.add(new Object[] {"C" + i, PROFILES[i % 3], score, score >= 0.7 ? "high" : score >= 0.4 ? "medium" : "low",
+          List.of(RowFactory.create(1, CLASSES[i % 3], 1000.0 + i), RowFactory.create(2, "bonds", 250.5))});
+    }
+    return TestSpark.rows("customer_id STRING, risk_tolerance STRING, suitability_score DOUBLE, score_band STRING, "
+        + "recommendations ARRAY<STRUCT<rank: INT, asset_class: STRING, amount: DOUBLE>>", rows.toArray(Object[][]::new));
+  }
+
+  private static DynamoDbSettings settings(String endpoint, String table, int maxAttempts) {
+    return new DynamoDbSettings(table, "us-east-1", endpoint, true, 2_000, 2, maxAttempts, 5, 100);
+  }
+
+  private static DynamoDbWriteSink sink(DynamoDbSettings settings, int sample, List<GsiCheck> checks) {
+    return new DynamoDbWriteSink(settings, INVESTMENT, Optional.of(TABLE), sample, checks);
+  }
+
+  private static long itemsIn(DynamoDbSettings settings) {
+    try (DynamoDbClient client = settings.client()) {
+      return client.scanPaginator(r -> r.tableName(settings.table()).select("COUNT")).stream().mapToLong(p -> p.count()).sum();
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void itemsLandWithTheirLayoutAndTheServingQueriesReturnExactlyTheExpectedCustomers() {
+    DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "investment-layout", 3);
+    DynamoDbWriteSink sink = sink(settings, 50, List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.7),
+        new GsiCheck("gsi2", "gsi2pk", "gsi2sk", "2026-11-20")));
+
+    assertThat(sink.write(candidates(300), RUN)).isEqualTo(300);
+
+    Map<String, Object> verification = (Map<String, Object>) sink.report().get("verification");
+    assertThat(verification).containsEntry("sampled_items", 50).containsEntry("sampled_mismatches", 0);
+    List<Map<String, Object>> queries = (List<Map<String, Object>>) verification.get("gsi_queries");
+    assertThat(queries).hasSize(6).allSatisfy(q -> assertThat(q.get("returned")).isEqualTo(q.get("expected")));
+    try (DynamoDbClient client = settings.client()) {
+      // High scorers among conservative customers: i % 3 == 0 and i % 100 >= 70.
+      QueryResponse high = client.query(r -> r.tableName(settings.table()).indexName("gsi1")
+          .keyConditionExpression("gsi1pk = :p AND gsi1sk >= :min")
+          .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(PROGRAM + "#conservative"), ":min", AttributeValue.fromN("0.7"))));
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        if (i % 3 == 0 && i % 100 >= 70) {
+          expected.add("C" + i);
+        }
+      }
+      assertThat(high.items()).extracting(item -> item.get("customer_id").s()).containsExactlyInAnyOrderElementsOf(expected);
+
+      Map<String, AttributeValue> item = client.getItem(r -> r.tableName(settings.table())
+          .key(Map.of("pk", AttributeValue.fromS("C7#" + PROGRAM)))).item();
+      assertThat(item.get("expires_at").n()).isEqualTo("1795737600"); // 2026-11-27T00:00:00Z
+      assertThat(item.get("suitability_score").n()).isEqualTo("0.07");
+      assertThat(item.get("gsi2pk").s()).isEqualTo(PROGRAM + "#bonds");
+      assertThat(item.get("recommendations").l().get(0).m().get("amount").n()).isEqualTo("1007");
+      assertThat(client.describeTimeToLive(r -> r.tableName(settings.table())).timeToLiveDescription().attributeName())
+          .isEqualTo("expires_at");
+    }
+  }
+
+  @Test
+  void duplicateKeysAreResolvedBeforeBatchingAndRerunsAreIdempotent() {
+    DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "investment-rerun", 3);
+    Dataset<Row> withDuplicate = candidates(120).union(candidates(1));
+
+    DynamoDbWriteSink first = sink(settings, 0, List.of());
+    assertThat(first.write(withDuplicate, RUN)).isEqualTo(120);
+    assertThat(first.report()).containsEntry("duplicate_keys_resolved", 1L);
+    DynamoDbWriteSink again = sink(settings, 10, List.of());
+    assertThat(again.write(withDuplicate, RUN)).isEqualTo(120);
+    assertThat(itemsIn(settings)).isEqualTo(120);
+  }
+
+  @Test
+  void throttlingServerErrorsAndUnprocessedItemsAreRetriedUntilNothingIsLost() {
+    DynamoDbSettings direct = settings(DynamoDbLocal.instance().endpoint(), "investment-faults", 12);
+    try (FaultProxy proxy = new FaultProxy(DynamoDbLocal.instance().endpoint(), 4, 7, 3)) {
+      DynamoDbSettings settings = settings(proxy.endpoint(), "investment-faults", 12);
+      DynamoDbWriteSink sink = sink(settings, 100, List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.5)));
+
+      assertThat(sink.write(candidates(1_000), RUN)).isEqualTo(1_000);
+
+      assertThat(proxy.throttled.get()).isPositive();
+      assertThat(proxy.serverErrors.get()).isPositive();
+      assertThat(proxy.partial.get()).isPositive();
+      assertThat(sink.report()).containsEntry("failed", 0L).containsEntry("throttled", proxy.throttled.get())
+          .containsEntry("server_errors", proxy.serverErrors.get());
+      assertThat((Long) sink.report().get("unprocessed_retried")).isPositive();
+    }
+    assertThat(itemsIn(direct)).isEqualTo(1_000);
+  }
+
+  @Test
+  void whenRetriesRunOutTheRunFailsWithTheNumberOfItemsNotWritten() {
+    try (FaultProxy proxy = new FaultProxy(DynamoDbLocal.instance().endpoint(), 1, 0, 0)) {
+      DynamoDbWriteSink sink = sink(settings(proxy.endpoint(), "investment-exhausted", 3), 0, List.of());
+
+      assertThatThrownBy(() -> sink.write(candidates(60), RUN))
+          .isInstanceOf(TargetingException.class)
+          .hasMessageStartingWith("DynamoDB batch-write to investment-exhausted: 60 of 60 items were not written "
+              + "(retry limit of 3 attempts reached (last: ProvisionedThroughputExceededException))");
+      assertThat(((TargetingException) catchThrowable(sink, candidates(60))).category()).isEqualTo(TargetingException.Category.EXTERNAL);
+    }
+  }
+
+  @Test
+  void anItemOverFourHundredKilobytesFailsNamingItsCustomer() {
+    Dataset<Row> big = candidates(3).withColumn("score_band",
+        org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("customer_id").equalTo("C1"),
+            org.apache.spark.sql.functions.repeat(org.apache.spark.sql.functions.lit("x"), 420 * 1024)).otherwise(org.apache.spark.sql.functions.col("score_band")));
+    DynamoDbWriteSink sink = sink(settings(DynamoDbLocal.instance().endpoint(), "investment-big", 3), 0, List.of());
+
+    assertThatThrownBy(() -> sink.write(big, RUN))
+        .hasMessage("DynamoDB export: the item with pk C1#investment-recommendations is larger than DynamoDB's 400 KB limit");
+  }
+
+  private static Throwable catchThrowable(DynamoDbWriteSink sink, Dataset<Row> rows) {
+    try {
+      sink.write(rows, RUN);
+      return null;
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+}
