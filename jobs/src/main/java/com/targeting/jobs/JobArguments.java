@@ -33,6 +33,7 @@ public record JobArguments(
       "  train-model --config FILE              train the model a file describes (a `model` block)",
       "  retrain --program P                    the scheduled retraining: challengers for all of P's models",
       "  score-model --config FILE --input PATH [--format csv] --output DIR   score a file with the champion",
+      "  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring",
       "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
       "options:",
       "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",

@@ -52,6 +52,7 @@ public final class Main {
     return switch (arguments.job()) {
       case "train-model", "retrain" -> TrainModelJob.run(arguments);
       case "score-model" -> ScoreModelJob.run(arguments);
+      case "dynamodb-export" -> DynamoDbExportJob.run(arguments);
       case "generate-sample-data" -> GenerateSampleDataJob.run(arguments);
       case "run-program" -> RunProgramJob.run(arguments, arguments.requireProgram());
       case "help", "--help" -> throw TargetingException.userError("%s", JobArguments.USAGE);

@@ -104,7 +104,8 @@ class InvestmentProgramEndToEndTest {
         Map.entry("quarantine", quarantined),
         Map.entry("rejections", input - quarantined - candidates),
         Map.entry("candidates", candidates),
-        Map.entry("dynamodb_import", candidates));
+        Map.entry("dynamodb", candidates));
+    assertThat(firstRun.get("dynamodb").get("mode").asText()).isEqualTo("import");
     assertThat(firstRun.get("stage_timings_ms").has("score_decide")).isTrue();
     JsonNode gender = firstRun.get("fairness").get("gender");
     long selected = 0;
@@ -152,6 +153,34 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   @Order(4)
+  void aRunDateCanBeReExportedIntoDynamoDbWithoutRescoring() {
+    String endpoint = com.targeting.core.testing.DynamoDbLocal.instance().endpoint();
+    String[] export = {"dynamodb-export", "--program", PROGRAM, "--run-date", "2026-11-20",
+        "--conf", "program.outputs.dynamodb.mode=batch-write",
+        "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
+        "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
+        "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment"};
+
+    Result first = run(export);
+    Result again = run(export);
+
+    for (Result result : List.of(first, again)) {
+      assertThat(result.code()).as(result.summary().toString()).isZero();
+      assertThat(result.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+      JsonNode report = result.summary().get("dynamodb");
+      assertThat(report.get("failed").asLong()).isZero();
+      assertThat(report.get("verification").get("sampled_mismatches").asLong()).isZero();
+      for (JsonNode query : report.get("verification").get("gsi_queries")) {
+        assertThat(query.get("returned").asLong()).isEqualTo(query.get("expected").asLong());
+      }
+    }
+    // gsi1: one query per risk profile; gsi2: one per top asset class present
+    assertThat(first.summary().get("dynamodb").get("verification").get("gsi_queries").size()).isGreaterThanOrEqualTo(3 + 3);
+  }
+
+  @Test
+  @Order(5)
   void aRerunThatFailsLeavesTheEarlierExportWholeAndNoSummary() throws Exception {
     Path export = root.resolve("output/dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20");
     long itemsBefore = TestSpark.session().read().text(export.toString()).count();
@@ -171,7 +200,7 @@ class InvestmentProgramEndToEndTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() {
     Result result = run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
 
@@ -186,7 +215,7 @@ class InvestmentProgramEndToEndTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void badConfigAndBadArgumentsAreUserErrorsThatSayWhere() {
     Result badValue = run(PROGRAM, "--run-date", "2026-11-20", "--conf", "program.contract.max-quarantined-fraction=lots");
     assertThat(badValue.code()).isEqualTo(2);

@@ -31,14 +31,14 @@ class DynamoDbWriteSinkTest {
   private static final RunPartition RUN = new RunPartition(PROGRAM, LocalDate.of(2026, 11, 20));
   private static final String[] PROFILES = {"conservative", "moderate", "aggressive"};
   private static final String[] CLASSES = {"stocks", "bonds", "etfs"};
-  private static final DynamoDbItemLayout INVESTMENT = new DynamoDbItemLayout(
+  static final DynamoDbItemLayout INVESTMENT_LAYOUT = new DynamoDbItemLayout(
       Map.of("pk", "concat(customer_id, '#', '" + PROGRAM + "')",
           "gsi1pk", "concat('" + PROGRAM + "', '#', risk_tolerance)",
           "gsi1sk", "suitability_score",
           "gsi2pk", "concat('" + PROGRAM + "', '#', recommendations[0].asset_class)",
           "gsi2sk", "CAST(DATE '2026-11-20' AS STRING)"),
       List.of("customer_id", "risk_tolerance", "suitability_score", "score_band", "recommendations"), "expires_at", 7);
-  private static final TableDefinition TABLE = new TableDefinition(List.of(
+  static final TableDefinition INVESTMENT_TABLE = new TableDefinition(List.of(
       new TableDefinition.Index("gsi1", "gsi1pk", "gsi1sk", "N"),
       new TableDefinition.Index("gsi2", "gsi2pk", "gsi2sk", "S")));
 
@@ -59,7 +59,7 @@ class DynamoDbWriteSinkTest {
   }
 
   private static DynamoDbWriteSink sink(DynamoDbSettings settings, int sample, List<GsiCheck> checks) {
-    return new DynamoDbWriteSink(settings, INVESTMENT, Optional.of(TABLE), sample, checks);
+    return new DynamoDbWriteSink(settings, INVESTMENT_LAYOUT, Optional.of(INVESTMENT_TABLE), sample, checks);
   }
 
   private static long itemsIn(DynamoDbSettings settings) {

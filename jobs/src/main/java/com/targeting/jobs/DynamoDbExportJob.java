@@ -1,0 +1,59 @@
+package com.targeting.jobs;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigLoader;
+import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.program.ProgramConfig;
+import com.targeting.core.program.RunSummary;
+import com.targeting.core.sink.RunPartition;
+import com.targeting.core.sink.dynamodb.DynamoDbSink;
+import com.typesafe.config.Config;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Re-exports one run date's candidates from their Parquet partition to DynamoDB, without
+ * re-scoring: {@code dynamodb-export --program P --run-date D}, in the program's configured mode
+ * ({@code --conf program.outputs.dynamodb.mode=batch-write} to choose another).
+ */
+final class DynamoDbExportJob {
+  private DynamoDbExportJob() {}
+
+  static RunSummary run(JobArguments arguments) {
+    String programId = arguments.requireProgram();
+    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    ProgramConfig program = ProgramConfig.from(config);
+    DynamoDbSink sink = program.dynamodb().orElseThrow(() ->
+        TargetingException.userError("Program %s has no program.outputs.dynamodb section", programId));
+    SparkSession spark = Sessions.start(config, "dynamodb-export");
+    RunPartition partition = new RunPartition(program.id(), program.runDate());
+    String path = partition.under(program.outputs().candidates());
+    if (!HadoopFiles.exists(spark, path)) {
+      throw TargetingException.userError("No candidates for %s on %s at %s: run the program for that date first",
+          program.id(), program.runDate(), path);
+    }
+    long start = System.nanoTime();
+    // Read by the count and the export: cache.
+    Dataset<Row> candidates = spark.read().parquet(path).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      long rows = candidates.count();
+      long written = sink.write(candidates, partition);
+      if (written != rows) {
+        throw TargetingException.internal("DynamoDB export wrote %d items for %d candidates", written, rows);
+      }
+      return new RunSummary()
+          .put("job", "dynamodb-export")
+          .put("program", program.id())
+          .put("run_date", program.runDate().toString())
+          .put("candidates", rows)
+          .put("written", written)
+          .put("dynamodb", sink.report())
+          .put("total_ms", (System.nanoTime() - start) / 1_000_000)
+          .put("status", "succeeded");
+    } finally {
+      candidates.unpersist();
+    }
+  }
+}
