@@ -106,6 +106,49 @@ class DynamoDbWriteSinkTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void theLoanOfferLayoutServesOffersByTierAboveAScoreAndByAmountAndDate() {
+    // Seed 001: pk CustomerId:Program, GSI1 Program:CreditTier:Score, GSI2 Program:LoanAmount:Date, TTL 90 days.
+    String program = "loan-offer-targeting";
+    DynamoDbItemLayout loans = new DynamoDbItemLayout(
+        Map.of("pk", "concat(customer_id, '#', '" + program + "')",
+            "gsi1pk", "concat('" + program + "', '#', credit_tier)",
+            "gsi1sk", "approval_score",
+            "gsi2pk", "concat('" + program + "', '#', CAST(offer_amount AS STRING))",
+            "gsi2sk", "CAST(DATE '2026-11-16' AS STRING)"),
+        List.of("customer_id", "credit_tier", "approval_score", "offer_amount", "apr", "term_months"), "expires_at", 90);
+    String[] tiers = {"excellent", "good", "fair"};
+    double[] amounts = {50_000, 30_000, 15_000};
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 90; i++) {
+      rows.add(new Object[] {"L" + i, tiers[i % 3], (i % 10) / 10.0, amounts[i % 3], 5.5 + i % 3, 60 - 12 * (i % 3)});
+    }
+    Dataset<Row> offers = TestSpark.rows("customer_id STRING, credit_tier STRING, approval_score DOUBLE, offer_amount DOUBLE, "
+        + "apr DOUBLE, term_months INT", rows.toArray(Object[][]::new));
+    DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "loan-offers", 3);
+    DynamoDbWriteSink sink = new DynamoDbWriteSink(settings, loans, Optional.of(INVESTMENT_TABLE), 20,
+        List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.5), new GsiCheck("gsi2", "gsi2pk", "gsi2sk", "2026-11-16")));
+
+    assertThat(sink.write(offers, new RunPartition(program, LocalDate.of(2026, 11, 16)))).isEqualTo(90);
+
+    List<Map<String, Object>> queries = (List<Map<String, Object>>) ((Map<String, Object>) sink.report().get("verification")).get("gsi_queries");
+    assertThat(queries).hasSize(6).allSatisfy(q -> assertThat(q.get("returned")).isEqualTo(q.get("expected")));
+    try (DynamoDbClient client = settings.client()) {
+      QueryResponse excellent = client.query(r -> r.tableName(settings.table()).indexName("gsi1")
+          .keyConditionExpression("gsi1pk = :p AND gsi1sk >= :min")
+          .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(program + "#excellent"), ":min", AttributeValue.fromN("0.8"))));
+      // excellent: i % 3 == 0; score (i % 10) / 10 >= 0.8: i % 10 in {8, 9}
+      assertThat(excellent.items()).extracting(item -> item.get("customer_id").s())
+          .containsExactlyInAnyOrder("L9", "L18", "L39", "L48", "L69", "L78");
+      Map<String, AttributeValue> item = client.getItem(r -> r.tableName(settings.table())
+          .key(Map.of("pk", AttributeValue.fromS("L0#" + program)))).item();
+      assertThat(item.get("expires_at").n()).isEqualTo(Long.toString(LocalDate.of(2026, 11, 16).plusDays(90)
+          .atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond()));
+      assertThat(item.get("gsi2pk").s()).isEqualTo(program + "#50000.0");
+    }
+  }
+
+  @Test
   void duplicateKeysAreResolvedBeforeBatchingAndRerunsAreIdempotent() {
     DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "investment-rerun", 3);
     Dataset<Row> withDuplicate = candidates(120).union(candidates(1));
