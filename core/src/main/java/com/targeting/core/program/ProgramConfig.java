@@ -16,6 +16,7 @@ import com.targeting.core.sink.dynamodb.DynamoDbSettings;
 import com.targeting.core.sink.dynamodb.DynamoDbSink;
 import com.targeting.core.sink.dynamodb.DynamoDbWriteSink;
 import com.targeting.core.sink.dynamodb.GsiCheck;
+import com.targeting.core.sink.dynamodb.ImportTable;
 import com.targeting.core.sink.dynamodb.TableDefinition;
 import com.targeting.core.source.SourceConfig;
 import com.targeting.core.transform.DerivedColumn;
@@ -154,7 +155,11 @@ public record ProgramConfig(
     DynamoDbItemLayout layout = DynamoDbItemLayout.from(node, parameters);
     String mode = node.string("mode", "import");
     return switch (mode) {
-      case "import" -> new DynamoDbImportSink(node.string("path"), layout);
+      case "import" -> new DynamoDbImportSink(node.string("path"), layout,
+          node.bool("import-table.enabled", false)
+              ? Optional.of(new DynamoDbImportSink.TableImport(ImportTable.from(node.node("import-table")),
+                  DynamoDbSettings.from(node.node("batch-write")), TableDefinition.from(node.nodes("indexes"))))
+              : Optional.empty());
       case "batch-write" -> new DynamoDbWriteSink(
           DynamoDbSettings.from(node.node("batch-write")),
           layout,

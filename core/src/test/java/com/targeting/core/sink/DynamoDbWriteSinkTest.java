@@ -149,6 +149,47 @@ class DynamoDbWriteSinkTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aNightlyImportCreatesTheRunsTableWithItsIndexesAndMovesTheServingPointer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) {
+    java.nio.file.Path bucket = temp.resolve("bucket");
+    try (com.targeting.core.testing.ImportTableFake fake = new com.targeting.core.testing.ImportTableFake(
+        DynamoDbLocal.instance().endpoint(), Map.of("exports", bucket))) {
+      DynamoDbSettings settings = new DynamoDbSettings("serving", "us-east-1", fake.endpoint(), true, 100, 1, 3, 5, 100);
+      try (DynamoDbClient client = settings.client()) {
+        new TableDefinition(List.of()).createIfMissing(client, "serving-pointers", "unused");
+      }
+      com.targeting.core.sink.dynamodb.DynamoDbImportSink sink = new com.targeting.core.sink.dynamodb.DynamoDbImportSink(
+          bucket.resolve("dynamodb-import").toString(), INVESTMENT_LAYOUT, Optional.of(
+              new com.targeting.core.sink.dynamodb.DynamoDbImportSink.TableImport(
+                  new com.targeting.core.sink.dynamodb.ImportTable("serving-pointers", Optional.of("s3://exports/dynamodb-import"),
+                      java.time.Duration.ofMinutes(1), java.time.Duration.ofMillis(10)),
+                  settings, INVESTMENT_TABLE)));
+
+      assertThat(sink.write(candidates(90), RUN)).isEqualTo(90);
+
+      Map<String, Object> result = (Map<String, Object>) sink.report().get("import_table");
+      assertThat(result).containsEntry("table", "serving-2026-11-20").containsEntry("imported_items", 90L)
+          .containsEntry("source", "s3://exports/dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20");
+      com.fasterxml.jackson.databind.JsonNode request = fake.importRequests.get(0);
+      assertThat(request.get("InputFormat").asText()).isEqualTo("DYNAMODB_JSON");
+      assertThat(request.get("InputCompressionType").asText()).isEqualTo("GZIP");
+      assertThat(request.get("TableCreationParameters").get("GlobalSecondaryIndexes")).hasSize(2);
+      try (DynamoDbClient client = settings.client()) {
+        Map<String, AttributeValue> pointer = client.getItem(r -> r.tableName("serving-pointers")
+            .key(Map.of("pk", AttributeValue.fromS(PROGRAM)))).item();
+        assertThat(pointer.get("table").s()).isEqualTo("serving-2026-11-20");
+        assertThat(client.describeTimeToLive(r -> r.tableName("serving-2026-11-20")).timeToLiveDescription().attributeName())
+            .isEqualTo("expires_at");
+        QueryResponse moderate = client.query(r -> r.tableName("serving-2026-11-20").indexName("gsi1")
+            .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", AttributeValue.fromS(PROGRAM + "#moderate"))));
+        assertThat(moderate.count()).isEqualTo(30);
+      }
+      assertThatThrownBy(() -> sink.write(candidates(90), RUN))
+          .hasMessageContaining("DynamoDB table serving-2026-11-20 is serving");
+    }
+  }
+
+  @Test
   void duplicateKeysAreResolvedBeforeBatchingAndRerunsAreIdempotent() {
     DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "investment-rerun", 3);
     Dataset<Row> withDuplicate = candidates(120).union(candidates(1));

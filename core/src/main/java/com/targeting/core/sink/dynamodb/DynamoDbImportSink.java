@@ -7,6 +7,7 @@ import com.targeting.core.sink.RunPartition;
 import com.targeting.core.sink.Sink;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -16,11 +17,37 @@ import org.apache.spark.sql.SaveMode;
  * under a prefix per run ({@code program=<id>/dt=<date>/}), for the nightly full-refresh pattern
  * (import into {@code <table>-<run-date>}, then move the serving pointer).
  */
-public record DynamoDbImportSink(String basePath, DynamoDbItemLayout layout) implements DynamoDbSink {
+public final class DynamoDbImportSink implements DynamoDbSink {
+  /** What the optional ImportTable step needs: the call's settings, the table's shape. */
+  public record TableImport(ImportTable importTable, DynamoDbSettings settings, TableDefinition definition) {
+    public TableImport {
+      requireNonNull(importTable, "importTable is null");
+      requireNonNull(settings, "settings is null");
+      requireNonNull(definition, "definition is null");
+    }
+  }
 
-  public DynamoDbImportSink {
-    requireNonNull(basePath, "basePath is null");
-    requireNonNull(layout, "layout is null");
+  private final String basePath;
+  private final DynamoDbItemLayout layout;
+  private final Optional<TableImport> tableImport;
+  private final Map<String, Object> report = new LinkedHashMap<>();
+
+  public DynamoDbImportSink(String basePath, DynamoDbItemLayout layout) {
+    this(basePath, layout, Optional.empty());
+  }
+
+  public DynamoDbImportSink(String basePath, DynamoDbItemLayout layout, Optional<TableImport> tableImport) {
+    this.basePath = requireNonNull(basePath, "basePath is null");
+    this.layout = requireNonNull(layout, "layout is null");
+    this.tableImport = requireNonNull(tableImport, "tableImport is null");
+  }
+
+  public String basePath() {
+    return basePath;
+  }
+
+  public DynamoDbItemLayout layout() {
+    return layout;
   }
 
   @Override
@@ -39,14 +66,17 @@ public record DynamoDbImportSink(String basePath, DynamoDbItemLayout layout) imp
     HadoopFiles.deleteRecursively(candidates.sparkSession(), staging);
     items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(staging);
     HadoopFiles.replace(candidates.sparkSession(), staging, path);
-    return candidates.sparkSession().read().text(path).count();
+    long written = candidates.sparkSession().read().text(path).count();
+    report.put("mode", "import");
+    report.put("path", path);
+    report.put("items", written);
+    tableImport.ifPresent(step -> report.put("import_table", step.importTable().run(step.settings(), step.definition(),
+        layout.ttlAttribute(), partition.program(), partition.runDate().toString(), path)));
+    return written;
   }
 
   @Override
   public Map<String, Object> report() {
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("mode", "import");
-    report.put("path", basePath);
-    return report;
+    return java.util.Collections.unmodifiableMap(report);
   }
 }

@@ -59,22 +59,8 @@ public record TableDefinition(List<Index> indexes) {
     } catch (ResourceNotFoundException e) {
       // create below
     }
-    Map<String, String> attributes = new LinkedHashMap<>();
-    attributes.put("pk", "S");
-    List<GlobalSecondaryIndex> gsis = new ArrayList<>();
-    for (Index index : indexes) {
-      attributes.put(index.partitionKey(), "S");
-      attributes.put(index.sortKey(), index.sortType());
-      gsis.add(GlobalSecondaryIndex.builder()
-          .indexName(index.name())
-          .keySchema(KeySchemaElement.builder().attributeName(index.partitionKey()).keyType(KeyType.HASH).build(),
-              KeySchemaElement.builder().attributeName(index.sortKey()).keyType(KeyType.RANGE).build())
-          .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
-          .build());
-    }
-    List<AttributeDefinition> definitions = attributes.entrySet().stream()
-        .map(a -> AttributeDefinition.builder().attributeName(a.getKey()).attributeType(ScalarAttributeType.fromValue(a.getValue())).build())
-        .toList();
+    List<AttributeDefinition> definitions = ImportTable.attributes(this);
+    List<GlobalSecondaryIndex> gsis = ImportTable.indexes(this);
     client.createTable(r -> {
       r.tableName(table)
           .billingMode(BillingMode.PAY_PER_REQUEST)
