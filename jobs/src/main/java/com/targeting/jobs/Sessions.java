@@ -15,6 +15,14 @@ final class Sessions {
     for (Map.Entry<String, String> setting : spark.stringMap("settings").entrySet()) {
       builder.config(setting.getKey(), setting.getValue());
     }
-    return builder.getOrCreate();
+    SparkSession session = builder.getOrCreate();
+    // A session that already existed (an in-process caller, a notebook) keeps its Hadoop settings;
+    // the job's file-system settings (S3 endpoint, committer) must still apply to its own paths.
+    for (Map.Entry<String, String> setting : spark.stringMap("settings").entrySet()) {
+      if (setting.getKey().startsWith("spark.hadoop.")) {
+        session.sparkContext().hadoopConfiguration().set(setting.getKey().substring("spark.hadoop.".length()), setting.getValue());
+      }
+    }
+    return session;
   }
 }
