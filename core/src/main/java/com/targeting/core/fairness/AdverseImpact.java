@@ -81,7 +81,8 @@ public record AdverseImpact(List<String> attributes, double minRatio) {
     List<String> flagged = new ArrayList<>();
     for (Map.Entry<String, long[]> entry : counts.entrySet()) {
       double rate = rate(entry.getValue());
-      double ratio = best == 0 ? 1.0 : rate / best;
+      // Compared as reported (4 decimals): 8/100 against 10/100 is 0.8, not 0.7999999999999999.
+      double ratio = round(best == 0 ? 1.0 : rate / best);
       boolean below = ratio < minRatio;
       Map<String, Object> figures = new LinkedHashMap<>();
       figures.put("rows", entry.getValue()[0]);

@@ -115,15 +115,19 @@ public final class ModelRegistry {
     pointer.put("value", value);
     pointer.put("promoted_at", Instant.now().toString());
     String target = root + "/" + modelId + "/" + CHAMPION_FILE;
-    String temporary = target + ".tmp";
     try {
-      HadoopFiles.writeString(spark, temporary, JSON.writeValueAsString(pointer));
-      Path from = new Path(temporary);
+      String json = JSON.writeValueAsString(pointer);
       Path to = new Path(target);
-      FileSystem fs = to.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      fs.delete(to, false);
-      if (!fs.rename(from, to)) {
-        throw TargetingException.external(null, "Cannot move champion pointer %s into place", target);
+      if ("file".equals(to.toUri().getScheme()) || to.toUri().getScheme() == null) {
+        // A local file system: write a file of its own, then an atomic rename over the pointer.
+        java.nio.file.Path file = java.nio.file.Path.of(to.toUri().getPath());
+        java.nio.file.Path temporary = file.resolveSibling(CHAMPION_FILE + "." + java.util.UUID.randomUUID() + ".tmp");
+        java.nio.file.Files.writeString(temporary, json);
+        java.nio.file.Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        // Object stores replace an object in one PUT: readers see the old pointer or the new one.
+        HadoopFiles.writeString(spark, target, json);
       }
     } catch (IOException e) {
       throw TargetingException.external(e, "Cannot write champion pointer %s: %s", target, e.getMessage());

@@ -115,8 +115,13 @@ public record ModelSpec(
       requireNonNull(metric, "metric is null");
     }
 
+    /** Metrics a model can be ranked by, and whether higher is better. */
+    static final Map<String, Boolean> HIGHER_IS_BETTER = Map.of(
+        "auc_roc", true, "auc_pr", true, "accuracy", true, "r2", true,
+        "log_loss", false, "brier", false, "rmse", false, "mae", false);
+
     public boolean higherIsBetter() {
-      return !metric.equals("log_loss") && !metric.equals("rmse") && !metric.equals("mae");
+      return HIGHER_IS_BETTER.get(metric);
     }
   }
 
@@ -184,6 +189,13 @@ public record ModelSpec(
     }
     Optional<TrainingData> data = node.optionalNode("data").map(ModelSpec::trainingData);
     String promotionMetric = node.string("promotion.metric", defaultMetric(objective));
+    if (!Promotion.HIGHER_IS_BETTER.containsKey(promotionMetric)) {
+      throw node.invalid("promotion.metric", "must be one of " + new java.util.TreeSet<>(Promotion.HIGHER_IS_BETTER.keySet())
+          + ", was " + promotionMetric);
+    }
+    if (node.doubleValue("promotion.margin", 0.0) < 0) {
+      throw node.invalid("promotion.margin", "must not be negative: a challenger must never win by being worse");
+    }
     return new ModelSpec(
         id,
         objective,

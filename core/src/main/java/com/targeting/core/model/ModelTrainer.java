@@ -110,7 +110,11 @@ public final class ModelTrainer {
     // Splits are read by several fits and evaluations: each is cached and released in finally.
     List<Dataset<Row>> cached = new ArrayList<>();
     try {
-      Dataset<Row> pool = labeledTrain.withColumn(RANDOM, rand(data.seed()));
+      // Each row's split number must not change between the evaluations that build test, train
+      // and validation: from the row's id where there is one, else drawn once and checkpointed.
+      Dataset<Row> pool = spec.idColumn().isPresent()
+          ? labeledTrain.withColumn(RANDOM, splitNumber(col("`" + spec.idColumn().get() + "`"), data.seed()))
+          : labeledTrain.withColumn(RANDOM, rand(data.seed())).localCheckpoint(true);
       Dataset<Row> test;
       if (labeledTest.isPresent()) {
         test = cache(labeledTest.get(), cached);
@@ -123,7 +127,9 @@ public final class ModelTrainer {
       Dataset<Row> fit;
       Optional<Dataset<Row>> validation = Optional.empty();
       if (needsValidation) {
-        Dataset<Row> reshuffled = pool.drop(RANDOM).withColumn(RANDOM, rand(data.seed() + 1));
+        Dataset<Row> reshuffled = spec.idColumn().isPresent()
+            ? pool.drop(RANDOM).withColumn(RANDOM, splitNumber(col("`" + spec.idColumn().get() + "`"), data.seed() + 1))
+            : pool.drop(RANDOM).withColumn(RANDOM, rand(data.seed() + 1)).localCheckpoint(true);
         Column inValidation = inFraction(spec, data.validationFraction());
         validation = Optional.of(cache(reshuffled.withColumn("__in", inValidation).where(col("__in")).drop("__in", RANDOM), cached));
         fit = cache(reshuffled.withColumn("__in", inValidation).where(col("__in").unary_$bang()).drop("__in", RANDOM), cached);
@@ -183,6 +189,12 @@ public final class ModelTrainer {
     } finally {
       cached.forEach(Dataset::unpersist);
     }
+  }
+
+  /** A number in [0, 1) that depends only on the id and the seed. */
+  private static Column splitNumber(Column id, long seed) {
+    return org.apache.spark.sql.functions.pmod(org.apache.spark.sql.functions.xxhash64(id.cast("string"), lit(seed)), lit(1_000_000_007L))
+        .divide(1_000_000_007.0);
   }
 
   private static Dataset<Row> cache(Dataset<Row> rows, List<Dataset<Row>> cached) {
@@ -354,15 +366,16 @@ public final class ModelTrainer {
       return decision;
     }
     decision.put("champion_version", champion.get());
-    SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), champion.get()));
     Double championValue;
     try {
+      SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), champion.get()));
       Dataset<Row> predictions = current.pipeline().transform(test);
       championValue = ModelEvaluation.metrics(spec.objective(), predictions, spec.columnPrefix(),
           current.metadata().scoreSource()).get(rule.metric());
-    } catch (TargetingException | IllegalArgumentException e) {
+    } catch (Exception e) { // Spark throws checked exceptions undeclared
       decision.put("promoted", false);
-      decision.put("reason", "the champion cannot score this test data (" + e.getMessage() + "); keeping it");
+      decision.put("reason", "the champion cannot score this test data (" + TargetingException.firstLine(e.getMessage())
+          + "); keeping it: retrain with promotion by hand if the features changed on purpose");
       return decision;
     }
     decision.put("champion_value", championValue);

@@ -153,18 +153,18 @@ public record ProgramConfig(
   /** {@code mode = import}: files for Import from S3; {@code mode = batch-write}: into an existing table. */
   public static DynamoDbSink dynamoDb(ConfigNode node, Map<String, Object> parameters) {
     DynamoDbItemLayout layout = DynamoDbItemLayout.from(node, parameters);
+    TableDefinition table = TableDefinition.from(node.nodes("indexes"));
     String mode = node.string("mode", "import");
     return switch (mode) {
       case "import" -> new DynamoDbImportSink(node.string("path"), layout,
           node.bool("import-table.enabled", false)
               ? Optional.of(new DynamoDbImportSink.TableImport(ImportTable.from(node.node("import-table")),
-                  DynamoDbSettings.from(node.node("batch-write")), TableDefinition.from(node.nodes("indexes"))))
+                  DynamoDbSettings.from(node.node("batch-write")).withIndexes(table.indexes().size()), table))
               : Optional.empty());
       case "batch-write" -> new DynamoDbWriteSink(
-          DynamoDbSettings.from(node.node("batch-write")),
+          DynamoDbSettings.from(node.node("batch-write")).withIndexes(table.indexes().size()),
           layout,
-          node.bool("batch-write.create-table-if-missing", false)
-              ? Optional.of(TableDefinition.from(node.nodes("indexes"))) : Optional.empty(),
+          node.bool("batch-write.create-table-if-missing", false) ? Optional.of(table) : Optional.empty(),
           node.integer("verify.sample", 0),
           GsiCheck.from(node.nodes("verify.gsi-checks")));
       default -> throw node.invalid("mode", "must be import or batch-write, was " + mode);

@@ -29,6 +29,23 @@ class AdverseImpactTest {
 
   @Test
   @SuppressWarnings("unchecked")
+  void aRatioOfExactlyFourFifthsIsNotFlagged() {
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      rows.add(new Object[] {"a", i < 8});
+      rows.add(new Object[] {"b", i < 10});
+    }
+    Map<String, Object> report = new AdverseImpact(List.of("group"), 0.8)
+        .report(TestSpark.rows("group STRING, selected BOOLEAN", rows.toArray(Object[][]::new)), col("selected"));
+
+    Map<String, Object> group = (Map<String, Object>) report.get("group");
+    // 0.08 / 0.10 is 0.7999999999999999 in floating point; the rule is about 0.8 exactly.
+    assertThat(((Map<String, Map<String, Object>>) group.get("groups")).get("a"))
+        .containsEntry("adverse_impact_ratio", 0.8).containsEntry("flagged", false);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void ratiosMatchAHandComputationAndTheFourFifthsRuleFlags() {
     Map<String, Object> report = new AdverseImpact(List.of("gender"), 0.8).report(people(), col("selected"));
 

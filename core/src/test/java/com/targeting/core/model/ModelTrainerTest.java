@@ -102,19 +102,21 @@ class ModelTrainerTest {
 
   @Test
   void theChampionPointerMovesOnlyWhenTheChallengerWinsByTheMargin() {
-    ModelTrainer.Result first = train(buyer(""));
-    ModelTrainer.Result same = train(buyer(""));
+    ModelTrainer.Result first = train(buyer("features { numeric = [], categorical = [kind] }"));
+    ModelTrainer.Result same = train(buyer("features { numeric = [], categorical = [kind] }"));
+    ModelTrainer.Result stronger = train(buyer(""));
     ModelTrainer.Result weaker = train(buyer("features { numeric = [], categorical = [kind] }"));
-    ModelTrainer.Result stronger = train(buyer("xgboost { num-round = 60 }\npromotion { margin = -0.5 }"));
 
     ModelRegistry registry = ModelRegistry.at(TestSpark.session(), temp.resolve("registry").toString());
     assertThat(registry.versions("buyer")).containsExactly(1, 2, 3, 4);
+    // Same data, same seed, one worker: an identical model does not beat the champion.
     assertThat(same.promotion()).containsEntry("promoted", false).containsEntry("champion_version", 1);
     assertThat((Double) same.promotion().get("champion_value")).isEqualTo((Double) same.promotion().get("challenger_value"));
-    assertThat(weaker.promotion()).containsEntry("promoted", false);
-    assertThat((Double) weaker.promotion().get("challenger_value")).isLessThan((Double) weaker.promotion().get("champion_value"));
     assertThat(stronger.promotion()).containsEntry("promoted", true).containsEntry("champion_version", 1);
-    assertThat(registry.champion("buyer")).hasValue(4);
+    assertThat((Double) stronger.promotion().get("challenger_value")).isGreaterThan((Double) stronger.promotion().get("champion_value"));
+    assertThat(weaker.promotion()).containsEntry("promoted", false).containsEntry("champion_version", 3);
+    assertThat((Double) weaker.promotion().get("challenger_value")).isLessThan((Double) weaker.promotion().get("champion_value"));
+    assertThat(registry.champion("buyer")).hasValue(3);
     assertThat(first.metadata().version()).isEqualTo(1);
   }
 
@@ -167,7 +169,8 @@ class ModelTrainerTest {
       SavedModel model = SavedModel.load(TestSpark.session(), result.path());
 
       assertThat(result.metadata().scoreSource()).isEqualTo(method);
-      assertThat(result.metadata().rows()).containsKey("validation");
+      assertThat(result.metadata().rows().values().stream().mapToLong(Long::longValue).sum())
+          .as("train, validation and test split the 1,994 clean rows: none twice, none lost").isEqualTo(2_000 - 6);
       double[] scores = scores(model.score(labeled, "score", 0), "score");
       assertThat(java.util.Arrays.stream(scores).boxed().toList()).allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
       assertThat(result.metadata().metrics().get("auc_roc")).isGreaterThan(0.75);
@@ -193,6 +196,14 @@ class ModelTrainerTest {
     assertThat(regression.metadata().metrics().get("r2")).isGreaterThan(0.8);
     assertThat(regression.metadata().params()).containsEntry("early_stopping_rounds", 5);
     assertThat(regression.promotion()).containsEntry("metric", "rmse");
+  }
+
+  @Test
+  void promotionNeedsARankingMetricAndANonNegativeMargin() {
+    assertThatThrownBy(() -> buyer("promotion { metric = positive_rate }")).hasMessageContaining("promotion.metric")
+        .hasMessageContaining("must be one of [accuracy, auc_pr, auc_roc, brier, log_loss, mae, r2, rmse]");
+    assertThatThrownBy(() -> buyer("promotion { margin = -0.5 }")).hasMessageContaining("must not be negative");
+    assertThat(buyer("promotion { metric = brier }").promotion().higherIsBetter()).isFalse();
   }
 
   @Test

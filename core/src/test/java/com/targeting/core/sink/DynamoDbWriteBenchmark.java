@@ -30,7 +30,7 @@ public final class DynamoDbWriteBenchmark {
     try {
       String endpoint = proxy == null ? DynamoDbLocal.instance().endpoint() : proxy.endpoint();
       DynamoDbWriteSink sink = new DynamoDbWriteSink(
-          new DynamoDbSettings(table, "us-east-1", endpoint, true, budget, writers, 12, 25, 2_000),
+          new DynamoDbSettings(table, "us-east-1", endpoint, true, budget, writers, 12, 25, 2_000, 2),
           DynamoDbWriteSinkTest.INVESTMENT_LAYOUT, Optional.of(DynamoDbWriteSinkTest.INVESTMENT_TABLE), 0, List.of());
       sink.write(candidates, new RunPartition("investment-recommendations", java.time.LocalDate.of(2026, 11, 20)));
       System.out.println("{\"items\":" + items + ",\"budget\":" + budget + ",\"writers\":" + writers + ",\"faults\":" + faults

@@ -55,7 +55,7 @@ class DynamoDbWriteSinkTest {
   }
 
   private static DynamoDbSettings settings(String endpoint, String table, int maxAttempts) {
-    return new DynamoDbSettings(table, "us-east-1", endpoint, true, 2_000, 2, maxAttempts, 5, 100);
+    return new DynamoDbSettings(table, "us-east-1", endpoint, true, 2_000, 2, maxAttempts, 5, 100, 2);
   }
 
   private static DynamoDbWriteSink sink(DynamoDbSettings settings, int sample, List<GsiCheck> checks) {
@@ -154,7 +154,7 @@ class DynamoDbWriteSinkTest {
     java.nio.file.Path bucket = temp.resolve("bucket");
     try (com.targeting.core.testing.ImportTableFake fake = new com.targeting.core.testing.ImportTableFake(
         DynamoDbLocal.instance().endpoint(), Map.of("exports", bucket))) {
-      DynamoDbSettings settings = new DynamoDbSettings("serving", "us-east-1", fake.endpoint(), true, 100, 1, 3, 5, 100);
+      DynamoDbSettings settings = new DynamoDbSettings("serving", "us-east-1", fake.endpoint(), true, 100, 1, 3, 5, 100, 2);
       try (DynamoDbClient client = settings.client()) {
         new TableDefinition(List.of()).createIfMissing(client, "serving-pointers", "unused");
       }
@@ -169,7 +169,7 @@ class DynamoDbWriteSinkTest {
 
       Map<String, Object> result = (Map<String, Object>) sink.report().get("import_table");
       assertThat(result).containsEntry("table", "serving-2026-11-20").containsEntry("imported_items", 90L)
-          .containsEntry("source", "s3://exports/dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20");
+          .containsEntry("source", "s3://exports/dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20/");
       com.fasterxml.jackson.databind.JsonNode request = fake.importRequests.get(0);
       assertThat(request.get("InputFormat").asText()).isEqualTo("DYNAMODB_JSON");
       assertThat(request.get("InputCompressionType").asText()).isEqualTo("GZIP");
@@ -186,6 +186,25 @@ class DynamoDbWriteSinkTest {
       }
       assertThatThrownBy(() -> sink.write(candidates(90), RUN))
           .hasMessageContaining("DynamoDB table serving-2026-11-20 is serving");
+
+      // A backfill of an earlier date imports its table but leaves serving on the newer one.
+      sink.write(candidates(30), new RunPartition(PROGRAM, LocalDate.of(2026, 11, 19)));
+      Map<String, Object> backfill = (Map<String, Object>) sink.report().get("import_table");
+      assertThat(backfill).containsEntry("table", "serving-2026-11-19").containsEntry("pointer_moved", false);
+      try (DynamoDbClient client = settings.client()) {
+        assertThat(client.getItem(r -> r.tableName("serving-pointers").key(Map.of("pk", AttributeValue.fromS(PROGRAM))))
+            .item().get("table").s()).isEqualTo("serving-2026-11-20");
+      }
+
+      // An import that skipped items (DynamoDB reports them only as a count) never moves the pointer.
+      fake.skipItemsWithPk("C3#");
+      assertThatThrownBy(() -> sink.write(candidates(10), new RunPartition(PROGRAM, LocalDate.of(2026, 11, 21))))
+          .isInstanceOf(TargetingException.class)
+          .hasMessage("DynamoDB import into serving-2026-11-21 imported 9 of 10 items with 1 errors; the serving pointer was not moved");
+      try (DynamoDbClient client = settings.client()) {
+        assertThat(client.getItem(r -> r.tableName("serving-pointers").key(Map.of("pk", AttributeValue.fromS(PROGRAM))))
+            .item().get("table").s()).isEqualTo("serving-2026-11-20");
+      }
     }
   }
 

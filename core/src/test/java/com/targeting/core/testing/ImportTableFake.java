@@ -40,6 +40,8 @@ public final class ImportTableFake implements AutoCloseable {
   private final Map<String, Path> buckets;
   private final Map<String, Long> imported = new ConcurrentHashMap<>();
   private final Map<String, Integer> describes = new ConcurrentHashMap<>();
+  private final Map<String, Long> errors = new ConcurrentHashMap<>();
+  private volatile String skipPk;
   public final List<JsonNode> importRequests = new CopyOnWriteArrayList<>();
 
   public ImportTableFake(String target, Map<String, Path> buckets) {
@@ -52,6 +54,11 @@ public final class ImportTableFake implements AutoCloseable {
     }
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** From now on, items whose pk starts with {@code prefix} are skipped and counted as errors, as DynamoDB does with bad items. */
+  public void skipItemsWithPk(String prefix) {
+    skipPk = prefix;
   }
 
   public String endpoint() {
@@ -88,29 +95,37 @@ public final class ImportTableFake implements AutoCloseable {
     String bucket = request.get("S3BucketSource").get("S3Bucket").asText();
     String prefix = request.get("S3BucketSource").get("S3KeyPrefix").asText();
     long items = 0;
+    long skipped = 0;
     try (Stream<Path> files = Files.walk(buckets.get(bucket).resolve(prefix))) {
       for (Path file : files.filter(f -> f.toString().endsWith(".gz")).toList()) {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(
             new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
           for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            JsonNode item = JSON.readTree(line).get("Item");
+            if (skipPk != null && item.get("pk").get("S").asText().startsWith(skipPk)) {
+              skipped++;
+              continue;
+            }
             ObjectNode put = JSON.createObjectNode();
             put.put("TableName", table);
-            put.set("Item", JSON.readTree(line).get("Item"));
+            put.set("Item", item);
             check(send("DynamoDB_20120810.PutItem", JSON.writeValueAsBytes(put), null));
             items++;
           }
         }
       }
     }
-    String arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + table + "/import/fake";
+    String arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + table + "/import/" + request.get("ClientToken").asText();
     imported.put(arn, items);
+    errors.put(arn, skipped);
     return description(arn, "IN_PROGRESS");
   }
 
   private String description(String arn, String status) {
     long items = imported.getOrDefault(arn, 0L);
+    long failed = errors.getOrDefault(arn, 0L);
     return "{\"ImportTableDescription\":{\"ImportArn\":\"" + arn + "\",\"ImportStatus\":\"" + status + "\","
-        + "\"ProcessedItemCount\":" + items + ",\"ImportedItemCount\":" + items + ",\"ErrorCount\":0}}";
+        + "\"ProcessedItemCount\":" + (items + failed) + ",\"ImportedItemCount\":" + items + ",\"ErrorCount\":" + failed + "}}";
   }
 
   private HttpResponse<byte[]> send(String operation, byte[] body, String authorization) throws IOException, InterruptedException {

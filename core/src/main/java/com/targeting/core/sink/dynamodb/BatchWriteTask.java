@@ -101,7 +101,8 @@ final class BatchWriteTask implements MapPartitionsFunction<Row, Row> {
       throws InterruptedException {
     List<WriteRequest> pending = batch;
     for (int attempt = 1; ; attempt++) {
-      long units = writeUnits(pending);
+      // Each put also writes every GSI it appears in: budget those writes too.
+      long units = writeUnits(pending) * (1 + settings.indexes());
       budget.acquire(units);
       String retryable;
       try {
@@ -111,7 +112,7 @@ final class BatchWriteTask implements MapPartitionsFunction<Row, Row> {
         List<WriteRequest> unprocessed = response.unprocessedItems().getOrDefault(settings.table(), List.of());
         long done = pending.size() - unprocessed.size();
         stats.written += done;
-        stats.writeUnits += units - writeUnits(unprocessed);
+        stats.writeUnits += units - writeUnits(unprocessed) * (1 + settings.indexes());
         if (unprocessed.isEmpty()) {
           return;
         }
@@ -119,13 +120,14 @@ final class BatchWriteTask implements MapPartitionsFunction<Row, Row> {
         pending = unprocessed;
         retryable = unprocessed.size() + " unprocessed items";
       } catch (DynamoDbException e) {
-        String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+        String code = e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "" : e.awsErrorDetails().errorCode();
         if (isThrottling(code)) {
           stats.throttled++;
         } else if (e.statusCode() >= 500) {
           stats.serverErrors++;
         } else {
-          stats.fail(pending.size(), code + ": " + e.awsErrorDetails().errorMessage());
+          String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+          stats.fail(pending.size(), (code.isEmpty() ? "HTTP " + e.statusCode() : code) + ": " + message);
           return; // a validation error will not pass on retry
         }
         retryable = code.isEmpty() ? "HTTP " + e.statusCode() : code;

@@ -59,7 +59,17 @@ public final class DynamoDbImportSink implements DynamoDbSink {
   public long write(Dataset<Row> candidates, RunPartition partition) {
     layout.requireKeys(candidates);
     String path = partition.under(basePath);
-    Dataset<Row> items = layout.items(candidates, partition).select("item");
+    Dataset<Row> unique = layout.uniqueItems(candidates, partition).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    try {
+      return writeItems(unique, candidates, partition, path);
+    } finally {
+      unique.unpersist();
+    }
+  }
+
+  private long writeItems(Dataset<Row> unique, Dataset<Row> candidates, RunPartition partition, String path) {
+    DynamoDbItemLayout.requireSizes(unique);
+    Dataset<Row> items = unique.select("item");
     // Written beside the run's prefix and swapped in once complete: a failed write leaves the
     // previous export of this run date whole.
     String staging = path + ".staging";
@@ -71,7 +81,7 @@ public final class DynamoDbImportSink implements DynamoDbSink {
     report.put("path", path);
     report.put("items", written);
     tableImport.ifPresent(step -> report.put("import_table", step.importTable().run(step.settings(), step.definition(),
-        layout.ttlAttribute(), partition.program(), partition.runDate().toString(), path)));
+        layout.ttlAttribute(), partition.program(), partition.runDate().toString(), path, written)));
     return written;
   }
 

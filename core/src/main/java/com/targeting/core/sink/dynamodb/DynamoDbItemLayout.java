@@ -47,6 +47,8 @@ import org.apache.spark.sql.types.TimestampType;
  * of DynamoDB's Import from S3, which the batch writer parses back on the executors.
  */
 public record DynamoDbItemLayout(Map<String, String> keys, List<String> attributes, String ttlAttribute, int ttlDays) {
+  /** Attribute every item carries: the run date that wrote it. */
+  public static final String RUN_DATE_ATTRIBUTE = "run_date";
 
   public DynamoDbItemLayout {
     keys = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keys));
@@ -94,9 +96,34 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
     }
     long expiresAt = partition.runDate().plusDays(ttlDays).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
     fields.add(struct(lit(Long.toString(expiresAt)).as("N")).as(ttlAttribute));
+    // Which run wrote the item: items of earlier runs live on until their TTL, and readers
+    // (the read-back verification among them) tell them apart by this.
+    fields.add(struct(lit(partition.runDate().toString()).as("S")).as(RUN_DATE_ATTRIBUTE));
     // Null attributes are left out of the item whatever the session's JSON settings.
     return candidates.select(to_json(struct(struct(fields.toArray(Column[]::new)).as("Item")),
         java.util.Map.of("ignoreNullFields", "true")).as("item"), expr(keys.get("pk")).cast("string").as("pk"));
+  }
+
+  /**
+   * One item per partition key ({@code pk}, {@code item}, {@code copies}): DynamoDB keeps one item
+   * per key anyway, and which of several would survive must not be left to chance. The smallest
+   * JSON text wins.
+   */
+  public Dataset<Row> uniqueItems(Dataset<Row> candidates, RunPartition partition) {
+    return items(candidates, partition)
+        .groupBy(col("pk"))
+        .agg(org.apache.spark.sql.functions.min(col("item")).as("item"), org.apache.spark.sql.functions.count(lit(1)).as("copies"));
+  }
+
+  /** DynamoDB refuses items over 400 KB: fail before writing any, naming the first one. */
+  public static void requireSizes(Dataset<Row> items) {
+    Row[] oversize = (Row[]) items.filter((org.apache.spark.api.java.function.FilterFunction<Row>) row ->
+        DynamoDbItems.size(DynamoDbItems.fromImportLine(row.<String>getAs("item"))) > DynamoDbItems.MAX_ITEM_BYTES)
+        .select("pk").limit(1).collect();
+    if (oversize.length > 0) {
+      throw TargetingException.userError("DynamoDB export: the item with pk %s is larger than DynamoDB's 400 KB limit",
+          oversize[0].getString(0));
+    }
   }
 
   /** The key attributes as columns of their own, {@code key_<attribute>}, for checks and verification. */

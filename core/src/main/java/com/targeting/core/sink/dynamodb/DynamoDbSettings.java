@@ -31,13 +31,15 @@ public record DynamoDbSettings(
     int writers,
     int maxAttempts,
     long baseBackoffMillis,
-    long maxBackoffMillis) implements Serializable {
+    long maxBackoffMillis,
+    int indexes) implements Serializable {
 
   public DynamoDbSettings {
     requireNonNull(table, "table is null");
     requireNonNull(region, "region is null");
     requireNonNull(endpoint, "endpoint is null");
-    if (writeBudget <= 0 || writers < 1 || maxAttempts < 1 || baseBackoffMillis < 0 || maxBackoffMillis < baseBackoffMillis) {
+    if (writeBudget <= 0 || writers < 1 || maxAttempts < 1 || baseBackoffMillis < 0 || maxBackoffMillis < baseBackoffMillis
+        || indexes < 0) {
       throw new IllegalArgumentException("invalid DynamoDB write settings");
     }
   }
@@ -45,7 +47,8 @@ public record DynamoDbSettings(
   public static DynamoDbSettings from(ConfigNode node) {
     String credentials = node.string("credentials", "default");
     if (!credentials.equals("default") && !credentials.equals("dynamodb-local")) {
-      throw node.invalid("credentials", "must be default (the AWS provider chain) or dynamodb-local, was " + credentials);
+      // The value is not echoed: a mistaken substitution could have put a secret here.
+      throw node.invalid("credentials", "must be default (the AWS provider chain) or dynamodb-local");
     }
     double budget = node.doubleValue("write-budget");
     if (budget <= 0) {
@@ -55,11 +58,23 @@ public record DynamoDbSettings(
     int attempts = node.integer("max-attempts", 8);
     long base = node.longValue("backoff-base-ms", 25);
     long max = node.longValue("backoff-max-ms", 5_000);
-    if (writers < 1 || attempts < 1 || base < 0 || max < base) {
-      throw node.invalid("writers", "writers and max-attempts must be at least 1, backoff-base-ms at most backoff-max-ms");
+    if (writers < 1) {
+      throw node.invalid("writers", "must be at least 1, was " + writers);
+    }
+    if (attempts < 1) {
+      throw node.invalid("max-attempts", "must be at least 1, was " + attempts);
+    }
+    if (base < 0 || max < base) {
+      throw node.invalid("backoff-max-ms", "backoff-base-ms must be at least 0 and at most backoff-max-ms");
     }
     return new DynamoDbSettings(node.string("table"), node.string("region", "us-east-1"), node.optionalString("endpoint").orElse(""),
-        credentials.equals("dynamodb-local"), budget, writers, attempts, base, max);
+        credentials.equals("dynamodb-local"), budget, writers, attempts, base, max, 0);
+  }
+
+  /** The same settings for a table with {@code count} global secondary indexes. */
+  public DynamoDbSettings withIndexes(int count) {
+    return new DynamoDbSettings(table, region, endpoint, localCredentials, writeBudget, writers, maxAttempts,
+        baseBackoffMillis, maxBackoffMillis, count);
   }
 
   /** Write units per second for each of the {@code writers} tasks. */

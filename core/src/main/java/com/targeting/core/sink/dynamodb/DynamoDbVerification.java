@@ -29,7 +29,7 @@ final class DynamoDbVerification {
   private DynamoDbVerification() {}
 
   static Map<String, Object> verify(DynamoDbSettings settings, DynamoDbItemLayout layout, Dataset<Row> candidates,
-      Dataset<Row> items, int sample, List<GsiCheck> checks) {
+      Dataset<Row> items, int sample, List<GsiCheck> checks, String runDate) {
     Map<String, Object> result = new LinkedHashMap<>();
     try (DynamoDbClient client = settings.client()) {
       // The sample is small by construction (limit), so it is collected.
@@ -61,21 +61,23 @@ final class DynamoDbVerification {
       result.put("sampled_mismatches", mismatches.size());
 
       List<Map<String, Object>> queries = new ArrayList<>();
-      Dataset<Row> keyColumns = layout.keyColumns(candidates);
+      // Expected counts come from one row per key, as written (duplicates were reduced to one).
+      Dataset<Row> keyColumns = layout.keyColumns(candidates).dropDuplicates("key_pk");
       for (GsiCheck check : checks) {
-        queries.addAll(runCheck(client, settings.table(), check, keyColumns));
+        queries.addAll(runCheck(client, settings.table(), check, keyColumns, runDate));
       }
       result.put("gsi_queries", queries);
       long wrong = queries.stream().filter(q -> !q.get("expected").equals(q.get("returned"))).count();
       if (!mismatches.isEmpty() || wrong > 0) {
-        throw TargetingException.internal("DynamoDB read-back differs from what was written: %d of %d sampled items (first %s), %d GSI queries",
+        throw TargetingException.external(null, "DynamoDB read-back differs from what was written: %d of %d sampled items (first %s), %d GSI queries",
             mismatches.size(), sampled.size(), mismatches.isEmpty() ? "-" : mismatches.get(0), wrong);
       }
     }
     return result;
   }
 
-  private static List<Map<String, Object>> runCheck(DynamoDbClient client, String table, GsiCheck check, Dataset<Row> keys) {
+  private static List<Map<String, Object>> runCheck(DynamoDbClient client, String table, GsiCheck check, Dataset<Row> keys,
+      String runDate) {
     Column partition = col("key_" + check.partitionKey());
     Column sort = col("key_" + check.sortKey());
     boolean numeric = check.min() instanceof Number;
@@ -86,33 +88,54 @@ final class DynamoDbVerification {
     List<Map<String, Object>> results = new ArrayList<>();
     for (Row row : expected) {
       String value = row.get(0).toString();
-      long returned = 0;
-      Map<String, AttributeValue> start = null;
-      do {
-        QueryRequest.Builder request = QueryRequest.builder()
-            .tableName(table)
-            .indexName(check.index())
-            .keyConditionExpression("#p = :p AND #s >= :min")
-            .expressionAttributeNames(Map.of("#p", check.partitionKey(), "#s", check.sortKey()))
-            .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(value),
-                ":min", numeric ? AttributeValue.fromN(check.min().toString()) : AttributeValue.fromS(check.min().toString())))
-            .select("COUNT");
-        if (start != null) {
-          request.exclusiveStartKey(start);
+      long expectedCount = row.getLong(1);
+      long returned = count(client, table, check, value, numeric, runDate);
+      // GSIs are updated asynchronously: give a short-lived difference a few chances to settle.
+      for (int attempt = 1; returned != expectedCount && attempt <= 5; attempt++) {
+        try {
+          Thread.sleep(200L << attempt);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
         }
-        QueryResponse response = client.query(request.build());
-        returned += response.count();
-        start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
-      } while (start != null);
+        returned = count(client, table, check, value, numeric, runDate);
+      }
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("index", check.index());
       result.put(check.partitionKey(), value);
       result.put(check.sortKey() + "_at_least", check.min());
-      result.put("expected", row.getLong(1));
+      result.put("expected", expectedCount);
       result.put("returned", returned);
       results.add(result);
     }
     return results;
+  }
+
+  /** Items of this run in one index partition with a sort key at or above the check's minimum. */
+  private static long count(DynamoDbClient client, String table, GsiCheck check, String value, boolean numeric, String runDate) {
+    long returned = 0;
+    Map<String, AttributeValue> start = null;
+    do {
+      QueryRequest.Builder request = QueryRequest.builder()
+          .tableName(table)
+          .indexName(check.index())
+          .keyConditionExpression("#p = :p AND #s >= :min")
+          // Items of earlier runs live on until their TTL; the check is about this run's.
+          .filterExpression("#run = :run")
+          .expressionAttributeNames(Map.of("#p", check.partitionKey(), "#s", check.sortKey(),
+              "#run", DynamoDbItemLayout.RUN_DATE_ATTRIBUTE))
+          .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(value),
+              ":min", numeric ? AttributeValue.fromN(check.min().toString()) : AttributeValue.fromS(check.min().toString()),
+              ":run", AttributeValue.fromS(runDate)))
+          .select("COUNT");
+      if (start != null) {
+        request.exclusiveStartKey(start);
+      }
+      QueryResponse response = client.query(request.build());
+      returned += response.count();
+      start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+    } while (start != null);
+    return returned;
   }
 
   /** Structural equality with numbers compared by value (DynamoDB normalizes their text). */

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.sink.RunPartition;
@@ -12,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -76,17 +74,13 @@ public final class DynamoDbWriteSink implements DynamoDbSink {
       }
     }
     // One item per key (BatchWriteItem refuses duplicates in a request, and across requests the
-    // last would win by chance): the smallest JSON text wins, deterministically. Read by the size
-    // check, the writers and the verification: cache.
-    Dataset<Row> items = layout.items(candidates, partition)
-        .groupBy(col("pk"))
-        .agg(min(col("item")).as("item"), count(lit(1)).as("copies"))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    // last would win by chance). Read by the size check, the writers and the verification: cache.
+    Dataset<Row> items = layout.uniqueItems(candidates, partition).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Row totals = items.agg(count(lit(1)), org.apache.spark.sql.functions.sum(col("copies"))).first();
       long unique = totals.getLong(0);
       long duplicates = totals.isNullAt(1) ? 0 : totals.getLong(1) - unique;
-      requireSizes(items);
+      DynamoDbItemLayout.requireSizes(items);
 
       long start = System.nanoTime();
       // One partition per writer, so that the budget split (budget / writers) is the real rate.
@@ -118,22 +112,12 @@ public final class DynamoDbWriteSink implements DynamoDbSink {
             settings.table(), totalsByName.get("failed"), unique, firstError);
       }
       if (verifySample > 0 || !gsiChecks.isEmpty()) {
-        report.put("verification", DynamoDbVerification.verify(settings, layout, candidates, items, verifySample, gsiChecks));
+        report.put("verification", DynamoDbVerification.verify(settings, layout, candidates, items, verifySample, gsiChecks,
+            partition.runDate().toString()));
       }
       return totalsByName.get("written");
     } finally {
       items.unpersist();
-    }
-  }
-
-  /** DynamoDB refuses items over 400 KB: fail before writing any, naming the first one. */
-  private static void requireSizes(Dataset<Row> items) {
-    Row[] oversize = (Row[]) items.filter((FilterFunction<Row>) row ->
-        DynamoDbItems.size(DynamoDbItems.fromImportLine(row.<String>getAs("item"))) > DynamoDbItems.MAX_ITEM_BYTES)
-        .select("pk").limit(1).collect();
-    if (oversize.length > 0) {
-      throw TargetingException.userError("DynamoDB export: the item with pk %s is larger than DynamoDB's 400 KB limit",
-          oversize[0].getString(0));
     }
   }
 }

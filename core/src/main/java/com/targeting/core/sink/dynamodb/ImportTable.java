@@ -49,7 +49,7 @@ public record ImportTable(String pointerTable, Optional<String> s3Uri, Duration 
 
   /** Imports the files under {@code exportPath} (the run's prefix) and returns what happened. */
   public Map<String, Object> run(DynamoDbSettings settings, TableDefinition definition, String ttlAttribute, String program,
-      String runDate, String exportPath) {
+      String runDate, String exportPath, long itemsWritten) {
     String table = settings.table() + "-" + runDate;
     URI source = URI.create(s3Uri.map(uri -> uri.endsWith("/") ? uri : uri + "/").map(uri -> uri + relative(exportPath)).orElse(exportPath));
     if (!"s3".equals(source.getScheme()) && !"s3a".equals(source.getScheme())) {
@@ -57,7 +57,9 @@ public record ImportTable(String pointerTable, Optional<String> s3Uri, Duration 
           + "(set program.outputs.dynamodb.path to s3a://bucket/prefix)", exportPath);
     }
     String bucket = source.getHost();
-    String prefix = source.getPath().startsWith("/") ? source.getPath().substring(1) : source.getPath();
+    String path = source.getPath().startsWith("/") ? source.getPath().substring(1) : source.getPath();
+    // The trailing slash keeps dt=2026-11-20 from also matching dt=2026-11-20.staging.
+    String prefix = path.endsWith("/") ? path : path + "/";
     Map<String, Object> report = new LinkedHashMap<>();
     try (DynamoDbClient client = settings.client()) {
       Optional<String> current = pointer(client, program);
@@ -70,7 +72,8 @@ public record ImportTable(String pointerTable, Optional<String> s3Uri, Duration 
         client.waiter().waitUntilTableNotExists(r -> r.tableName(table));
       }
       ImportTableDescription started = client.importTable(r -> r
-          .clientToken(table)
+          // A token per call: a rerun of the date within AWS's 8-hour window must start a new import.
+          .clientToken(java.util.UUID.randomUUID().toString())
           .s3BucketSource(s -> s.s3Bucket(bucket).s3KeyPrefix(prefix))
           .inputFormat(InputFormat.DYNAMODB_JSON)
           .inputCompressionType(InputCompressionType.GZIP)
@@ -88,17 +91,35 @@ public record ImportTable(String pointerTable, Optional<String> s3Uri, Duration 
         throw TargetingException.external(null, "DynamoDB import into %s ended %s: %s (%s items processed, %s errors)", table,
             done.importStatus(), done.failureMessage(), done.processedItemCount(), done.errorCount());
       }
+      // COMPLETED also covers imports that skipped bad items: those only show in the counts.
+      long errors = done.errorCount() == null ? 0 : done.errorCount();
+      long importedItems = done.importedItemCount() == null ? 0 : done.importedItemCount();
+      if (errors > 0 || importedItems != itemsWritten) {
+        throw TargetingException.external(null, "DynamoDB import into %s imported %d of %d items with %d errors; "
+            + "the serving pointer was not moved", table, importedItems, itemsWritten, errors);
+      }
       client.updateTimeToLive(r -> r.tableName(table).timeToLiveSpecification(t -> t.attributeName(ttlAttribute).enabled(true)));
-      client.putItem(r -> r.tableName(pointerTable).item(Map.of(
-          "pk", AttributeValue.fromS(program),
-          "table", AttributeValue.fromS(table),
-          "run_date", AttributeValue.fromS(runDate),
-          "imported_items", AttributeValue.fromN(String.valueOf(done.importedItemCount())))));
+      boolean moved;
+      try {
+        // Only forward in time: a backfill of an older date must not send serving back to old data.
+        client.putItem(r -> r.tableName(pointerTable)
+            .item(Map.of(
+                "pk", AttributeValue.fromS(program),
+                "table", AttributeValue.fromS(table),
+                "run_date", AttributeValue.fromS(runDate),
+                "imported_items", AttributeValue.fromN(String.valueOf(importedItems))))
+            .conditionExpression("attribute_not_exists(run_date) OR run_date <= :run_date")
+            .expressionAttributeValues(Map.of(":run_date", AttributeValue.fromS(runDate))));
+        moved = true;
+      } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+        moved = false;
+      }
       report.put("import_arn", done.importArn());
       report.put("table", table);
       report.put("source", "s3://" + bucket + "/" + prefix);
-      report.put("imported_items", done.importedItemCount());
-      report.put("errors", done.errorCount());
+      report.put("imported_items", importedItems);
+      report.put("errors", errors);
+      report.put("pointer_moved", moved);
       report.put("previous_table", current.orElse(null));
       report.put("pointer_table", pointerTable);
       return report;
