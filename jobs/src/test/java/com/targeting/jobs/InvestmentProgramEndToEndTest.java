@@ -140,6 +140,35 @@ class InvestmentProgramEndToEndTest {
   }
 
   @Test
+  @Order(2)
+  void anIndependentEngineReadsTheOutputWithTheAnalystQueriesAndTheAthenaColumns() throws Exception {
+    Path sql = TestSpark.confDirectory().getParent().resolve("sql");
+    try (AnalystQueries duckdb = new AnalystQueries(root.resolve("output"))) {
+      Map<String, Long> funnel = new LinkedHashMap<>();
+      for (Map<String, Object> row : duckdb.run(sql.resolve("analyst/funnel-by-day.sql"))) {
+        funnel.put((String) row.get("removed_by"), ((Number) row.get("customers")).longValue());
+      }
+      assertThat(funnel).containsExactlyInAnyOrderEntriesOf(counts(firstRun.get("removed_by_filter")));
+
+      Map<String, Long> audiences = new LinkedHashMap<>();
+      for (Map<String, Object> row : duckdb.run(sql.resolve("analyst/channel-audiences.sql"))) {
+        audiences.put((String) row.get("channel"), ((Number) row.get("customers")).longValue());
+      }
+      assertThat(audiences).containsExactlyInAnyOrderEntriesOf(counts(firstRun.get("channel_audiences")));
+
+      List<Map<String, Object>> top = duckdb.run(sql.resolve("analyst/top-candidates-per-band.sql"));
+      assertThat(top).isNotEmpty().allSatisfy(row -> assertThat(row.get("top_asset_class")).isNotNull());
+
+      for (Path ddl : List.of(sql.resolve("athena/candidates.sql"), sql.resolve("athena/rejections.sql"))) {
+        for (Map.Entry<String, List<String>> table : AnalystQueries.ddlColumns(ddl).entrySet()) {
+          assertThat(duckdb.fileColumns(table.getKey())).as("columns of %s in %s", table.getKey(), ddl.getFileName())
+              .containsAll(table.getValue());
+        }
+      }
+    }
+  }
+
+  @Test
   @Order(3)
   void aRerunOfTheSameDateReplacesItsOutputInsteadOfAddingToIt() {
     Result rerun = run(PROGRAM, "--run-date", "2026-11-20");
