@@ -95,6 +95,11 @@ public final class ConfigLoader {
     }
   }
 
+  /** The text of a local file or a Hadoop URI (s3://...), read before Spark starts. */
+  public static String readText(String location) {
+    return read(location);
+  }
+
   private static String read(String location) {
     URI uri = URI.create(location.replace(" ", "%20"));
     if (uri.getScheme() == null || "file".equals(uri.getScheme())) {

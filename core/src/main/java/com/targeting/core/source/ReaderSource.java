@@ -21,6 +21,14 @@ public final class ReaderSource implements Source {
       "redshift", "io.github.spark_redshift_community.spark.redshift",
       "snowflake", "net.snowflake.spark.snowflake");
 
+  /** Where a connector that is not bundled comes from, for the error that says it is missing. */
+  static final Map<String, String> WHERE_TO_GET = Map.of(
+      "redshift", "the spark-redshift community connector, which EMR 7.x ships: add --jars "
+          + "/usr/share/aws/redshift/jdbc/redshift-jdbc.jar,/usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar "
+          + "to spark-submit (locally, build with the Maven profile -Predshift)",
+      "snowflake", "net.snowflake:spark-snowflake_2.12 and net.snowflake:snowflake-jdbc (build with the Maven profile -Psnowflake, "
+          + "or spark-submit --packages)");
+
   private final SourceConfig config;
 
   private ReaderSource(SourceConfig config) {
@@ -47,8 +55,8 @@ public final class ReaderSource implements Source {
       return config.path().isPresent() ? reader.load(config.path().get()) : reader.load();
     } catch (Exception e) { // Scala throws checked exceptions undeclared
       if (e instanceof ClassNotFoundException) {
-        throw TargetingException.userError(
-            "Cannot read source %s: data source %s is not on the classpath", describe(), dataSourceName());
+        throw TargetingException.userError("Cannot read source %s: data source %s is not on the classpath%s", describe(),
+            dataSourceName(), WHERE_TO_GET.containsKey(config.format()) ? "; it comes with " + WHERE_TO_GET.get(config.format()) : "");
       }
       if (!(e instanceof AnalysisException)) {
         throw e;

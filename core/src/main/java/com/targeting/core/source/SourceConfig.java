@@ -2,6 +2,7 @@ package com.targeting.core.source;
 
 import static java.util.Objects.requireNonNull;
 
+import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +28,16 @@ public record SourceConfig(String format, Optional<String> path, Map<String, Str
     if (FILE_FORMATS.contains(format) && path.isEmpty()) {
       throw node.invalid("format", "format " + format + " needs a path");
     }
-    return new SourceConfig(format, path, node.stringMap("options"));
+    Map<String, String> options = new java.util.LinkedHashMap<>(node.stringMap("options"));
+    // The warehouse query lives in sql/ (one file per program and dialect), not copied into config.
+    if (node.has("query-file")) {
+      if (options.containsKey("query") || options.containsKey("dbtable")) {
+        throw node.invalid("query-file", "a source takes query-file or options.query / options.dbtable, not both");
+      }
+      String query = ConfigLoader.readText(node.string("query-file")).replaceAll("(?m)--.*$", "").trim();
+      options.put("query", query.endsWith(";") ? query.substring(0, query.length() - 1).trim() : query);
+    }
+    return new SourceConfig(format, path, options);
   }
 
   public boolean isFileFormat() {
