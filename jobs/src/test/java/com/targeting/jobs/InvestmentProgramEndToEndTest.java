@@ -104,6 +104,7 @@ class InvestmentProgramEndToEndTest {
         Map.entry("quarantine", quarantined),
         Map.entry("rejections", input - quarantined - candidates),
         Map.entry("candidates", candidates),
+        Map.entry("contact_history", candidates),
         Map.entry("dynamodb", candidates));
     assertThat(firstRun.get("dynamodb").get("mode").asText()).isEqualTo("import");
     assertThat(firstRun.get("stage_timings_ms").has("score_decide")).isTrue();

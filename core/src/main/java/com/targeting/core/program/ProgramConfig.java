@@ -10,6 +10,8 @@ import com.targeting.core.decide.ScoreBands;
 import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.RuleFilter;
 import com.targeting.core.model.ModelSpec;
+import com.targeting.core.sink.ContactHistory;
+import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.dynamodb.DynamoDbImportSink;
 import com.targeting.core.sink.dynamodb.DynamoDbItemLayout;
 import com.targeting.core.sink.dynamodb.DynamoDbSettings;
@@ -53,13 +55,19 @@ public record ProgramConfig(
     Optional<DynamoDbSink> dynamodb,
     Optional<AdverseImpact> fairness) {
 
-  /** Base paths of the output tables; each is partitioned {@code program=/dt=}. */
-  public record Outputs(String candidates, String rejections, String quarantine, String summaries) {
+  /**
+   * Base paths of the output tables (each partitioned {@code program=/dt=}), their format, and the
+   * optional Delta contact-history table the run's candidates are merged into.
+   */
+  public record Outputs(String candidates, String rejections, String quarantine, String summaries,
+      PartitionedTableSink.Format format, Optional<ContactHistory> contactHistory) {
     public Outputs {
       requireNonNull(candidates, "candidates is null");
       requireNonNull(rejections, "rejections is null");
       requireNonNull(quarantine, "quarantine is null");
       requireNonNull(summaries, "summaries is null");
+      requireNonNull(format, "format is null");
+      requireNonNull(contactHistory, "contactHistory is null");
     }
   }
 
@@ -136,7 +144,10 @@ public record ProgramConfig(
             outputs.string("candidates"),
             outputs.string("rejections"),
             outputs.string("quarantine"),
-            outputs.string("summaries")),
+            outputs.string("summaries"),
+            tableFormat(outputs),
+            outputs.optionalNode("contact-history").map(history -> new ContactHistory(
+                history.string("path"), program.string("key"), history.string("channel-column")))),
         dynamodb,
         program.optionalNode("fairness").map(AdverseImpact::from));
   }
@@ -148,6 +159,15 @@ public record ProgramConfig(
     } catch (DateTimeParseException e) {
       throw root.invalid("run.date", "expected a date like 2026-11-20, was '" + value + "'");
     }
+  }
+
+  private static PartitionedTableSink.Format tableFormat(ConfigNode outputs) {
+    String format = outputs.string("format", "parquet");
+    return switch (format) {
+      case "parquet" -> PartitionedTableSink.Format.PARQUET;
+      case "delta" -> PartitionedTableSink.Format.DELTA;
+      default -> throw outputs.invalid("format", "must be parquet or delta, was " + format);
+    };
   }
 
   /** {@code mode = import}: files for Import from S3; {@code mode = batch-write}: into an existing table. */

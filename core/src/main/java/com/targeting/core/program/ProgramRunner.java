@@ -26,7 +26,7 @@ import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
 import com.targeting.core.score.ModelScorer;
 import com.targeting.core.score.Scorer;
-import com.targeting.core.sink.PartitionedParquetSink;
+import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.Source;
@@ -119,14 +119,18 @@ public final class ProgramRunner {
 
       Map<String, Long> written = new LinkedHashMap<>();
       timer.time("write_rejects", () -> {
-        written.put("quarantine", PartitionedParquetSink.of("quarantine", program.outputs().quarantine())
+        written.put("quarantine", PartitionedTableSink.of("quarantine", program.outputs().quarantine(), program.outputs().format())
             .write(classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON), partition));
-        written.put("rejections", PartitionedParquetSink.of("rejections", program.outputs().rejections())
+        written.put("rejections", PartitionedTableSink.of("rejections", program.outputs().rejections(), program.outputs().format())
             .write(classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON), partition));
       });
 
       timer.time("write_candidates", () -> written.put("candidates",
-          PartitionedParquetSink.of("candidates", program.outputs().candidates()).write(decidedRows, partition)));
+          PartitionedTableSink.of("candidates", program.outputs().candidates(), program.outputs().format())
+              .write(decidedRows, partition)));
+      // Contacts are recorded once the candidates are stored: the eligibility filter of later runs reads them.
+      program.outputs().contactHistory().ifPresent(history -> timer.time("contact_history",
+          () -> written.put("contact_history", history.merge(decidedRows, partition))));
       program.dynamodb().ifPresent(sink -> {
         timer.time("export_dynamodb", () -> written.put(sink.name(), sink.write(decidedRows, partition)));
         summary.put("dynamodb", sink.report());
@@ -298,6 +302,7 @@ public final class ProgramRunner {
     expected.put("rejections", funnel.removedRows());
     expected.put("candidates", funnel.candidates());
     expected.put("dynamodb", funnel.candidates());
+    expected.put("contact_history", funnel.candidates());
     for (Map.Entry<String, Long> sink : written.entrySet()) {
       Long want = expected.get(sink.getKey());
       if (want != null && want.longValue() != sink.getValue()) {

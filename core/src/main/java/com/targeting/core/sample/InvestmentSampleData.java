@@ -68,7 +68,10 @@ public final class InvestmentSampleData {
     try {
       List<String> written = new ArrayList<>();
       written.add(writeCsv(extract(customers), directory + "/customer_investment_profiles"));
-      written.add(writeCsv(contactHistory(customers), directory + "/contact_history"));
+      // The contact history is the Delta table each run merges its candidates into.
+      String history = directory + "/contact_history";
+      contactHistory(customers).write().format("delta").mode(SaveMode.Overwrite).partitionBy("program").save(history);
+      written.add(history);
       written.add(writeCsv(optOuts(customers), directory + "/opt_outs"));
       written.add(writeCsv(marketData(), directory + "/market_data"));
       written.add(writeCsv(history(historyRows), directory + "/investment_history"));
@@ -193,7 +196,7 @@ public final class InvestmentSampleData {
   Dataset<Row> contactHistory(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
     Column runDay = lit(runDate.toString()).cast("date");
-    Column recent = when(col("recent_contact"), contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 0, 6).cast("int"))));
+    Column recent = when(col("recent_contact"), contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 6).cast("int"))));
     Column older = when(d.uniform("c-old").lt(0.30), contact(PROGRAM, "in-app", date_sub(runDay, d.integer("c-old-days", 7, 90).cast("int"))));
     Column other = when(d.uniform("c-other").lt(0.10), contact("loan-offer-targeting", "email", date_sub(runDay, d.integer("c-other-days", 0, 6).cast("int"))));
     return customers

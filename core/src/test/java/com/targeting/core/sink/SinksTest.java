@@ -45,7 +45,7 @@ class SinksTest {
 
   @Test
   void rewritingARunReplacesOnlyItsPartition() {
-    PartitionedParquetSink sink = PartitionedParquetSink.of("candidates", temp.resolve("candidates").toString());
+    PartitionedTableSink sink = PartitionedTableSink.of("candidates", temp.resolve("candidates").toString());
     RunPartition otherDay = new RunPartition(RUN.program(), RUN.runDate().minusDays(1));
 
     assertThat(sink.write(candidates(30), otherDay)).isEqualTo(30);
@@ -63,8 +63,39 @@ class SinksTest {
   }
 
   @Test
+  void aDeltaTableReplacesOneRunDateInOneCommitAndKeepsTheOthers() {
+    PartitionedTableSink sink = PartitionedTableSink.of("candidates", temp.resolve("delta").toString(), PartitionedTableSink.Format.DELTA);
+    RunPartition otherDay = new RunPartition(RUN.program(), RUN.runDate().minusDays(1));
+
+    assertThat(sink.write(candidates(30), otherDay)).isEqualTo(30);
+    assertThat(sink.write(candidates(20), RUN)).isEqualTo(20);
+    assertThat(sink.write(candidates(15), RUN)).isEqualTo(15);
+    assertThat(sink.write(candidates(5).limit(0), RUN)).as("an empty run clears its date").isZero();
+
+    Dataset<Row> table = TestSpark.session().read().format("delta").load(sink.basePath());
+    assertThat(table.where(functions.col("dt").equalTo("2026-11-19")).count()).isEqualTo(30);
+    assertThat(table.count()).isEqualTo(30);
+  }
+
+  @Test
+  void theContactHistoryHoldsExactlyTheLastAttemptOfEachRunDate() {
+    ContactHistory history = new ContactHistory(temp.resolve("contacts").toString(), "customer_id", "'email'");
+    RunPartition otherDay = new RunPartition(RUN.program(), RUN.runDate().minusDays(1));
+
+    assertThat(history.merge(candidates(10), otherDay)).isEqualTo(10);
+    assertThat(history.merge(candidates(8), RUN)).isEqualTo(8);
+    assertThat(history.merge(candidates(8), RUN)).as("a rerun adds nothing").isEqualTo(8);
+    assertThat(history.merge(candidates(3), RUN)).as("customers no longer selected are no longer contacts").isEqualTo(3);
+
+    Dataset<Row> contacts = TestSpark.session().read().format("delta").load(history.path());
+    assertThat(contacts.count()).isEqualTo(13);
+    assertThat(contacts.where(functions.col("contact_date").equalTo(functions.lit("2026-11-19").cast("date"))).count()).isEqualTo(10);
+    assertThat(contacts.columns()).containsExactlyInAnyOrder("customer_id", "program", "channel", "contact_date");
+  }
+
+  @Test
   void anEmptyRunClearsItsPartition() {
-    PartitionedParquetSink sink = PartitionedParquetSink.of("candidates", temp.resolve("candidates").toString());
+    PartitionedTableSink sink = PartitionedTableSink.of("candidates", temp.resolve("candidates").toString());
     sink.write(candidates(5), RUN);
 
     assertThat(sink.write(candidates(5).limit(0), RUN)).isZero();

@@ -27,6 +27,8 @@ public final class TestSpark {
           .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.sql.session.timeZone", "UTC")
           .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+          .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+          .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
           .getOrCreate();
       session.sparkContext().setLogLevel("WARN");
     }

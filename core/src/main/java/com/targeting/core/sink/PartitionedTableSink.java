@@ -11,22 +11,35 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A Parquet table partitioned by {@code program} and {@code dt}, the layout Athena's partition
- * projection reads. Writing replaces exactly the run's partition (dynamic partition overwrite);
- * other dates and programs are untouched, and an empty result clears the partition so that no
- * stale rows of an earlier attempt survive.
+ * A table partitioned by {@code program} and {@code dt}, the layout Athena's partition projection
+ * reads, in Parquet or Delta Lake. Writing replaces exactly the run's partition; other dates and
+ * programs are untouched, and an empty result clears the partition so that no stale rows of an
+ * earlier attempt survive. Parquet replaces it by dynamic partition overwrite; Delta by one
+ * atomic commit ({@code replaceWhere}), so readers see the old rows or the new ones, never a mix.
  */
-public final class PartitionedParquetSink implements Sink {
-  private final String name;
-  private final String basePath;
-
-  private PartitionedParquetSink(String name, String basePath) {
-    this.name = requireNonNull(name, "name is null");
-    this.basePath = requireNonNull(basePath, "basePath is null");
+public final class PartitionedTableSink implements Sink {
+  /** Table formats a sink writes. */
+  public enum Format {
+    PARQUET,
+    DELTA
   }
 
-  public static PartitionedParquetSink of(String name, String basePath) {
-    return new PartitionedParquetSink(name, basePath);
+  private final String name;
+  private final String basePath;
+  private final Format format;
+
+  private PartitionedTableSink(String name, String basePath, Format format) {
+    this.name = requireNonNull(name, "name is null");
+    this.basePath = requireNonNull(basePath, "basePath is null");
+    this.format = requireNonNull(format, "format is null");
+  }
+
+  public static PartitionedTableSink of(String name, String basePath) {
+    return new PartitionedTableSink(name, basePath, Format.PARQUET);
+  }
+
+  public static PartitionedTableSink of(String name, String basePath, Format format) {
+    return new PartitionedTableSink(name, basePath, format);
   }
 
   @Override
@@ -41,6 +54,18 @@ public final class PartitionedParquetSink implements Sink {
   @Override
   public long write(Dataset<Row> rows, RunPartition partition) {
     SparkSession spark = rows.sparkSession();
+    if (format == Format.DELTA) {
+      String run = Columns.PROGRAM + " = '" + partition.program() + "' AND " + Columns.RUN_DATE + " = '" + partition.runDate() + "'";
+      rows.withColumn(Columns.PROGRAM, lit(partition.program()))
+          .withColumn(Columns.RUN_DATE, lit(partition.runDate().toString()))
+          .write()
+          .format("delta")
+          .mode(SaveMode.Overwrite)
+          .option("replaceWhere", run)
+          .partitionBy(Columns.PROGRAM, Columns.RUN_DATE)
+          .save(basePath);
+      return spark.read().format("delta").load(basePath).where(run).count();
+    }
     if (rows.isEmpty()) {
       // Dynamic overwrite replaces only partitions it writes: an empty result must clear the old one.
       deletePartition(spark, partition);
