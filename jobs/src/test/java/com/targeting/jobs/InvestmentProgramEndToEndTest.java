@@ -4,11 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.targeting.core.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InvestmentProgramEndToEndTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROGRAM = "investment-recommendations";
 
   @TempDir
@@ -45,7 +40,7 @@ class InvestmentProgramEndToEndTest {
   }
 
   /** Runs a job in-process; returns its exit code and the parsed last line of its stdout. */
-  static Result run(String... extra) {
+  static JobRun run(String... extra) {
     List<String> args = new ArrayList<>(List.of(extra));
     args.addAll(List.of(
         "--conf-dir", TestSpark.confDirectory().toString(),
@@ -53,17 +48,8 @@ class InvestmentProgramEndToEndTest {
         "--conf", "bootstrap.rows=4000",
         "--conf", "bootstrap.history-rows=3000",
         "--conf", "model-defaults.xgboost.num_round=20"));
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    int code = Main.run(args.toArray(String[]::new), new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    String[] lines = buffer.toString(StandardCharsets.UTF_8).strip().split("\n");
-    try {
-      return new Result(code, JSON.readTree(lines[lines.length - 1]));
-    } catch (java.io.IOException e) {
-      throw new AssertionError("last stdout line is not JSON: " + lines[lines.length - 1], e);
-    }
+    return JobRun.of(args);
   }
-
-  record Result(int code, JsonNode summary) {}
 
   private static Map<String, Long> counts(JsonNode object) {
     Map<String, Long> counts = new LinkedHashMap<>();
@@ -81,7 +67,7 @@ class InvestmentProgramEndToEndTest {
   @Test
   @Order(1)
   void aFreshRunBootstrapsAndAccountsForEveryCustomer() {
-    Result result = run(PROGRAM, "--run-date", "2026-11-20");
+    JobRun result = run(PROGRAM, "--run-date", "2026-11-20");
     firstRun = result.summary();
 
     assertThat(result.code()).as(firstRun.toString()).isZero();
@@ -172,7 +158,7 @@ class InvestmentProgramEndToEndTest {
   @Test
   @Order(3)
   void aRerunOfTheSameDateReplacesItsOutputInsteadOfAddingToIt() {
-    Result rerun = run(PROGRAM, "--run-date", "2026-11-20");
+    JobRun rerun = run(PROGRAM, "--run-date", "2026-11-20");
 
     assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
     assertThat(rerun.summary().has("bootstrap")).as("data and models are reused").isFalse();
@@ -192,10 +178,10 @@ class InvestmentProgramEndToEndTest {
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
         "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment"};
 
-    Result first = run(export);
-    Result again = run(export);
+    JobRun first = run(export);
+    JobRun again = run(export);
 
-    for (Result result : List.of(first, again)) {
+    for (JobRun result : List.of(first, again)) {
       assertThat(result.code()).as(result.summary().toString()).isZero();
       assertThat(result.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
       JsonNode report = result.summary().get("dynamodb");
@@ -215,7 +201,7 @@ class InvestmentProgramEndToEndTest {
     Path export = root.resolve("output/dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20");
     long itemsBefore = TestSpark.session().read().text(export.toString()).count();
 
-    Result failed = run(PROGRAM, "--run-date", "2026-11-20", "--conf",
+    JobRun failed = run(PROGRAM, "--run-date", "2026-11-20", "--conf",
         "program.outputs.dynamodb.keys.gsi2sk=\"CASE WHEN customer_id <> '' THEN raise_error('export broke') ELSE 'x' END\"");
 
     assertThat(failed.code()).as(failed.summary().toString()).isNotZero();
@@ -224,7 +210,7 @@ class InvestmentProgramEndToEndTest {
     assertThat(root.resolve("output/summaries/program=" + PROGRAM + "/dt=2026-11-20/summary.json"))
         .as("no summary claims the failed run succeeded").doesNotExist();
 
-    Result recovered = run(PROGRAM, "--run-date", "2026-11-20");
+    JobRun recovered = run(PROGRAM, "--run-date", "2026-11-20");
     assertThat(recovered.code()).isZero();
     assertThat(recovered.summary().get("candidates").asLong()).isEqualTo(firstRun.get("candidates").asLong());
   }
@@ -232,7 +218,7 @@ class InvestmentProgramEndToEndTest {
   @Test
   @Order(6)
   void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() {
-    Result result = run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
+    JobRun result = run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
 
     assertThat(result.code()).isEqualTo(2);
     assertThat(result.summary().get("status").asText()).isEqualTo("failed");
@@ -247,16 +233,16 @@ class InvestmentProgramEndToEndTest {
   @Test
   @Order(7)
   void badConfigAndBadArgumentsAreUserErrorsThatSayWhere() {
-    Result badValue = run(PROGRAM, "--run-date", "2026-11-20", "--conf", "program.contract.max-quarantined-fraction=lots");
+    JobRun badValue = run(PROGRAM, "--run-date", "2026-11-20", "--conf", "program.contract.max-quarantined-fraction=lots");
     assertThat(badValue.code()).isEqualTo(2);
     assertThat(badValue.summary().get("error").get("message").asText()).contains("program.contract.max-quarantined-fraction");
 
-    Result unknownProgram = run("no-such-program");
+    JobRun unknownProgram = run("no-such-program");
     assertThat(unknownProgram.code()).isEqualTo(2);
     assertThat(unknownProgram.summary().get("error").get("message").asText())
         .contains("Config file not found").contains("programs/no-such-program.conf");
 
-    Result badDate = run(PROGRAM, "--run-date", "20-11-2026");
+    JobRun badDate = run(PROGRAM, "--run-date", "20-11-2026");
     assertThat(badDate.code()).isEqualTo(2);
     assertThat(badDate.summary().get("error").get("message").asText()).isEqualTo("Invalid --run-date '20-11-2026': expected YYYY-MM-DD");
   }

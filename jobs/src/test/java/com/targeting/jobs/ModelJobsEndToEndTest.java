@@ -4,11 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.targeting.core.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * champion when it is no better.
  */
 class ModelJobsEndToEndTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   static Path root;
@@ -74,12 +69,9 @@ class ModelJobsEndToEndTest {
   private static JsonNode run(String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--conf-dir", TestSpark.confDirectory().toString(), "--conf", "paths.root=" + root.resolve("runs")));
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    int code = Main.run(all.toArray(String[]::new), new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    String[] lines = buffer.toString(StandardCharsets.UTF_8).strip().split("\n");
-    JsonNode summary = JSON.readTree(lines[lines.length - 1]);
-    assertThat(code).as(summary.toString()).isZero();
-    return summary;
+    JobRun run = JobRun.of(all);
+    assertThat(run.code()).as(run.summary().toString()).isZero();
+    return run.summary();
   }
 
   @Test

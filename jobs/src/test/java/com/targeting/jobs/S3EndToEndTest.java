@@ -3,12 +3,8 @@ package com.targeting.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.targeting.core.testing.S3Server;
 import com.targeting.core.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +14,6 @@ import org.junit.jupiter.api.Test;
  * outputs and the DynamoDB import files, on MinIO or S3Proxy, whichever this machine can run.
  */
 class S3EndToEndTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static JsonNode run(String root, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of(extra));
@@ -31,12 +26,9 @@ class S3EndToEndTest {
       args.add("--conf");
       args.add(setting);
     }
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    int code = Main.run(args.toArray(String[]::new), new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    String[] lines = buffer.toString(StandardCharsets.UTF_8).strip().split("\n");
-    JsonNode summary = JSON.readTree(lines[lines.length - 1]);
-    assertThat(code).as(summary.toString()).isZero();
-    return summary;
+    JobRun run = JobRun.of(args);
+    assertThat(run.code()).as(run.summary().toString()).isZero();
+    return run.summary();
   }
 
   @Test

@@ -71,13 +71,13 @@ public final class FaultProxy implements AutoCloseable {
         long call = batchWrites.incrementAndGet();
         if (throttleEvery > 0 && call % throttleEvery == 0) {
           throttled.incrementAndGet();
-          reply(exchange, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException\","
+          ServerProcess.replyJson(exchange, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException\","
               + "\"message\":\"The level of configured provisioned throughput for the table was exceeded\"}");
           return;
         }
         if (serverErrorEvery > 0 && call % serverErrorEvery == 0) {
           serverErrors.incrementAndGet();
-          reply(exchange, 500, "{\"__type\":\"com.amazon.coral.service#InternalFailure\",\"message\":\"injected\"}");
+          ServerProcess.replyJson(exchange, 500, "{\"__type\":\"com.amazon.coral.service#InternalFailure\",\"message\":\"injected\"}");
           return;
         }
         if (partialEvery > 0 && call % partialEvery == 0) {
@@ -120,12 +120,12 @@ public final class FaultProxy implements AutoCloseable {
     request.set("RequestItems", sent);
     HttpResponse<byte[]> response = forward(exchange, JSON.writeValueAsBytes(request));
     if (response.statusCode() != 200) {
-      reply(exchange, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+      ServerProcess.replyJson(exchange, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
       return;
     }
     ObjectNode result = (ObjectNode) JSON.readTree(response.body());
     result.set("UnprocessedItems", unprocessed);
-    reply(exchange, 200, JSON.writeValueAsString(result));
+    ServerProcess.replyJson(exchange, 200, JSON.writeValueAsString(result));
   }
 
   private HttpResponse<byte[]> forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
@@ -139,12 +139,6 @@ public final class FaultProxy implements AutoCloseable {
     return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().put("Content-Type", List.of("application/x-amz-json-1.0"));
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
-  }
 
   @Override
   public void close() {

@@ -70,11 +70,11 @@ public final class ImportTableFake implements AutoCloseable {
       byte[] body = exchange.getRequestBody().readAllBytes();
       String operation = String.valueOf(exchange.getRequestHeaders().getFirst("X-Amz-Target"));
       if (operation.endsWith(".ImportTable")) {
-        reply(exchange, 200, importTable(JSON.readTree(body)));
+        ServerProcess.replyJson(exchange, 200, importTable(JSON.readTree(body)));
       } else if (operation.endsWith(".DescribeImport")) {
         String arn = JSON.readTree(body).get("ImportArn").asText();
         int seen = describes.merge(arn, 1, Integer::sum);
-        reply(exchange, 200, description(arn, seen > 1 ? "COMPLETED" : "IN_PROGRESS"));
+        ServerProcess.replyJson(exchange, 200, description(arn, seen > 1 ? "COMPLETED" : "IN_PROGRESS"));
       } else {
         HttpResponse<byte[]> response = send(operation, body, exchange.getRequestHeaders().getFirst("Authorization"));
         exchange.getResponseHeaders().put("Content-Type", List.of("application/x-amz-json-1.0"));
@@ -146,12 +146,6 @@ public final class ImportTableFake implements AutoCloseable {
     }
   }
 
-  private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().put("Content-Type", List.of("application/x-amz-json-1.0"));
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
-  }
 
   @Override
   public void close() {

@@ -1,13 +1,9 @@
 package com.targeting.core.testing;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
@@ -115,8 +111,7 @@ public final class S3Server {
   }
 
   private static S3Server s3proxy() {
-    Path lib = serverLibrary();
-    int port = DynamoDbLocal.freePort();
+    int port = ServerProcess.freePort();
     String identity = "test" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     String credential = UUID.randomUUID().toString().replace("-", "");
     try {
@@ -130,42 +125,11 @@ public final class S3Server {
           "jclouds.identity=" + identity,
           "jclouds.credential=" + credential,
           ""));
-      Path log = Files.createTempFile("s3proxy", ".log");
-      Process process = new ProcessBuilder(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-          "-cp", lib + File.separator + "*", "org.gaul.s3proxy.Main", "--properties", properties.toString()))
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("S3Proxy exited; its log: " + log);
-        }
-        try (Socket socket = new Socket()) {
-          socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-          return new S3Server("s3proxy", "http://127.0.0.1:" + port, identity, credential);
-        } catch (IOException e) {
-          Thread.sleep(200);
-        }
-      }
-      process.destroy();
-      throw new IllegalStateException("S3Proxy did not listen on port " + port + "; its log: " + log);
+      ServerProcess.start("s3proxy", ServerProcess.library("s3proxy"), List.of("-Xmx1g"), "org.gaul.s3proxy.Main",
+          List.of("--properties", properties.toString()), port);
+      return new S3Server("s3proxy", "http://127.0.0.1:" + port, identity, credential);
     } catch (IOException e) {
       throw new IllegalStateException("Cannot start S3Proxy", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
-  }
-
-  private static Path serverLibrary() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path lib = dir.resolve("core/test-servers/s3proxy/target/lib");
-      if (Files.isDirectory(lib)) {
-        return lib;
-      }
-    }
-    throw new IllegalStateException("S3Proxy is not fetched: run the build from the repository root (mvn verify), "
-        + "which builds core/test-servers/s3proxy first");
   }
 }
