@@ -17,7 +17,9 @@ class S3EndToEndTest {
 
   private static JsonNode run(String root, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of(extra));
-    args.addAll(List.of("--conf-dir", TestSpark.confDirectory().toString(),
+    // conf/env/s3.conf, as a user would run it; the test server's endpoint and keys come in as
+    // --conf where a user would export S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY.
+    args.addAll(List.of("--conf-dir", TestSpark.confDirectory().toString(), "--env", "s3",
         "--conf", "paths.root=" + root,
         "--conf", "bootstrap.rows=3000",
         "--conf", "bootstrap.history-rows=2000",

@@ -83,13 +83,21 @@ public final class ConfigLoader {
   }
 
   static Config parseFile(String location) {
-    String text = read(location);
     ConfigParseOptions options = ConfigParseOptions.defaults()
         .setOriginDescription(location)
         .setSyntax(ConfigSyntax.CONF)
         .setAllowMissing(false);
     try {
-      return ConfigFactory.parseString(text, options);
+      URI uri = URI.create(location.replace(" ", "%20"));
+      if (uri.getScheme() == null || "file".equals(uri.getScheme())) {
+        // Parsed as a file, so that `include "local.conf"` finds its neighbour.
+        java.io.File file = uri.getScheme() == null ? new java.io.File(location) : new java.io.File(uri);
+        if (!file.isFile()) {
+          throw TargetingException.userError("Config file not found: %s", location);
+        }
+        return ConfigFactory.parseFile(file, options);
+      }
+      return ConfigFactory.parseString(read(location), options);
     } catch (ConfigException e) {
       throw TargetingException.userError("Cannot parse config file %s: %s", location, e.getMessage());
     }

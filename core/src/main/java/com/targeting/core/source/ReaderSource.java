@@ -26,8 +26,8 @@ public final class ReaderSource implements Source {
       "redshift", "the spark-redshift community connector, which EMR 7.x ships: add --jars "
           + "/usr/share/aws/redshift/jdbc/redshift-jdbc.jar,/usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar "
           + "to spark-submit (locally, build with the Maven profile -Predshift)",
-      "snowflake", "net.snowflake:spark-snowflake_2.12 and net.snowflake:snowflake-jdbc (build with the Maven profile -Psnowflake, "
-          + "or spark-submit --packages)");
+      "snowflake", "net.snowflake:spark-snowflake_2.12 and net.snowflake:snowflake-jdbc: build the job jar with the Maven "
+          + "profile -Psnowflake, or add them with spark-submit --packages");
 
   private final SourceConfig config;
 

@@ -44,14 +44,35 @@ class WarehouseSourcesTest {
   }
 
   @Test
+  void theSnowflakeConnectorIsHandedThePushedDownQueryAndTheAccount() {
+    String queryFile = SQL.resolve("warehouse/snowflake/loan-offer-targeting.sql").toString();
+    SourceConfig config = source("format = snowflake\nquery-file = \"" + queryFile + "\"\n"
+        + "options { sfURL = \"bank.us-east-1.snowflakecomputing.com\", sfDatabase = customer_data, sfSchema = credit, "
+        + "sfWarehouse = targeting, sfUser = targeting, sfPassword = \"s3cr3t\", autopushdown = on }");
+
+    Row row = ReaderSource.of(config).read(TestSpark.session()).first();
+
+    assertThat(row.<String>getAs("customer_id")).isEqualTo("L1");
+    assertThat(net.snowflake.spark.snowflake.DefaultSource.LAST_OPTIONS)
+        .containsEntry("sfurl", "bank.us-east-1.snowflakecomputing.com")
+        .containsEntry("sfdatabase", "customer_data")
+        .containsEntry("sfschema", "credit")
+        .containsEntry("autopushdown", "on")
+        .containsKeys("sfpassword", "sfuser", "sfwarehouse", "query");
+    assertThat(net.snowflake.spark.snowflake.DefaultSource.LAST_OPTIONS.get("query"))
+        .startsWith("SELECT customer_id, credit_score, income,").endsWith("FROM customer_credit_profiles");
+    assertThat(ReaderSource.of(config).describe()).doesNotContain("s3cr3t");
+  }
+
+  @Test
   void aMissingConnectorIsNamedWithWhereToGetItAndNoSecret() {
-    SourceConfig config = source("format = snowflake\noptions { sfURL = \"acme.snowflakecomputing.com\", sfPassword = \"s3cr3t\" }");
+    SourceConfig config = source("format = \"com.example.absent\"\noptions { password = \"s3cr3t\" }");
 
     assertThatThrownBy(() -> ReaderSource.of(config).read(TestSpark.session()))
         .isInstanceOf(TargetingException.class)
-        .hasMessageStartingWith("Cannot read source snowflake: data source net.snowflake.spark.snowflake is not on the classpath; "
-            + "it comes with net.snowflake:spark-snowflake_2.12")
+        .hasMessageStartingWith("Cannot read source com.example.absent: data source com.example.absent is not on the classpath")
         .message().doesNotContain("s3cr3t");
+    assertThat(ReaderSource.WHERE_TO_GET.get("snowflake")).startsWith("net.snowflake:spark-snowflake_2.12");
   }
 
   @Test
