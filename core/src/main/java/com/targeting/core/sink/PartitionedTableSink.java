@@ -14,8 +14,8 @@ import org.apache.spark.sql.SparkSession;
  * A table partitioned by {@code program} and {@code dt}, the layout Athena's partition projection
  * reads, in Parquet or Delta Lake. Writing replaces exactly the run's partition; other dates and
  * programs are untouched, and an empty result clears the partition so that no stale rows of an
- * earlier attempt survive. Parquet replaces it by dynamic partition overwrite; Delta by one
- * atomic commit ({@code replaceWhere}), so readers see the old rows or the new ones, never a mix.
+ * earlier attempt survive. Parquet replaces it by a swap of directories; Delta by one atomic
+ * commit ({@code replaceWhere}), so readers see the old rows or the new ones, never a mix.
  */
 public final class PartitionedTableSink implements Sink {
   /** Table formats a sink writes. */
@@ -66,19 +66,15 @@ public final class PartitionedTableSink implements Sink {
           .save(basePath);
       return spark.read().format("delta").load(basePath).where(run).count();
     }
-    if (rows.isEmpty()) {
-      // Dynamic overwrite replaces only partitions it writes: an empty result must clear the old one.
-      deletePartition(spark, partition);
-      return 0;
-    }
-    // Dynamic overwrite swaps the partition in at commit: until then the previous rows stay whole.
-    rows.withColumn(Columns.PROGRAM, lit(partition.program()))
-        .withColumn(Columns.RUN_DATE, lit(partition.runDate().toString()))
-        .write()
-        .mode(SaveMode.Overwrite)
-        .option("partitionOverwriteMode", "dynamic")
-        .partitionBy(Columns.PROGRAM, Columns.RUN_DATE)
-        .parquet(basePath);
+    // Parquet: the run's rows are written beside the partition and swapped in once complete,
+    // which works with every committer (the S3A magic committer cannot overwrite dynamically)
+    // and leaves the previous rows whole if the write fails. Files hold no partition columns:
+    // readers take program and dt from the path, as Athena's partition projection does.
+    String target = partition.under(basePath);
+    String staging = partition.stagingUnder(basePath);
+    HadoopFiles.deleteRecursively(spark, staging);
+    rows.write().mode(SaveMode.Overwrite).parquet(staging);
+    HadoopFiles.replace(spark, staging, target);
     return readBack(spark, partition);
   }
 
@@ -91,7 +87,4 @@ public final class PartitionedTableSink implements Sink {
     return spark.read().parquet(path).count();
   }
 
-  private void deletePartition(SparkSession spark, RunPartition partition) {
-    HadoopFiles.deleteRecursively(spark, partition.under(basePath));
-  }
 }

@@ -12,6 +12,15 @@ public record RunPartition(String program, LocalDate runDate) {
     requireNonNull(runDate, "runDate is null");
   }
 
+  /**
+   * Where the partition is written before it is swapped in: beside the table, not in it, so that
+   * no reader that discovers partitions (Spark, DuckDB, a crawler) takes a leftover for data.
+   */
+  public String stagingUnder(String basePath) {
+    String base = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;
+    return under(base + "_staging");
+  }
+
   /** The partition's directory under a table's base path. */
   public String under(String basePath) {
     String base = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;

@@ -72,7 +72,7 @@ public final class DynamoDbImportSink implements DynamoDbSink {
     Dataset<Row> items = unique.select("item");
     // Written beside the run's prefix and swapped in once complete: a failed write leaves the
     // previous export of this run date whole.
-    String staging = path + ".staging";
+    String staging = partition.stagingUnder(basePath);
     HadoopFiles.deleteRecursively(candidates.sparkSession(), staging);
     items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(staging);
     HadoopFiles.replace(candidates.sparkSession(), staging, path);
