@@ -31,6 +31,8 @@ final class AnalystQueries implements AutoCloseable {
         statement.execute("CREATE VIEW targeting." + table + " AS SELECT * FROM read_parquet('"
             + output.resolve(table) + "/**/*.parquet', hive_partitioning = true)");
       }
+      statement.execute("CREATE VIEW targeting.summaries AS SELECT * FROM read_json_auto('"
+          + output.resolve("summaries") + "/**/*.json')");
     }
   }
 

@@ -146,7 +146,8 @@ class InvestmentProgramEndToEndTest {
       List<Map<String, Object>> top = duckdb.run(sql.resolve("analyst/top-candidates-per-band.sql"));
       assertThat(top).isNotEmpty().allSatisfy(row -> assertThat(row.get("top_asset_class")).isNotNull());
 
-      for (Path ddl : List.of(sql.resolve("athena/candidates.sql"), sql.resolve("athena/rejections.sql"))) {
+      for (Path ddl : List.of(sql.resolve("athena/candidates.sql"), sql.resolve("athena/rejections.sql"),
+          sql.resolve("athena/summaries.sql"))) {
         for (Map.Entry<String, List<String>> table : AnalystQueries.ddlColumns(ddl).entrySet()) {
           assertThat(duckdb.fileColumns(table.getKey())).as("columns of %s in %s", table.getKey(), ddl.getFileName())
               .containsAll(table.getValue());
