@@ -101,7 +101,7 @@ public final class ProgramRunner {
       decided = decide(score(candidates(classifiedRows), scorers)).persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> decidedRows = decided;
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
-      program.dynamodb().ifPresent(sink -> layoutOf(sink).items(decidedRows, partition));
+      program.dynamodb().ifPresent(sink -> sink.layout().items(decidedRows, partition));
 
       long sourceRows = timer.time("read_validate", validated::count);
       Funnel funnel = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
@@ -152,13 +152,6 @@ public final class ProgramRunner {
     summary.put("summary_path", summaryPath);
     HadoopFiles.writeString(spark, summaryPath, summary.toJson());
     return summary;
-  }
-
-  private static com.targeting.core.sink.dynamodb.DynamoDbItemLayout layoutOf(com.targeting.core.sink.dynamodb.DynamoDbSink sink) {
-    if (sink instanceof com.targeting.core.sink.dynamodb.DynamoDbImportSink importSink) {
-      return importSink.layout();
-    }
-    return ((com.targeting.core.sink.dynamodb.DynamoDbWriteSink) sink).layout();
   }
 
   private Dataset<Row> enrich(Dataset<Row> rows) {

@@ -46,6 +46,7 @@ public final class DynamoDbImportSink implements DynamoDbSink {
     return basePath;
   }
 
+  @Override
   public DynamoDbItemLayout layout() {
     return layout;
   }

@@ -55,6 +55,7 @@ public final class DynamoDbWriteSink implements DynamoDbSink {
     return java.util.Collections.unmodifiableMap(report);
   }
 
+  @Override
   public DynamoDbItemLayout layout() {
     return layout;
   }
