@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.config.SqlTemplate;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,18 +25,24 @@ import org.apache.spark.sql.Row;
  * The channels each candidate is in the audience of, with how many recommendations that channel
  * shows (seed 000: in-app top 5, email top 3, push for high scores only).
  */
-public record ChannelAudiences(List<Channel> channels) implements Decision {
+public record ChannelAudiences(List<Channel> channels, LocalDate runDate) implements Decision {
 
-  /** A channel; {@code when} is an optional Spark SQL condition on the candidate. */
-  public record Channel(String id, int priority, int maxItems, Optional<String> when) {
+  /**
+   * A channel; {@code when} is an optional Spark SQL condition on the candidate;
+   * {@code displayDays}, for placements shown for a while (seed 001's in-app banner, 30 days),
+   * gives the entry a {@code display_until} date counted from the run date.
+   */
+  public record Channel(String id, int priority, int maxItems, Optional<String> when, Optional<Integer> displayDays) {
     public Channel {
       requireNonNull(id, "id is null");
       requireNonNull(when, "when is null");
+      requireNonNull(displayDays, "displayDays is null");
     }
   }
 
   public ChannelAudiences {
     channels = List.copyOf(channels);
+    requireNonNull(runDate, "runDate is null");
   }
 
   public static ChannelAudiences from(List<ConfigNode> nodes, Map<String, Object> parameters) {
@@ -45,9 +52,13 @@ public record ChannelAudiences(List<Channel> channels) implements Decision {
         continue;
       }
       Optional<String> when = node.optionalString("when").map(w -> SqlTemplate.expression(w, parameters, node, "when"));
-      channels.add(new Channel(node.string("id"), node.integer("priority"), node.integer("max-items"), when));
+      Optional<Integer> displayDays = node.has("display-days") ? Optional.of(node.integer("display-days")) : Optional.empty();
+      if (displayDays.isPresent() && displayDays.get() < 1) {
+        throw node.invalid("display-days", "must be at least 1, was " + displayDays.get());
+      }
+      channels.add(new Channel(node.string("id"), node.integer("priority"), node.integer("max-items", 1), when, displayDays));
     }
-    return new ChannelAudiences(channels);
+    return new ChannelAudiences(channels, (LocalDate) parameters.get("run_date"));
   }
 
   public List<String> ids() {
@@ -73,7 +84,9 @@ public record ChannelAudiences(List<Channel> channels) implements Decision {
     }
     Column[] entries = channels.stream().map(channel -> {
       Column entry = struct(lit(channel.id()).as("channel"), lit(channel.priority()).as("priority"),
-          lit(channel.maxItems()).as("max_items"));
+          lit(channel.maxItems()).as("max_items"),
+          (channel.displayDays().isPresent() ? lit(runDate.plusDays(channel.displayDays().get()).toString()).cast("date")
+              : lit(null).cast("date")).as("display_until"));
       return channel.when().isPresent() ? when(expr(channel.when().get()), entry) : entry;
     }).toArray(Column[]::new);
     return scored.withColumn(CHANNELS, filter(array(entries), entry -> entry.isNotNull()));

@@ -6,6 +6,7 @@ import com.targeting.core.config.ConfigNode;
 import com.targeting.core.decide.AllocationRecommendations;
 import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
+import com.targeting.core.decide.LoanOffers;
 import com.targeting.core.decide.ScoreBands;
 import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.RuleFilter;
@@ -197,8 +198,9 @@ public record ProgramConfig(
       case "score-bands" -> ScoreBands.from(node);
       case "allocation-recommendations" -> AllocationRecommendations.from(node);
       case "channel-audiences" -> ChannelAudiences.from(node.nodes("channels"), parameters);
+      case "loan-offers" -> LoanOffers.from(node);
       default -> throw node.invalid("type",
-          "unknown decision type " + type + " (known: score-bands, allocation-recommendations, channel-audiences)");
+          "unknown decision type " + type + " (known: score-bands, allocation-recommendations, channel-audiences, loan-offers)");
     };
   }
 }

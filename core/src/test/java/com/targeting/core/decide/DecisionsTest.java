@@ -56,8 +56,9 @@ class DecisionsTest {
     ScoreBands bands = new ScoreBands("score", List.of(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4),
         new ScoreBands.Band("low", 0.0)));
     ChannelAudiences channels = new ChannelAudiences(List.of(
-        new ChannelAudiences.Channel("in-app", 1, 5, Optional.empty()),
-        new ChannelAudiences.Channel("push", 3, 5, Optional.of("score_band = 'high'"))));
+        new ChannelAudiences.Channel("in-app", 1, 5, Optional.empty(), Optional.of(30)),
+        new ChannelAudiences.Channel("push", 3, 5, Optional.of("score_band = 'high'"), Optional.empty())),
+        java.time.LocalDate.parse("2026-11-16"));
 
     Map<String, Object[]> outcome = new HashMap<>();
     for (Row row : (Row[]) channels.apply(bands.apply(scored())).collect()) {
@@ -69,5 +70,11 @@ class DecisionsTest {
     assertThat(outcome.get("conservative")).containsExactly("high", List.of("in-app", "push"));
     assertThat(outcome.get("aggressive")).containsExactly("medium", List.of("in-app"));
     assertThat(outcome.get("unknown-profile")).containsExactly("low", List.of("in-app"));
+
+    Row conservative = ((Row[]) channels.apply(bands.apply(scored())).where("customer_id = 'conservative'").collect())[0];
+    List<Row> entries = conservative.getList(conservative.fieldIndex(CHANNELS));
+    assertThat(entries.get(0).<java.sql.Date>getAs("display_until").toLocalDate()).as("in-app shows for 30 days")
+        .isEqualTo(java.time.LocalDate.parse("2026-12-16"));
+    assertThat(entries.get(1).<java.sql.Date>getAs("display_until")).isNull();
   }
 }
