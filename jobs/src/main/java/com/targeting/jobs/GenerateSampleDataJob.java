@@ -5,6 +5,7 @@ import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.program.RunSummary;
 import com.targeting.core.sample.InvestmentSampleData;
+import com.targeting.core.sample.LoanSampleData;
 import com.typesafe.config.Config;
 import java.time.LocalDate;
 import java.util.List;
@@ -42,10 +43,11 @@ final class GenerateSampleDataJob {
 
   static List<String> generate(
       SparkSession spark, String programId, String output, long rows, long historyRows, long seed, LocalDate runDate) {
-    if (!InvestmentSampleData.PROGRAM.equals(programId)) {
-      throw TargetingException.userError("No sample data generator for program %s (have: %s)", programId,
-          InvestmentSampleData.PROGRAM);
-    }
-    return new InvestmentSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
+    return switch (programId) {
+      case InvestmentSampleData.PROGRAM -> new InvestmentSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
+      case LoanSampleData.PROGRAM -> new LoanSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
+      default -> throw TargetingException.userError("No sample data generator for program %s (have: %s, %s)", programId,
+          InvestmentSampleData.PROGRAM, LoanSampleData.PROGRAM);
+    };
   }
 }

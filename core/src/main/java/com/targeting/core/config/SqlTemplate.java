@@ -97,6 +97,10 @@ public final class SqlTemplate {
       return new BigDecimal(number.toString()).toPlainString() + "D";
     }
     if (value instanceof Collection<?> values) {
+      // SQL has no empty IN list: (NULL) matches nothing (x IN (NULL) is NULL, never true).
+      if (values.isEmpty()) {
+        return "(NULL)";
+      }
       StringJoiner joiner = new StringJoiner(", ", "(", ")");
       for (Object element : values) {
         joiner.add(literal(element));

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -23,13 +24,16 @@ import org.apache.spark.sql.Row;
  * Selection rate per group of each protected attribute and the adverse-impact ratio: a group's
  * rate divided by the highest group's rate. Under the four-fifths rule a ratio below
  * {@code minRatio} (0.8) flags the group. Protected attributes are never model features; they are
- * read here only to report.
+ * read here only to report. With a {@code mix-column} (seed 001: {@code credit_tier}) each group
+ * also shows how its selected rows split over that column's values, so that a group offered as
+ * often but on worse terms shows up too.
  */
-public record AdverseImpact(List<String> attributes, double minRatio) {
+public record AdverseImpact(List<String> attributes, double minRatio, Optional<String> mixColumn) {
   static final String UNKNOWN = "(missing)";
 
   public AdverseImpact {
     attributes = List.copyOf(attributes);
+    requireNonNull(mixColumn, "mixColumn is null");
     if (minRatio <= 0 || minRatio > 1) {
       throw new IllegalArgumentException("minRatio must be in (0, 1], was " + minRatio);
     }
@@ -40,7 +44,7 @@ public record AdverseImpact(List<String> attributes, double minRatio) {
     if (minRatio <= 0 || minRatio > 1) {
       throw node.invalid("min-ratio", "must be in (0, 1], was " + minRatio);
     }
-    return new AdverseImpact(node.strings("protected"), minRatio);
+    return new AdverseImpact(node.strings("protected"), minRatio, node.optionalString("mix-column"));
   }
 
   /**
@@ -55,12 +59,40 @@ public record AdverseImpact(List<String> attributes, double minRatio) {
         throw TargetingException.userError("Fairness report: protected attribute %s is not a column of the rows (has %s)",
             attribute, List.of(rows.columns()));
       }
-      Row[] groups = (Row[]) rows.groupBy(coalesce(col("`" + attribute + "`").cast("string"), lit(UNKNOWN)).as("group"))
+      Column group = coalesce(col("`" + attribute + "`").cast("string"), lit(UNKNOWN)).as("group");
+      Row[] groups = (Row[]) rows.groupBy(group)
           .agg(count(lit(1)), sum(when(selected, 1L).otherwise(0L)))
           .collect();
-      report.put(attribute, ratios(groups));
+      Map<String, Object> ratios = ratios(groups);
+      mixColumn.ifPresent(mix -> addMix(ratios, (Row[]) rows.where(selected)
+          .groupBy(group, coalesce(col("`" + mix + "`").cast("string"), lit(UNKNOWN)))
+          .agg(count(lit(1)))
+          .collect()));
+      report.put(attribute, ratios);
     }
     return report;
+  }
+
+  /** Adds {@code <mix-column>_mix}: selected rows per value, and their share of the group's selected rows. */
+  @SuppressWarnings("unchecked")
+  private void addMix(Map<String, Object> ratios, Row[] counts) {
+    Map<String, Object> byGroup = (Map<String, Object>) ratios.get("groups");
+    Map<String, Map<String, Long>> mixes = new TreeMap<>();
+    for (Row row : counts) {
+      mixes.computeIfAbsent(row.getString(0), g -> new TreeMap<>()).put(row.getString(1), row.getLong(2));
+    }
+    for (Map.Entry<String, Object> entry : byGroup.entrySet()) {
+      Map<String, Object> figures = (Map<String, Object>) entry.getValue();
+      long selected = (Long) figures.get("selected");
+      Map<String, Object> mix = new LinkedHashMap<>();
+      mixes.getOrDefault(entry.getKey(), Map.of()).forEach((value, n) -> {
+        Map<String, Object> share = new LinkedHashMap<>();
+        share.put("selected", n);
+        share.put("share", round(selected == 0 ? 0 : (double) n / selected));
+        mix.put(value, share);
+      });
+      figures.put(mixColumn.get() + "_mix", mix);
+    }
   }
 
   private Map<String, Object> ratios(Row[] groups) {

@@ -57,6 +57,24 @@ public record Funnel(long inputRows, Map<String, Long> quarantinedByRule, Map<St
     return new Funnel(input, quarantined, removed, candidates);
   }
 
+  /**
+   * This funnel followed by a later chain over its candidates (post-score filters): the later
+   * chain's removals come after this one's, and its candidates are the final ones.
+   */
+  public Funnel followedBy(Funnel later) {
+    if (later.inputRows() != candidates || later.quarantinedRows() != 0) {
+      throw TargetingException.internal("Post-score funnel covers %d rows (%d quarantined), but %d candidates were scored",
+          later.inputRows(), later.quarantinedRows(), candidates);
+    }
+    Map<String, Long> removed = new LinkedHashMap<>(removedByFilter);
+    for (Map.Entry<String, Long> filter : later.removedByFilter().entrySet()) {
+      if (removed.putIfAbsent(filter.getKey(), filter.getValue()) != null) {
+        throw TargetingException.internal("Filter %s is in both chains", filter.getKey());
+      }
+    }
+    return new Funnel(inputRows, quarantinedByRule, removed, later.candidates());
+  }
+
   public long quarantinedRows() {
     return quarantinedByRule.values().stream().mapToLong(Long::longValue).sum();
   }

@@ -51,6 +51,7 @@ public record ProgramConfig(
     List<DerivedColumn> derived,
     List<RuleFilter> filters,
     List<ModelSpec> models,
+    List<RuleFilter> postScoreFilters,
     List<Decision> decisions,
     Outputs outputs,
     Optional<DynamoDbSink> dynamodb,
@@ -82,6 +83,7 @@ public record ProgramConfig(
     derived = List.copyOf(derived);
     filters = List.copyOf(filters);
     models = List.copyOf(models);
+    postScoreFilters = List.copyOf(postScoreFilters);
     decisions = List.copyOf(decisions);
     requireNonNull(outputs, "outputs is null");
     requireNonNull(dynamodb, "dynamodb is null");
@@ -116,6 +118,16 @@ public record ProgramConfig(
       }
       filters.add(filter);
     }
+    // Declines that need the scores and decisions (seed 001: no tier reached, default risk): run after
+    // the decide steps, counted in the same funnel after the filters above.
+    List<RuleFilter> postScoreFilters = new ArrayList<>();
+    for (ConfigNode node : program.nodes("post-score-filters")) {
+      RuleFilter filter = RuleFilter.from(node, parameters);
+      if (!filterIds.add(filter.id())) {
+        throw node.invalid("id", "filter id " + filter.id() + " is used twice");
+      }
+      postScoreFilters.add(filter);
+    }
     List<ModelSpec> models = new ArrayList<>();
     ConfigNode modelDefaults = root.node("model-defaults");
     for (ConfigNode node : program.nodes("models")) {
@@ -140,6 +152,7 @@ public record ProgramConfig(
         derived,
         filters,
         models,
+        postScoreFilters,
         decisions,
         new Outputs(
             outputs.string("candidates"),

@@ -18,6 +18,8 @@ import static org.apache.spark.sql.functions.when;
 import com.targeting.core.TargetingException;
 import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
+import com.targeting.core.decide.LoanOffers;
+import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
 import com.targeting.core.fs.HadoopFiles;
@@ -81,6 +83,7 @@ public final class ProgramRunner {
     HadoopFiles.deleteRecursively(spark, summaryPath);
     Source source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
+    FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
     Map<String, Object> models = new LinkedHashMap<>();
     List<Scorer> scorers = timer.time("load_models", () -> loadModels(models));
     summary.put("models", models);
@@ -97,42 +100,58 @@ public final class ProgramRunner {
       classified = timer.time("enrich_filter", () -> chain.apply(derive(enrich(validated)))
           .persist(StorageLevel.MEMORY_AND_DISK()));
       Dataset<Row> classifiedRows = classified;
-      // Scored candidates feed the Parquet sink, the DynamoDB export and the summary: cache.
-      decided = decide(score(candidates(classifiedRows), scorers)).persist(StorageLevel.MEMORY_AND_DISK());
+      // Scored and decided rows, classified again by the post-score filters (declines that need the
+      // scores), feed the funnel, the sinks and the summary: cache. The null quarantine column lets
+      // the same chain and funnel code run over them.
+      decided = postScoreChain.apply(decide(score(candidates(classifiedRows), scorers))
+              .withColumn(QUARANTINE_RULE, lit(null).cast("string")))
+          .persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> decidedRows = decided;
+      Dataset<Row> selected = decidedRows.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
-      program.dynamodb().ifPresent(sink -> sink.layout().items(decidedRows, partition));
+      program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
 
       long sourceRows = timer.time("read_validate", validated::count);
-      Funnel funnel = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
-      funnel.requireBalanced(sourceRows);
+      Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
+      filtered.requireBalanced(sourceRows);
       validated.unpersist();
-      putFunnel(summary, funnel);
-      requireQuarantineWithinLimit(funnel, source);
-      // Selection rate per protected group among the rows that passed validation.
-      program.fairness().ifPresent(fairness -> summary.put("fairness", timer.time("fairness", () -> fairness.report(
-          classifiedRows.where(col(QUARANTINE_RULE).isNull()), col(REMOVED_BY).isNull()))));
+      requireQuarantineWithinLimit(filtered, source);
 
-      // Scoring and decisions run (and are cached) before the first write, so that a model or
+      // Scoring, decisions and declines run (and are cached) before the first write, so that a model or
       // decision failure leaves every output of an earlier run of this date as it was.
-      putOutcomes(summary, timer.time("score_decide", () -> outcomes(decidedRows)));
+      Funnel funnel = timer.time("score_decide", () -> {
+        Funnel all = filtered.followedBy(Funnel.of(decidedRows, postScoreChain.filterIds()));
+        putOutcomes(summary, outcomes(selected));
+        return all;
+      });
+      funnel.requireBalanced(sourceRows);
+      putFunnel(summary, funnel);
+      // Selection rate per protected group among the rows that passed validation: removed by a filter
+      // (before or after scoring) or selected.
+      program.fairness().ifPresent(fairness -> summary.put("fairness", timer.time("fairness",
+          () -> fairness.report(fairnessPopulation(classifiedRows, decidedRows, fairness), col(FAIRNESS_SELECTED)))));
 
       Map<String, Long> written = new LinkedHashMap<>();
       timer.time("write_rejects", () -> {
         written.put("quarantine", PartitionedTableSink.of("quarantine", program.outputs().quarantine(), program.outputs().format())
             .write(classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON), partition));
+        Dataset<Row> rejected = classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
+        if (!program.postScoreFilters().isEmpty()) {
+          // Declined after scoring: with their scores and offer columns; earlier rejections have them null.
+          rejected = rejected.unionByName(decidedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE), true);
+        }
         written.put("rejections", PartitionedTableSink.of("rejections", program.outputs().rejections(), program.outputs().format())
-            .write(classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON), partition));
+            .write(rejected, partition));
       });
 
       timer.time("write_candidates", () -> written.put("candidates",
           PartitionedTableSink.of("candidates", program.outputs().candidates(), program.outputs().format())
-              .write(decidedRows, partition)));
+              .write(selected, partition)));
       // Contacts are recorded once the candidates are stored: the eligibility filter of later runs reads them.
       program.outputs().contactHistory().ifPresent(history -> timer.time("contact_history",
-          () -> written.put("contact_history", history.merge(decidedRows, partition))));
+          () -> written.put("contact_history", history.merge(selected, partition))));
       program.dynamodb().ifPresent(sink -> {
-        timer.time("export_dynamodb", () -> written.put(sink.name(), sink.write(decidedRows, partition)));
+        timer.time("export_dynamodb", () -> written.put(sink.name(), sink.write(selected, partition)));
         summary.put("dynamodb", sink.report());
       });
       summary.put("written", written);
@@ -152,6 +171,28 @@ public final class ProgramRunner {
     summary.put("summary_path", summaryPath);
     HadoopFiles.writeString(spark, summaryPath, summary.toJson());
     return summary;
+  }
+
+  private static final String FAIRNESS_SELECTED = "__selected";
+
+  /**
+   * Every row that passed validation once, with the protected attributes, whether it was selected,
+   * and the fairness mix column (null for rows removed before scoring, which lack it).
+   */
+  private static Dataset<Row> fairnessPopulation(Dataset<Row> classified, Dataset<Row> decided, AdverseImpact fairness) {
+    List<Column> columns = new ArrayList<>();
+    fairness.attributes().forEach(attribute -> columns.add(col("`" + attribute + "`")));
+    List<Column> removedColumns = new ArrayList<>(columns);
+    removedColumns.add(lit(false).as(FAIRNESS_SELECTED));
+    List<Column> decidedColumns = new ArrayList<>(columns);
+    decidedColumns.add(col(REMOVED_BY).isNull().as(FAIRNESS_SELECTED));
+    fairness.mixColumn().ifPresent(mix -> {
+      removedColumns.add(lit(null).cast("string").as(mix));
+      decidedColumns.add(col("`" + mix + "`").cast("string").as(mix));
+    });
+    return classified.where(col(QUARANTINE_RULE).isNull().and(col(REMOVED_BY).isNotNull()))
+        .select(removedColumns.toArray(Column[]::new))
+        .unionByName(decided.select(decidedColumns.toArray(Column[]::new)));
   }
 
   private Dataset<Row> enrich(Dataset<Row> rows) {
@@ -205,12 +246,18 @@ public final class ProgramRunner {
     return result;
   }
 
-  /** Counts per score band, top recommended asset class and channel, in one aggregation. */
+  /**
+   * Counts per score band, top recommended asset class, credit tier and channel, and offered loan
+   * amounts per tier, in one aggregation.
+   */
   private Map<String, Object> outcomes(Dataset<Row> decided) {
     List<String> columns = Arrays.asList(decided.columns());
     Column band = columns.contains(SCORE_BAND) ? col(SCORE_BAND) : lit(null).cast("string");
     Column topClass = columns.contains(RECOMMENDATIONS)
         ? col(RECOMMENDATIONS).getItem(0).getField("asset_class") : lit(null).cast("string");
+    boolean loans = columns.contains(LoanOffers.CREDIT_TIER) && columns.contains(LoanOffers.LOAN_AMOUNT);
+    Column tier = loans ? col(LoanOffers.CREDIT_TIER) : lit(null).cast("string");
+    Column amount = loans ? col(LoanOffers.LOAN_AMOUNT) : lit(0.0);
     List<String> channelIds = new ArrayList<>();
     for (Decision decision : program.decisions()) {
       if (decision instanceof ChannelAudiences audiences) {
@@ -219,19 +266,22 @@ public final class ProgramRunner {
     }
     List<Column> aggregates = new ArrayList<>();
     aggregates.add(count(lit(1)).as("rows"));
+    aggregates.add(sum(amount).cast("double"));
     for (String channel : channelIds) {
       aggregates.add(sum(when(exists(col(CHANNELS), c -> c.getField("channel").equalTo(channel)), 1).otherwise(0)));
     }
-    Row[] groups = (Row[]) decided.groupBy(band.as("band"), topClass.as("top_class"))
+    Row[] groups = (Row[]) decided.groupBy(band.as("band"), topClass.as("top_class"), tier.as("tier"))
         .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
         .collect();
     long scored = 0;
     Map<String, Long> bands = new TreeMap<>();
     Map<String, Long> topClasses = new TreeMap<>();
+    Map<String, Long> tiers = new TreeMap<>();
+    Map<String, Double> tierAmounts = new TreeMap<>();
     Map<String, Long> audiences = new LinkedHashMap<>();
     channelIds.forEach(id -> audiences.put(id, 0L));
     for (Row group : groups) {
-      long rows = group.getLong(2);
+      long rows = group.getLong(3);
       scored += rows;
       if (group.get(0) != null) {
         bands.merge(group.getString(0), rows, Long::sum);
@@ -239,14 +289,30 @@ public final class ProgramRunner {
       if (group.get(1) != null) {
         topClasses.merge(group.getString(1), rows, Long::sum);
       }
+      if (group.get(2) != null) {
+        tiers.merge(group.getString(2), rows, Long::sum);
+        tierAmounts.merge(group.getString(2), group.isNullAt(4) ? 0.0 : group.getDouble(4), Double::sum);
+      }
       for (int i = 0; i < channelIds.size(); i++) {
-        audiences.merge(channelIds.get(i), group.getLong(3 + i), Long::sum);
+        audiences.merge(channelIds.get(i), group.getLong(5 + i), Long::sum);
       }
     }
     Map<String, Object> outcomes = new LinkedHashMap<>();
     outcomes.put("scored", scored);
     outcomes.put("score_bands", bands);
     outcomes.put("top_asset_classes", topClasses);
+    if (loans) {
+      outcomes.put("credit_tiers", tiers);
+      Map<String, Object> offered = new LinkedHashMap<>();
+      tierAmounts.forEach((name, total) -> {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("offers", tiers.get(name));
+        figures.put("total_amount", Math.round(total * 100) / 100.0);
+        figures.put("average_amount", Math.round(total / tiers.get(name) * 100) / 100.0);
+        offered.put(name, figures);
+      });
+      outcomes.put("loan_amounts", offered);
+    }
     outcomes.put("channel_audiences", audiences);
     return outcomes;
   }

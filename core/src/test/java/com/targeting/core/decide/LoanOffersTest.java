@@ -55,6 +55,7 @@ class LoanOffersTest {
         new Object[] {"no-credit-score", null, 0.9, 5_000.0});
 
     assertThat(offers.get("both-excellent-at-the-boundary").<String>getAs(CREDIT_TIER)).isEqualTo("excellent");
+    assertThat(offers.get("both-excellent-at-the-boundary").<String>getAs(TIER_LIMITED_BY)).isEqualTo("both");
     assertThat(offers.get("credit-one-point-short").<String>getAs(CREDIT_TIER)).isEqualTo("good");
     assertThat(offers.get("credit-one-point-short").<String>getAs(TIER_LIMITED_BY)).isEqualTo("credit_score");
     assertThat(offers.get("score-just-short").<String>getAs(CREDIT_TIER)).isEqualTo("good");

@@ -7,6 +7,7 @@ import com.targeting.core.testing.TestSpark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class AdverseImpactTest {
       rows.add(new Object[] {"a", i < 8});
       rows.add(new Object[] {"b", i < 10});
     }
-    Map<String, Object> report = new AdverseImpact(List.of("group"), 0.8)
+    Map<String, Object> report = new AdverseImpact(List.of("group"), 0.8, Optional.empty())
         .report(TestSpark.rows("group STRING, selected BOOLEAN", rows.toArray(Object[][]::new)), col("selected"));
 
     Map<String, Object> group = (Map<String, Object>) report.get("group");
@@ -47,7 +48,7 @@ class AdverseImpactTest {
   @Test
   @SuppressWarnings("unchecked")
   void ratiosMatchAHandComputationAndTheFourFifthsRuleFlags() {
-    Map<String, Object> report = new AdverseImpact(List.of("gender"), 0.8).report(people(), col("selected"));
+    Map<String, Object> report = new AdverseImpact(List.of("gender"), 0.8, Optional.empty()).report(people(), col("selected"));
 
     Map<String, Object> gender = (Map<String, Object>) report.get("gender");
     Map<String, Map<String, Object>> groups = (Map<String, Map<String, Object>>) gender.get("groups");
@@ -59,5 +60,32 @@ class AdverseImpactTest {
     assertThat(groups.get("(missing)")).containsEntry("selection_rate", 0.4).containsEntry("adverse_impact_ratio", 0.8)
         .containsEntry("flagged", false);
     assertThat(gender.get("flagged_groups")).isEqualTo(List.of("female"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void offerRatesAndTierMixPerGroupMatchAHandComputation() {
+    // Women: 100 applicants, 30 offers (10 excellent, 20 fair). Men: 200, 100 offers (50 excellent, 50 good).
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      rows.add(new Object[] {"female", i < 30, i < 10 ? "excellent" : i < 30 ? "fair" : null});
+    }
+    for (int i = 0; i < 200; i++) {
+      rows.add(new Object[] {"male", i < 100, i < 50 ? "excellent" : i < 100 ? "good" : null});
+    }
+    Map<String, Object> report = new AdverseImpact(List.of("gender"), 0.8, Optional.of("credit_tier"))
+        .report(TestSpark.rows("gender STRING, offered BOOLEAN, credit_tier STRING", rows.toArray(Object[][]::new)), col("offered"));
+
+    Map<String, Map<String, Object>> groups = (Map<String, Map<String, Object>>) ((Map<String, Object>) report.get("gender")).get("groups");
+    // offer rates 0.30 and 0.50: ratio 0.6, flagged
+    assertThat(groups.get("female")).containsEntry("selection_rate", 0.3).containsEntry("adverse_impact_ratio", 0.6)
+        .containsEntry("flagged", true);
+    Map<String, Map<String, Object>> female = (Map<String, Map<String, Object>>) groups.get("female").get("credit_tier_mix");
+    Map<String, Map<String, Object>> male = (Map<String, Map<String, Object>>) groups.get("male").get("credit_tier_mix");
+    assertThat(female.keySet()).containsExactly("excellent", "fair");
+    assertThat(female.get("excellent")).containsEntry("selected", 10L).containsEntry("share", 0.3333);
+    assertThat(female.get("fair")).containsEntry("selected", 20L).containsEntry("share", 0.6667);
+    assertThat(male.keySet()).containsExactly("excellent", "good");
+    assertThat(male.get("good")).containsEntry("selected", 50L).containsEntry("share", 0.5);
   }
 }

@@ -60,7 +60,7 @@ class WarehouseSourcesTest {
         .containsEntry("autopushdown", "on")
         .containsKeys("sfpassword", "sfuser", "sfwarehouse", "query");
     assertThat(net.snowflake.spark.snowflake.DefaultSource.LAST_OPTIONS.get("query"))
-        .startsWith("SELECT customer_id, credit_score, income,").endsWith("FROM customer_credit_profiles");
+        .startsWith("SELECT customer_id, credit_score, income,").contains("employment_status").endsWith("FROM customer_credit_profiles");
     assertThat(ReaderSource.of(config).describe()).doesNotContain("s3cr3t");
   }
 
