@@ -31,6 +31,11 @@ final class AnalystQueries implements AutoCloseable {
         statement.execute("CREATE VIEW targeting." + table + " AS SELECT * FROM read_parquet('"
             + output.resolve(table) + "/**/*.parquet', hive_partitioning = true)");
       }
+      // One Athena table per program's candidates (sql/athena/loan-offers.sql).
+      if (java.nio.file.Files.isDirectory(output.resolve("candidates/program=loan-offer-targeting"))) {
+        statement.execute("CREATE VIEW targeting.loan_offers AS SELECT * EXCLUDE (program) FROM read_parquet('"
+            + output.resolve("candidates") + "/program=loan-offer-targeting/**/*.parquet', hive_partitioning = true)");
+      }
       statement.execute("CREATE VIEW targeting.summaries AS SELECT * FROM read_json_auto('"
           + output.resolve("summaries") + "/**/*.json')");
     }

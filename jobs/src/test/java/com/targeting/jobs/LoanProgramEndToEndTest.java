@@ -1,0 +1,210 @@
+package com.targeting.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.targeting.core.testing.TestSpark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The weekly loan-offer program (seed 001) through the job entry point on generated data: the
+ * funnel with its post-score credit decision, offers and their disclosures, audiences, the
+ * fair-lending report, the stores read back by Spark and DuckDB, and the DynamoDB serving queries.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LoanProgramEndToEndTest {
+  private static final String PROGRAM = "loan-offer-targeting";
+  private static final String RUN_DATE = "2026-11-16";
+
+  @TempDir
+  static Path root;
+
+  private static JsonNode firstRun;
+
+  @BeforeAll
+  static void session() {
+    TestSpark.session();
+  }
+
+  static JobRun run(String... extra) {
+    List<String> args = new ArrayList<>(List.of(extra));
+    args.addAll(List.of(
+        "--conf-dir", TestSpark.confDirectory().toString(),
+        "--conf", "paths.root=" + root,
+        "--conf", "bootstrap.rows=5000",
+        "--conf", "bootstrap.history-rows=4000",
+        "--conf", "model-defaults.xgboost.num_round=40",
+        "--conf", "model-defaults.xgboost.eta=0.3"));
+    return JobRun.of(args);
+  }
+
+  private static Map<String, Long> counts(JsonNode object) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      counts.put(entry.getKey(), entry.getValue().asLong());
+    }
+    return counts;
+  }
+
+  private static long sum(Map<String, Long> counts) {
+    return counts.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private static Dataset<Row> offers() {
+    return TestSpark.session().read().parquet(root.resolve("output/candidates").toString())
+        .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
+  }
+
+  @Test
+  @Order(1)
+  void theWeeklyRunAccountsForEveryCustomerIncludingThoseDeclinedAfterScoring() {
+    JobRun result = run(PROGRAM, "--run-date", RUN_DATE);
+    firstRun = result.summary();
+
+    assertThat(result.code()).as(firstRun.toString()).isZero();
+    assertThat(firstRun.get("bootstrap").get("generated_rows").asLong()).isEqualTo(5000);
+    long input = firstRun.get("input_rows").asLong();
+    long quarantined = firstRun.get("quarantined_rows").asLong();
+    Map<String, Long> removed = counts(firstRun.get("removed_by_filter"));
+    long offers = firstRun.get("candidates").asLong();
+    assertThat(input).isEqualTo(5000);
+    assertThat(removed.keySet()).containsExactly(
+        "trust", "credit-qualification", "affordability", "eligibility", "regulatory-compliance", "credit-decision");
+    assertThat(removed.values()).allSatisfy(count -> assertThat(count).isPositive());
+    assertThat(quarantined + sum(removed) + offers).isEqualTo(input);
+    // The seed's funnel: about a quarter of the extract gets an offer.
+    assertThat(offers).isBetween(1_000L, 1_500L);
+
+    Map<String, Long> tiers = counts(firstRun.get("credit_tiers"));
+    assertThat(tiers.keySet()).containsExactlyInAnyOrder("excellent", "good", "fair");
+    assertThat(sum(tiers)).isEqualTo(offers);
+    assertThat(counts(firstRun.get("channel_audiences"))).containsExactly(
+        Map.entry("email", offers), Map.entry("in-app", offers), Map.entry("sms", tiers.get("excellent")));
+    assertThat(counts(firstRun.get("written"))).containsExactly(
+        Map.entry("quarantine", quarantined),
+        Map.entry("rejections", input - quarantined - offers),
+        Map.entry("candidates", offers),
+        Map.entry("contact_history", offers),
+        Map.entry("dynamodb", offers));
+  }
+
+  @Test
+  @Order(2)
+  void everyOfferCarriesItsTermsWithinWhatTheCustomerCanAffordAndItsReasons() {
+    Dataset<Row> offers = offers();
+    assertThat(offers.count()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(offers.where("loan_amount > affordable_amount OR monthly_payment > payment_capacity OR loan_amount < 2000"
+        + " OR loan_amount > CASE credit_tier WHEN 'excellent' THEN 50000 WHEN 'good' THEN 30000 ELSE 15000 END").count())
+        .as("amounts within the cap and the tier, payments within the capacity").isZero();
+    assertThat(offers.where("apr_pct IS NULL OR apr_pct <= interest_rate_pct OR origination_fee <= 0 OR amount_financed IS NULL"
+        + " OR finance_charge <= 0 OR total_of_payments <> round(monthly_payment * term_months, 2)"
+        + " OR term_months <> CASE credit_tier WHEN 'excellent' THEN 60 WHEN 'good' THEN 48 ELSE 36 END").count())
+        .as("every offer discloses APR, fees and terms").isZero();
+    assertThat(offers.where("size(approval_score_reasons) <> 3 OR size(default_probability_reasons) <> 3"
+        + " OR exists(approval_score_reasons, r -> r.feature IS NULL)").count())
+        .as("reason codes on every offer").isZero();
+    assertThat(offers.where("exists(channels, c -> c.channel = 'sms') <> (credit_tier = 'excellent')").count())
+        .as("SMS for the excellent tier, and only for it").isZero();
+    assertThat(offers.where("NOT exists(channels, c -> c.channel = 'email')"
+        + " OR NOT exists(channels, c -> c.channel = 'in-app' AND c.display_until = DATE '2026-12-16')").count())
+        .as("email for all, in-app banner for 30 days").isZero();
+    assertThat(offers.where("default_probability > 0.15 OR approval_score < 0.4").count()).isZero();
+
+    Dataset<Row> declined = TestSpark.session().read().parquet(root.resolve("output/rejections").toString())
+        .where(col("removed_by").equalTo("credit-decision"));
+    assertThat(declined.count()).isEqualTo(counts(firstRun.get("removed_by_filter")).get("credit-decision"));
+    assertThat(declined.where("approval_score IS NULL OR size(approval_score_reasons) <> 3").count())
+        .as("a decline after scoring keeps its scores and reasons").isZero();
+  }
+
+  @Test
+  @Order(2)
+  void theFairLendingReportCoversEveryCustomerWithTheTierMixOfTheirOffers() {
+    long offers = firstRun.get("candidates").asLong();
+    long validated = firstRun.get("input_rows").asLong() - firstRun.get("quarantined_rows").asLong();
+    for (String attribute : List.of("gender", "age_band", "marital_status")) {
+      JsonNode report = firstRun.get("fairness").get(attribute);
+      long rows = 0;
+      long selected = 0;
+      for (JsonNode group : report.get("groups")) {
+        rows += group.get("rows").asLong();
+        selected += group.get("selected").asLong();
+        long mixed = 0;
+        for (JsonNode tier : group.get("credit_tier_mix")) {
+          mixed += tier.get("selected").asLong();
+        }
+        assertThat(mixed).as("%s: the tier mix adds up to the group's offers", attribute).isEqualTo(group.get("selected").asLong());
+      }
+      assertThat(rows).as(attribute).isEqualTo(validated);
+      assertThat(selected).as(attribute).isEqualTo(offers);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void duckDbReadsTheOffersWithTheAnalystQueryAndTheAthenaColumns() throws Exception {
+    Path sql = TestSpark.confDirectory().getParent().resolve("sql");
+    try (AnalystQueries duckdb = new AnalystQueries(root.resolve("output"))) {
+      Map<String, Long> byTier = new LinkedHashMap<>();
+      Map<String, Long> sms = new LinkedHashMap<>();
+      for (Map<String, Object> row : duckdb.run(sql.resolve("analyst/loan-offers-by-tier.sql"))) {
+        byTier.put((String) row.get("credit_tier"), ((Number) row.get("offers")).longValue());
+        sms.put((String) row.get("credit_tier"), ((Number) row.get("sms")).longValue());
+      }
+      Map<String, Long> tiers = counts(firstRun.get("credit_tiers"));
+      assertThat(byTier).containsExactlyInAnyOrderEntriesOf(tiers);
+      assertThat(sms).containsExactlyInAnyOrderEntriesOf(Map.of("excellent", tiers.get("excellent"), "good", 0L, "fair", 0L));
+      for (Map.Entry<String, List<String>> table : AnalystQueries.ddlColumns(sql.resolve("athena/loan-offers.sql")).entrySet()) {
+        assertThat(duckdb.fileColumns(table.getKey())).as("columns of %s", table.getKey()).containsAll(table.getValue());
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  void theServingQueriesReturnExactlyTheOffersFromDynamoDb() {
+    String endpoint = com.targeting.core.testing.DynamoDbLocal.instance().endpoint();
+    JobRun export = run("dynamodb-export", "--program", PROGRAM, "--run-date", RUN_DATE,
+        "--conf", "program.outputs.dynamodb.mode=batch-write",
+        "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
+        "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
+        "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2eLoanOffers");
+
+    assertThat(export.code()).as(export.summary().toString()).isZero();
+    assertThat(export.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+    JsonNode verification = export.summary().get("dynamodb").get("verification");
+    assertThat(verification.get("sampled_mismatches").asLong()).isZero();
+    // gsi1: GetCandidatesByCreditTier, one query per tier; gsi2: the week's offers by amount.
+    assertThat(verification.get("gsi_queries").size()).isEqualTo(3 + 1);
+    for (JsonNode query : verification.get("gsi_queries")) {
+      assertThat(query.get("returned").asLong()).as(query.toString()).isEqualTo(query.get("expected").asLong()).isPositive();
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aRerunOfTheWeekReplacesItsOffers() {
+    JobRun rerun = run(PROGRAM, "--run-date", RUN_DATE);
+
+    assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
+    assertThat(rerun.summary().has("bootstrap")).isFalse();
+    assertThat(counts(rerun.summary().get("removed_by_filter"))).isEqualTo(counts(firstRun.get("removed_by_filter")));
+    assertThat(offers().count()).isEqualTo(firstRun.get("candidates").asLong());
+  }
+}
