@@ -12,7 +12,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS targeting.candidates (
   asset_class_preference map<string, double>,
   score_band string,
   recommendations array<struct<rank:int, asset_class:string, bucket:string, preference:double, allocation_share:double, amount:double>>,
-  channels array<struct<channel:string, priority:int, max_items:int>>
+  channels array<struct<channel:string, priority:int, max_items:int, display_until:date>>
 )
 PARTITIONED BY (program string, dt string)
 STORED AS PARQUET
