@@ -8,7 +8,6 @@ import com.targeting.core.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +50,6 @@ class InvestmentProgramEndToEndTest {
     return JobRun.of(args);
   }
 
-  private static Map<String, Long> counts(JsonNode object) {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      counts.put(entry.getKey(), entry.getValue().asLong());
-    }
-    return counts;
-  }
 
   private static Dataset<Row> table(String name) {
     return TestSpark.session().read().parquet(root.resolve("output").resolve(name).toString());
@@ -77,7 +68,7 @@ class InvestmentProgramEndToEndTest {
 
     long input = firstRun.get("input_rows").asLong();
     long quarantined = firstRun.get("quarantined_rows").asLong();
-    Map<String, Long> removed = counts(firstRun.get("removed_by_filter"));
+    Map<String, Long> removed = JobRun.counts(firstRun.get("removed_by_filter"));
     long candidates = firstRun.get("candidates").asLong();
     assertThat(input).isEqualTo(4000);
     assertThat(quarantined).isPositive();
@@ -85,8 +76,8 @@ class InvestmentProgramEndToEndTest {
     assertThat(removed.values()).allSatisfy(count -> assertThat(count).isPositive());
     assertThat(quarantined + removed.values().stream().mapToLong(Long::longValue).sum() + candidates).isEqualTo(input);
     assertThat(firstRun.get("scored").asLong()).isEqualTo(candidates);
-    assertThat(counts(firstRun.get("score_bands")).values().stream().mapToLong(Long::longValue).sum()).isEqualTo(candidates);
-    assertThat(counts(firstRun.get("written"))).containsExactly(
+    assertThat(JobRun.counts(firstRun.get("score_bands")).values().stream().mapToLong(Long::longValue).sum()).isEqualTo(candidates);
+    assertThat(JobRun.counts(firstRun.get("written"))).containsExactly(
         Map.entry("quarantine", quarantined),
         Map.entry("rejections", input - quarantined - candidates),
         Map.entry("candidates", candidates),
@@ -119,7 +110,7 @@ class InvestmentProgramEndToEndTest {
     for (Row row : (Row[]) table("rejections").groupBy("removed_by").count().collect()) {
       rejectedByFilter.put(row.getString(0), row.getLong(1));
     }
-    assertThat(rejectedByFilter).containsExactlyInAnyOrderEntriesOf(counts(firstRun.get("removed_by_filter")));
+    assertThat(rejectedByFilter).containsExactlyInAnyOrderEntriesOf(JobRun.counts(firstRun.get("removed_by_filter")));
 
     Dataset<Row> quarantine = table("quarantine");
     assertThat(quarantine.count()).isEqualTo(firstRun.get("quarantined_rows").asLong());
@@ -135,13 +126,13 @@ class InvestmentProgramEndToEndTest {
       for (Map<String, Object> row : duckdb.run(sql.resolve("analyst/funnel-by-day.sql"))) {
         funnel.put((String) row.get("removed_by"), ((Number) row.get("customers")).longValue());
       }
-      assertThat(funnel).containsExactlyInAnyOrderEntriesOf(counts(firstRun.get("removed_by_filter")));
+      assertThat(funnel).containsExactlyInAnyOrderEntriesOf(JobRun.counts(firstRun.get("removed_by_filter")));
 
       Map<String, Long> audiences = new LinkedHashMap<>();
       for (Map<String, Object> row : duckdb.run(sql.resolve("analyst/channel-audiences.sql"))) {
         audiences.put((String) row.get("channel"), ((Number) row.get("customers")).longValue());
       }
-      assertThat(audiences).containsExactlyInAnyOrderEntriesOf(counts(firstRun.get("channel_audiences")));
+      assertThat(audiences).containsExactlyInAnyOrderEntriesOf(JobRun.counts(firstRun.get("channel_audiences")));
 
       List<Map<String, Object>> top = duckdb.run(sql.resolve("analyst/top-candidates-per-band.sql"));
       assertThat(top).isNotEmpty().allSatisfy(row -> assertThat(row.get("top_asset_class")).isNotNull());
@@ -165,7 +156,7 @@ class InvestmentProgramEndToEndTest {
     assertThat(rerun.summary().has("bootstrap")).as("data and models are reused").isFalse();
     assertThat(rerun.summary().get("candidates").asLong()).isEqualTo(firstRun.get("candidates").asLong());
     assertThat(table("candidates").count()).isEqualTo(firstRun.get("candidates").asLong());
-    assertThat(table("rejections").count()).isEqualTo(counts(firstRun.get("removed_by_filter")).values().stream().mapToLong(Long::longValue).sum());
+    assertThat(table("rejections").count()).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")).values().stream().mapToLong(Long::longValue).sum());
   }
 
   @Test

@@ -12,6 +12,13 @@ import java.util.List;
 record JobRun(int code, JsonNode summary) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** A summary object of counts (funnel, tiers, sinks) as a name-to-count map, in order. */
+  static java.util.Map<String, Long> counts(JsonNode object) {
+    java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+    object.fields().forEachRemaining(entry -> counts.put(entry.getKey(), entry.getValue().asLong()));
+    return counts;
+  }
+
   static JobRun of(List<String> args) {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     int code = Main.run(args.toArray(String[]::new), new PrintStream(buffer, true, StandardCharsets.UTF_8));

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.targeting.core.testing.TestSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,14 +51,6 @@ class LoanProgramEndToEndTest {
     return JobRun.of(args);
   }
 
-  private static Map<String, Long> counts(JsonNode object) {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      counts.put(entry.getKey(), entry.getValue().asLong());
-    }
-    return counts;
-  }
 
   private static long sum(Map<String, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
@@ -80,7 +71,7 @@ class LoanProgramEndToEndTest {
     assertThat(firstRun.get("bootstrap").get("generated_rows").asLong()).isEqualTo(5000);
     long input = firstRun.get("input_rows").asLong();
     long quarantined = firstRun.get("quarantined_rows").asLong();
-    Map<String, Long> removed = counts(firstRun.get("removed_by_filter"));
+    Map<String, Long> removed = JobRun.counts(firstRun.get("removed_by_filter"));
     long offers = firstRun.get("candidates").asLong();
     assertThat(input).isEqualTo(5000);
     assertThat(removed.keySet()).containsExactly(
@@ -90,12 +81,12 @@ class LoanProgramEndToEndTest {
     // The seed's funnel: about a quarter of the extract gets an offer.
     assertThat(offers).isBetween(1_000L, 1_500L);
 
-    Map<String, Long> tiers = counts(firstRun.get("credit_tiers"));
+    Map<String, Long> tiers = JobRun.counts(firstRun.get("credit_tiers"));
     assertThat(tiers.keySet()).containsExactlyInAnyOrder("excellent", "good", "fair");
     assertThat(sum(tiers)).isEqualTo(offers);
-    assertThat(counts(firstRun.get("channel_audiences"))).containsExactly(
+    assertThat(JobRun.counts(firstRun.get("channel_audiences"))).containsExactly(
         Map.entry("email", offers), Map.entry("in-app", offers), Map.entry("sms", tiers.get("excellent")));
-    assertThat(counts(firstRun.get("written"))).containsExactly(
+    assertThat(JobRun.counts(firstRun.get("written"))).containsExactly(
         Map.entry("quarantine", quarantined),
         Map.entry("rejections", input - quarantined - offers),
         Map.entry("candidates", offers),
@@ -127,7 +118,7 @@ class LoanProgramEndToEndTest {
 
     Dataset<Row> declined = TestSpark.session().read().parquet(root.resolve("output/rejections").toString())
         .where(col("removed_by").equalTo("credit-decision"));
-    assertThat(declined.count()).isEqualTo(counts(firstRun.get("removed_by_filter")).get("credit-decision"));
+    assertThat(declined.count()).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")).get("credit-decision"));
     assertThat(declined.where("approval_score IS NULL OR size(approval_score_reasons) <> 3").count())
         .as("a decline after scoring keeps its scores and reasons").isZero();
   }
@@ -166,7 +157,7 @@ class LoanProgramEndToEndTest {
         byTier.put((String) row.get("credit_tier"), ((Number) row.get("offers")).longValue());
         sms.put((String) row.get("credit_tier"), ((Number) row.get("sms")).longValue());
       }
-      Map<String, Long> tiers = counts(firstRun.get("credit_tiers"));
+      Map<String, Long> tiers = JobRun.counts(firstRun.get("credit_tiers"));
       assertThat(byTier).containsExactlyInAnyOrderEntriesOf(tiers);
       assertThat(sms).containsExactlyInAnyOrderEntriesOf(Map.of("excellent", tiers.get("excellent"), "good", 0L, "fair", 0L));
       for (Map.Entry<String, List<String>> table : AnalystQueries.ddlColumns(sql.resolve("athena/loan-offers.sql")).entrySet()) {
@@ -204,7 +195,7 @@ class LoanProgramEndToEndTest {
 
     assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
     assertThat(rerun.summary().has("bootstrap")).isFalse();
-    assertThat(counts(rerun.summary().get("removed_by_filter"))).isEqualTo(counts(firstRun.get("removed_by_filter")));
+    assertThat(JobRun.counts(rerun.summary().get("removed_by_filter"))).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")));
     assertThat(offers().count()).isEqualTo(firstRun.get("candidates").asLong());
   }
 }

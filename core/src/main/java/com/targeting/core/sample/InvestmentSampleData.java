@@ -1,18 +1,14 @@
 package com.targeting.core.sample;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.date_sub;
 import static org.apache.spark.sql.functions.exp;
-import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.round;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
@@ -23,7 +19,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -67,34 +62,25 @@ public final class InvestmentSampleData {
     Dataset<Row> customers = customers().cache(); // read by the extract, contact history and opt-outs
     try {
       List<String> written = new ArrayList<>();
-      written.add(writeCsv(extract(customers), directory + "/customer_investment_profiles"));
+      written.add(SampleTables.writeCsv(extract(customers), directory + "/customer_investment_profiles"));
       // The contact history is the Delta table each run merges its candidates into.
-      String history = directory + "/contact_history";
-      contactHistory(customers).write().format("delta").mode(SaveMode.Overwrite).partitionBy("program").save(history);
-      written.add(history);
-      written.add(writeCsv(optOuts(customers), directory + "/opt_outs"));
-      written.add(writeCsv(marketData(), directory + "/market_data"));
-      written.add(writeCsv(history(historyRows), directory + "/investment_history"));
+      written.add(SampleTables.writeContactHistory(contactHistory(customers), directory + "/contact_history"));
+      written.add(SampleTables.writeCsv(optOuts(customers), directory + "/opt_outs"));
+      written.add(SampleTables.writeCsv(marketData(), directory + "/market_data"));
+      written.add(SampleTables.writeCsv(history(historyRows), directory + "/investment_history"));
       return written;
     } finally {
       customers.unpersist();
     }
   }
 
-  private String writeCsv(Dataset<Row> data, String path) {
-    data.write().mode(SaveMode.Overwrite).option("header", "true").csv(path);
-    return path;
-  }
 
-  private int partitions(long count) {
-    return (int) Math.max(1, Math.min(200, count / 250_000 + 1));
-  }
 
   /** Clean customer profiles with the hidden draws that decide which filter (if any) fails them. */
   Dataset<Row> customers() {
     Draws d = new Draws(seed, "id");
     Column runDay = lit(runDate.toString()).cast("date");
-    Dataset<Row> base = spark.range(0, rows, 1, partitions(rows)).toDF("id");
+    Dataset<Row> base = spark.range(0, rows, 1, SampleTables.partitions(rows)).toDF("id");
 
     Column failTrust = d.uniform("f-trust").lt(FAIL_TRUST);
     Column failQualification = d.uniform("f-qual").lt(FAIL_QUALIFICATION);
@@ -196,27 +182,16 @@ public final class InvestmentSampleData {
   Dataset<Row> contactHistory(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
     Column runDay = lit(runDate.toString()).cast("date");
-    Column recent = when(col("recent_contact"), contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 6).cast("int"))));
-    Column older = when(d.uniform("c-old").lt(0.30), contact(PROGRAM, "in-app", date_sub(runDay, d.integer("c-old-days", 7, 90).cast("int"))));
-    Column other = when(d.uniform("c-other").lt(0.10), contact("loan-offer-targeting", "email", date_sub(runDay, d.integer("c-other-days", 0, 6).cast("int"))));
-    return customers
-        .select(col("customer_id"), explode(filter(array(recent, older, other), c -> c.isNotNull())).as("c"))
-        .select(col("customer_id"), col("c.program"), col("c.channel"), col("c.contact_date"));
+    Column recent = when(col("recent_contact"), SampleTables.contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 6).cast("int"))));
+    Column older = when(d.uniform("c-old").lt(0.30), SampleTables.contact(PROGRAM, "in-app", date_sub(runDay, d.integer("c-old-days", 7, 90).cast("int"))));
+    Column other = when(d.uniform("c-other").lt(0.10), SampleTables.contact("loan-offer-targeting", "email", date_sub(runDay, d.integer("c-other-days", 0, 6).cast("int"))));
+    return SampleTables.contacts(customers, recent, older, other);
   }
 
-  private static Column contact(String program, String channel, Column date) {
-    return struct(lit(program).as("program"), lit(channel).as("channel"), date.as("contact_date"));
-  }
 
   /** Opt-outs of this program or of all programs (null program), and of another program only. */
   Dataset<Row> optOuts(Dataset<Row> customers) {
-    Draws d = new Draws(seed, "id");
-    Column mine = when(col("opted_out"), struct(
-        when(d.uniform("o-all").lt(0.5), lit(null).cast("string")).otherwise(PROGRAM).as("program")));
-    Column other = when(d.uniform("o-other").lt(0.05), struct(lit("loan-offer-targeting").as("program")));
-    return customers
-        .select(col("customer_id"), explode(filter(array(mine, other), o -> o.isNotNull())).as("o"))
-        .select(col("customer_id"), col("o.program"), lit(runDate.minusDays(30).toString()).as("opted_out_at"));
+    return SampleTables.optOuts(customers, new Draws(seed, "id"), PROGRAM, "loan-offer-targeting", runDate);
   }
 
   /** Daily market snapshots per marketplace for the 30 days up to the run date, and one after it. */
@@ -253,7 +228,7 @@ public final class InvestmentSampleData {
     Column goals = d.pick("goals", List.of("growth", "income", "preservation", "retirement", "education"), 0.35, 0.2, 0.15, 0.2, 0.1);
     Column risk = d.pick("risk", List.of("conservative", "moderate", "aggressive"), 0.35, 0.45, 0.20);
     Column conditions = d.pick("conditions", List.of("bullish", "neutral", "bearish"), 1, 1, 1);
-    Dataset<Row> features = spark.range(0, historyRows, 1, partitions(historyRows)).toDF("id")
+    Dataset<Row> features = spark.range(0, historyRows, 1, SampleTables.partitions(historyRows)).toDF("id")
         .withColumn("age", d.integer("age", 25, 80))
         .withColumn("income", round(exp(d.normal("income").multiply(0.55).plus(Math.log(85_000))), 0))
         .withColumn("idle_cash", round(exp(d.normal("idle").multiply(0.9).plus(Math.log(30_000))).plus(5_001), 2))

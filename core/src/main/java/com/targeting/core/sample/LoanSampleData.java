@@ -1,13 +1,10 @@
 package com.targeting.core.sample;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.date_sub;
 import static org.apache.spark.sql.functions.exp;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -16,7 +13,6 @@ import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.repeat;
 import static org.apache.spark.sql.functions.round;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
@@ -26,7 +22,6 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -69,26 +64,17 @@ public final class LoanSampleData {
     Dataset<Row> customers = customers().cache(); // read by the extract, contact history and opt-outs
     try {
       List<String> written = new ArrayList<>();
-      written.add(writeCsv(extract(customers), directory + "/customer_credit_profiles"));
-      String history = directory + "/contact_history";
-      contactHistory(customers).write().format("delta").mode(SaveMode.Overwrite).partitionBy("program").save(history);
-      written.add(history);
-      written.add(writeCsv(optOuts(customers), directory + "/opt_outs"));
-      written.add(writeCsv(history(historyRows), directory + "/loan_history"));
+      written.add(SampleTables.writeCsv(extract(customers), directory + "/customer_credit_profiles"));
+      written.add(SampleTables.writeContactHistory(contactHistory(customers), directory + "/contact_history"));
+      written.add(SampleTables.writeCsv(optOuts(customers), directory + "/opt_outs"));
+      written.add(SampleTables.writeCsv(history(historyRows), directory + "/loan_history"));
       return written;
     } finally {
       customers.unpersist();
     }
   }
 
-  private static String writeCsv(Dataset<Row> data, String path) {
-    data.write().mode(SaveMode.Overwrite).option("header", "true").csv(path);
-    return path;
-  }
 
-  private static int partitions(long count) {
-    return (int) Math.max(1, Math.min(200, count / 250_000 + 1));
-  }
 
   /** Annual income: log-normal around 75,000, at least 30,000. */
   private static Column income(Draws d) {
@@ -126,7 +112,7 @@ public final class LoanSampleData {
     Column tightDti = round(lit(0.43).minus(d.uniform("dti-tight").multiply(0.9).multiply(lit(1_800.0).divide(col("income")))), 3);
     Column latePosition = d.integer("late-at", 0, 11).cast("int");
 
-    return spark.range(0, rows, 1, partitions(rows)).toDF("id")
+    return spark.range(0, rows, 1, SampleTables.partitions(rows)).toDF("id")
         .withColumn("customer_id", format_string("L%08d", col("id")))
         .withColumn("state", d.pick("state", STATES, 12, 9, 7, 6, 4, 4, 4, 3, 3, 3, 2, 2))
         .withColumn("gender", d.pick("gender", List.of("female", "male", "non-binary"), 0.49, 0.49, 0.02))
@@ -219,28 +205,17 @@ public final class LoanSampleData {
   Dataset<Row> contactHistory(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
     Column runDay = lit(runDate.toString()).cast("date");
-    Column recent = when(col("recent_offer"), contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 89).cast("int"))));
-    Column older = when(d.uniform("c-old").lt(0.20), contact(PROGRAM, "email", date_sub(runDay, d.integer("c-old-days", 90, 365).cast("int"))));
+    Column recent = when(col("recent_offer"), SampleTables.contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 89).cast("int"))));
+    Column older = when(d.uniform("c-old").lt(0.20), SampleTables.contact(PROGRAM, "email", date_sub(runDay, d.integer("c-old-days", 90, 365).cast("int"))));
     Column other = when(d.uniform("c-other").lt(0.10),
-        contact("investment-recommendations", "in-app", date_sub(runDay, d.integer("c-other-days", 1, 30).cast("int"))));
-    return customers
-        .select(col("customer_id"), explode(filter(array(recent, older, other), c -> c.isNotNull())).as("c"))
-        .select(col("customer_id"), col("c.program"), col("c.channel"), col("c.contact_date"));
+        SampleTables.contact("investment-recommendations", "in-app", date_sub(runDay, d.integer("c-other-days", 1, 30).cast("int"))));
+    return SampleTables.contacts(customers, recent, older, other);
   }
 
-  private static Column contact(String program, String channel, Column date) {
-    return struct(lit(program).as("program"), lit(channel).as("channel"), date.as("contact_date"));
-  }
 
   /** Opt-outs of this program or of all programs (null program), and of another program only. */
   Dataset<Row> optOuts(Dataset<Row> customers) {
-    Draws d = new Draws(seed, "id");
-    Column mine = when(col("opted_out"), struct(
-        when(d.uniform("o-all").lt(0.5), lit(null).cast("string")).otherwise(PROGRAM).as("program")));
-    Column other = when(d.uniform("o-other").lt(0.05), struct(lit("investment-recommendations").as("program")));
-    return customers
-        .select(col("customer_id"), explode(filter(array(mine, other), o -> o.isNotNull())).as("o"))
-        .select(col("customer_id"), col("o.program"), lit(runDate.minusDays(30).toString()).as("opted_out_at"));
+    return SampleTables.optOuts(customers, new Draws(seed, "id"), PROGRAM, "investment-recommendations", runDate);
   }
 
   /**
@@ -250,7 +225,7 @@ public final class LoanSampleData {
    */
   Dataset<Row> history(long historyRows) {
     Draws d = new Draws(seed + 1, "id");
-    Dataset<Row> features = spark.range(0, historyRows, 1, partitions(historyRows)).toDF("id")
+    Dataset<Row> features = spark.range(0, historyRows, 1, SampleTables.partitions(historyRows)).toDF("id")
         .withColumn("credit_score", d.integer("score", 560, 850).cast("int"))
         .withColumn("income", income(d))
         .withColumn("debt_to_income_ratio", round(d.uniform("dti").multiply(0.55).plus(0.05), 3))

@@ -1,0 +1,61 @@
+package com.targeting.core.sample;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
+
+import java.time.LocalDate;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+
+/** What every program's sample-data generator writes the same way: CSV extracts, contact history, opt-outs. */
+final class SampleTables {
+  private SampleTables() {}
+
+  static String writeCsv(Dataset<Row> data, String path) {
+    data.write().mode(SaveMode.Overwrite).option("header", "true").csv(path);
+    return path;
+  }
+
+  /** The Delta contact-history table each program run merges its candidates into. */
+  static String writeContactHistory(Dataset<Row> contacts, String path) {
+    contacts.write().format("delta").mode(SaveMode.Overwrite).partitionBy("program").save(path);
+    return path;
+  }
+
+  /** Partitions for generating {@code count} rows: one per 250,000, at most 200. */
+  static int partitions(long count) {
+    return (int) Math.max(1, Math.min(200, count / 250_000 + 1));
+  }
+
+  /** One contact, for {@link #contacts}. */
+  static Column contact(String program, String channel, Column date) {
+    return struct(lit(program).as("program"), lit(channel).as("channel"), date.as("contact_date"));
+  }
+
+  /** A row per non-null contact of each customer. */
+  static Dataset<Row> contacts(Dataset<Row> customers, Column... contacts) {
+    return customers
+        .select(col("customer_id"), explode(filter(array(contacts), c -> c.isNotNull())).as("c"))
+        .select(col("customer_id"), col("c.program"), col("c.channel"), col("c.contact_date"));
+  }
+
+  /**
+   * Opt-outs of {@code program} or of all programs (null program) for the customers whose
+   * {@code opted_out} draw is set, and opt-outs of {@code otherProgram} only, which must not count.
+   */
+  static Dataset<Row> optOuts(Dataset<Row> customers, Draws d, String program, String otherProgram, LocalDate runDate) {
+    Column mine = when(col("opted_out"), struct(
+        when(d.uniform("o-all").lt(0.5), lit(null).cast("string")).otherwise(program).as("program")));
+    Column other = when(d.uniform("o-other").lt(0.05), struct(lit(otherProgram).as("program")));
+    return customers
+        .select(col("customer_id"), explode(filter(array(mine, other), o -> o.isNotNull())).as("o"))
+        .select(col("customer_id"), col("o.program"), lit(runDate.minusDays(30).toString()).as("opted_out_at"));
+  }
+}
