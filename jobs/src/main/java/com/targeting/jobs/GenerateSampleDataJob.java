@@ -4,6 +4,7 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.program.RunSummary;
+import com.targeting.core.sample.CampaignSampleData;
 import com.targeting.core.sample.InvestmentSampleData;
 import com.targeting.core.sample.LoanSampleData;
 import com.typesafe.config.Config;
@@ -46,8 +47,9 @@ final class GenerateSampleDataJob {
     return switch (programId) {
       case InvestmentSampleData.PROGRAM -> new InvestmentSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
       case LoanSampleData.PROGRAM -> new LoanSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
-      default -> throw TargetingException.userError("No sample data generator for program %s (have: %s, %s)", programId,
-          InvestmentSampleData.PROGRAM, LoanSampleData.PROGRAM);
+      case CampaignSampleData.PROGRAM -> new CampaignSampleData(spark, rows, seed).writeAll(output, historyRows);
+      default -> throw TargetingException.userError("No sample data generator for program %s (have: %s, %s, %s)", programId,
+          InvestmentSampleData.PROGRAM, LoanSampleData.PROGRAM, CampaignSampleData.PROGRAM);
     };
   }
 }

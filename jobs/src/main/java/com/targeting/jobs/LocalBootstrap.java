@@ -7,6 +7,8 @@ import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
+import com.targeting.core.uplift.UpliftModelStore;
+import com.targeting.core.uplift.UpliftSpec;
 import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,10 +46,19 @@ final class LocalBootstrap {
         missing.add(spec);
       }
     }
-    if (!missing.isEmpty()) {
-      LOG.info("Training models that do not exist yet: {}", missing.stream().map(ModelSpec::id).toList());
+    List<UpliftSpec> missingUplift = new ArrayList<>();
+    for (UpliftSpec spec : program.upliftModels()) {
+      if (!ModelRegistry.at(spark, spec.registry()).hasChampion(spec.id(), spec.pinnedVersion(), UpliftModelStore.FILE_NAME)) {
+        missingUplift.add(spec);
+      }
+    }
+    if (!missing.isEmpty() || !missingUplift.isEmpty()) {
+      LOG.info("Training models that do not exist yet: {} {}", missing.stream().map(ModelSpec::id).toList(),
+          missingUplift.stream().map(UpliftSpec::id).toList());
       long start = System.nanoTime();
-      summary.put("trained_models", TrainModelJob.train(spark, missing));
+      java.util.Map<String, Object> trained = TrainModelJob.train(spark, missing);
+      trained.putAll(TrainModelJob.trainUplift(spark, missingUplift));
+      summary.put("trained_models", trained);
       summary.put("train_ms", (System.nanoTime() - start) / 1_000_000);
     }
     return summary;

@@ -4,6 +4,8 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.model.ModelSpec;
+import com.targeting.core.uplift.UpliftSpec;
+import com.targeting.core.uplift.UpliftTrainer;
 import com.targeting.core.model.ModelTrainer;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
@@ -26,23 +28,41 @@ final class TrainModelJob {
   static RunSummary run(JobArguments arguments) {
     Config config;
     List<ModelSpec> specs;
+    List<UpliftSpec> upliftSpecs;
     String subject;
     if (arguments.program().isPresent()) {
       subject = arguments.program().get();
       config = ConfigLoader.load(arguments.configFilesFor(subject), arguments.overridesWithRunDate());
-      specs = selected(ProgramConfig.from(config).models(), arguments, subject);
+      ProgramConfig program = ProgramConfig.from(config);
+      java.util.Optional<String> wanted = arguments.option("model");
+      specs = program.models().stream().filter(spec -> wanted.map(spec.id()::equals).orElse(true)).toList();
+      upliftSpecs = program.upliftModels().stream().filter(spec -> wanted.map(spec.id()::equals).orElse(true)).toList();
+      if (wanted.isPresent() && specs.isEmpty() && upliftSpecs.isEmpty()) {
+        List<String> ids = new ArrayList<>(program.models().stream().map(ModelSpec::id).toList());
+        ids.addAll(program.upliftModels().stream().map(UpliftSpec::id).toList());
+        throw TargetingException.userError("Program %s has no model %s (has %s)", subject, wanted.get(), ids);
+      }
     } else if (!arguments.configFiles().isEmpty()) {
       config = ConfigLoader.load(arguments.configFilesForEnvironment(), arguments.overridesWithRunDate());
       ConfigNode root = ConfigNode.root(config);
-      ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
-      subject = spec.id();
-      specs = List.of(spec);
+      if (root.has("uplift-model")) {
+        UpliftSpec spec = UpliftSpec.from(root.node("uplift-model"), root.node("model-defaults"));
+        subject = spec.id();
+        specs = List.of();
+        upliftSpecs = List.of(spec);
+      } else {
+        ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
+        subject = spec.id();
+        specs = List.of(spec);
+        upliftSpecs = List.of();
+      }
     } else {
       throw TargetingException.userError("Job %s needs --program P or --config FILE.%n%s", arguments.job(), JobArguments.USAGE);
     }
     SparkSession spark = Sessions.start(config, arguments.job());
     long start = System.nanoTime();
     Map<String, Object> models = train(spark, specs);
+    models.putAll(trainUplift(spark, upliftSpecs));
     return new RunSummary()
         .put("job", arguments.job())
         .put("subject", subject)
@@ -51,17 +71,15 @@ final class TrainModelJob {
         .put("status", "succeeded");
   }
 
-  private static List<ModelSpec> selected(List<ModelSpec> models, JobArguments arguments, String programId) {
-    if (arguments.option("model").isEmpty()) {
-      return models;
+  static Map<String, Object> trainUplift(SparkSession spark, List<UpliftSpec> specs) {
+    Map<String, Object> trained = new LinkedHashMap<>();
+    for (UpliftSpec spec : specs) {
+      long start = System.nanoTime();
+      Map<String, Object> entry = new LinkedHashMap<>(UpliftTrainer.train(spark, spec).summary());
+      entry.put("train_ms", (System.nanoTime() - start) / 1_000_000);
+      trained.put(spec.id(), entry);
     }
-    String id = arguments.option("model").get();
-    List<ModelSpec> matching = new ArrayList<>(models.stream().filter(spec -> spec.id().equals(id)).toList());
-    if (matching.isEmpty()) {
-      throw TargetingException.userError("Program %s has no model %s (has %s)", programId, id,
-          models.stream().map(ModelSpec::id).toList());
-    }
-    return matching;
+    return trained;
   }
 
   static Map<String, Object> train(SparkSession spark, List<ModelSpec> specs) {

@@ -58,9 +58,13 @@ public final class HadoopFiles {
   }
 
   public static void writeString(SparkSession spark, String location, String content) {
+    writeBytes(spark, location, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static void writeBytes(SparkSession spark, String location, byte[] content) {
     Path path = new Path(location);
     try (OutputStream out = fileSystem(spark, path).create(path, true)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
+      out.write(content);
     } catch (IOException e) {
       throw TargetingException.external(e, "Cannot write %s: %s", location, e.getMessage());
     }

@@ -92,19 +92,31 @@ public final class ModelRegistry {
 
   /** The version a scorer uses: the pinned one if the config pins one, else the champion. */
   public String resolve(ModelSpec spec) {
-    int version = spec.pinnedVersion().orElseGet(() -> champion(spec.id()).orElseThrow(() ->
+    return resolve(spec.id(), spec.pinnedVersion(), ModelMetadata.FILE_NAME);
+  }
+
+  /**
+   * The path of model {@code modelId}'s pinned version, else its champion's; the version must hold
+   * {@code metadataFile} (what its saver writes last).
+   */
+  public String resolve(String modelId, Optional<Integer> pinnedVersion, String metadataFile) {
+    int version = pinnedVersion.orElseGet(() -> champion(modelId).orElseThrow(() ->
         TargetingException.userError("Model %s has no champion in registry %s: train it with the train-model job",
-            spec.id(), root)));
-    String path = versionPath(spec.id(), version);
-    if (!SavedModel.exists(spark, path)) {
-      throw TargetingException.userError("Model %s version %d does not exist at %s", spec.id(), version, path);
+            modelId, root)));
+    String path = versionPath(modelId, version);
+    if (!HadoopFiles.exists(spark, path + "/" + metadataFile)) {
+      throw TargetingException.userError("Model %s version %d does not exist at %s", modelId, version, path);
     }
     return path;
   }
 
+  public boolean hasChampion(String modelId, Optional<Integer> pinnedVersion, String metadataFile) {
+    return pinnedVersion.map(v -> HadoopFiles.exists(spark, versionPath(modelId, v) + "/" + metadataFile))
+        .orElseGet(() -> champion(modelId).isPresent());
+  }
+
   public boolean hasChampion(ModelSpec spec) {
-    return spec.pinnedVersion().map(v -> SavedModel.exists(spark, versionPath(spec.id(), v)))
-        .orElseGet(() -> champion(spec.id()).isPresent());
+    return hasChampion(spec.id(), spec.pinnedVersion(), ModelMetadata.FILE_NAME);
   }
 
   /** Moves the champion pointer (written whole, then renamed over the old one). */

@@ -216,6 +216,11 @@ public record ModelSpec(
   }
 
   private static TrainingData trainingData(ConfigNode data) {
+    return trainingData(data, 0.2);
+  }
+
+  /** A {@code data} block: sources, held-out fractions, seed, quarantine limit. */
+  public static TrainingData trainingData(ConfigNode data, double defaultTestFraction) {
     String format = data.string("format", "parquet");
     Map<String, String> options = data.stringMap("options");
     // File formats read data.train (and data.test); JDBC, Redshift and Snowflake read their options.
@@ -225,10 +230,10 @@ public record ModelSpec(
     }
     SourceConfig train = new SourceConfig(format, trainPath, options);
     Optional<SourceConfig> test = data.optionalString("test").map(path -> new SourceConfig(format, Optional.of(path), options));
-    double testFraction = data.doubleValue("test-fraction", 0.2);
+    double testFraction = data.doubleValue("test-fraction", defaultTestFraction);
     double validationFraction = data.doubleValue("validation-fraction", 0.2);
     for (String key : List.of("test-fraction", "validation-fraction")) {
-      double value = data.doubleValue(key, 0.2);
+      double value = data.doubleValue(key, key.equals("test-fraction") ? defaultTestFraction : 0.2);
       if (value <= 0 || value >= 1) {
         throw data.invalid(key, "must be between 0 and 1 (exclusive), was " + value);
       }

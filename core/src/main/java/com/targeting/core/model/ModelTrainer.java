@@ -192,7 +192,7 @@ public final class ModelTrainer {
   }
 
   /** A number in [0, 1) that depends only on the id and the seed. */
-  private static Column splitNumber(Column id, long seed) {
+  public static Column splitNumber(Column id, long seed) {
     return org.apache.spark.sql.functions.pmod(org.apache.spark.sql.functions.xxhash64(id.cast("string"), lit(seed)), lit(1_000_000_007L))
         .divide(1_000_000_007.0);
   }

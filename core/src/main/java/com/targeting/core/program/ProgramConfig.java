@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.decide.AllocationRecommendations;
+import com.targeting.core.decide.BudgetSelection;
 import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.decide.LoanOffers;
@@ -24,6 +25,7 @@ import com.targeting.core.sink.dynamodb.TableDefinition;
 import com.targeting.core.source.SourceConfig;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
+import com.targeting.core.uplift.UpliftSpec;
 import com.targeting.core.validate.Contract;
 import com.typesafe.config.Config;
 import java.time.LocalDate;
@@ -51,6 +53,7 @@ public record ProgramConfig(
     List<DerivedColumn> derived,
     List<RuleFilter> filters,
     List<ModelSpec> models,
+    List<UpliftSpec> upliftModels,
     List<RuleFilter> postScoreFilters,
     List<Decision> decisions,
     Outputs outputs,
@@ -83,6 +86,7 @@ public record ProgramConfig(
     derived = List.copyOf(derived);
     filters = List.copyOf(filters);
     models = List.copyOf(models);
+    upliftModels = List.copyOf(upliftModels);
     postScoreFilters = List.copyOf(postScoreFilters);
     decisions = List.copyOf(decisions);
     requireNonNull(outputs, "outputs is null");
@@ -133,6 +137,11 @@ public record ProgramConfig(
     for (ConfigNode node : program.nodes("models")) {
       models.add(ModelSpec.from(node, modelDefaults));
     }
+    // Uplift (causal) models, trained on a randomized campaign's rows (seed 003).
+    List<UpliftSpec> upliftModels = new ArrayList<>();
+    for (ConfigNode node : program.nodes("uplift-models")) {
+      upliftModels.add(UpliftSpec.from(node, modelDefaults));
+    }
     List<Decision> decisions = new ArrayList<>();
     for (ConfigNode node : program.nodes("decide")) {
       decisions.add(decision(node, parameters));
@@ -152,6 +161,7 @@ public record ProgramConfig(
         derived,
         filters,
         models,
+        upliftModels,
         postScoreFilters,
         decisions,
         new Outputs(
@@ -212,8 +222,9 @@ public record ProgramConfig(
       case "allocation-recommendations" -> AllocationRecommendations.from(node);
       case "channel-audiences" -> ChannelAudiences.from(node.nodes("channels"), parameters);
       case "loan-offers" -> LoanOffers.from(node);
-      default -> throw node.invalid("type",
-          "unknown decision type " + type + " (known: score-bands, allocation-recommendations, channel-audiences, loan-offers)");
+      case "budget-selection" -> BudgetSelection.from(node);
+      default -> throw node.invalid("type", "unknown decision type " + type
+          + " (known: score-bands, allocation-recommendations, channel-audiences, loan-offers, budget-selection)");
     };
   }
 }

@@ -16,6 +16,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
+import com.targeting.core.decide.BudgetSelection;
 import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.decide.LoanOffers;
@@ -34,6 +35,10 @@ import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.Source;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
+import com.targeting.core.uplift.UpliftModelStore;
+import com.targeting.core.uplift.UpliftReport;
+import com.targeting.core.uplift.UpliftScorer;
+import com.targeting.core.uplift.UpliftSpec;
 import com.targeting.core.validate.ContractValidator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -122,6 +127,7 @@ public final class ProgramRunner {
       Funnel funnel = timer.time("score_decide", () -> {
         Funnel all = filtered.followedBy(Funnel.of(decidedRows, postScoreChain.filterIds()));
         putOutcomes(summary, outcomes(selected));
+        putBudget(summary, decidedRows, summaryPath);
         return all;
       });
       funnel.requireBalanced(sourceRows);
@@ -174,6 +180,39 @@ public final class ProgramRunner {
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * The budget selection's report (spend, incremental conversions, profit, ROI against top-K by
+   * propensity) and its budget/profit chart beside the summary, and the uplift segments of the
+   * scored customers.
+   */
+  private void putBudget(RunSummary summary, Dataset<Row> decided, String summaryPath) {
+    for (Decision decision : program.decisions()) {
+      if (decision instanceof BudgetSelection budget) {
+        Map<String, Object> report = budget.report(decided, 100);
+        @SuppressWarnings("unchecked")
+        Map<String, List<double[]>> curves = (Map<String, List<double[]>>) report.remove("curves");
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        curves.forEach((name, points) -> series.put(name.equals("uplift") ? "by uplift x value / cost (selected)" : "top-K by propensity",
+            new double[][] {points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray()}));
+        double top = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).max().orElse(0.0);
+        series.put("budget", new double[][] {{budget.budget(), budget.budget()}, {0.0, top}});
+        String chart = summaryPath.substring(0, summaryPath.lastIndexOf('/')) + "/budget-profit.png";
+        report.put("chart", UpliftReport.chart(spark, chart, program.id() + " " + program.runDate() + ": expected incremental profit by spend",
+            "spend", "expected incremental profit", series));
+        summary.put("budget", report);
+      }
+    }
+    for (UpliftSpec spec : program.upliftModels()) {
+      String segment = spec.output() + com.targeting.core.uplift.UpliftColumns.SEGMENT_SUFFIX;
+      Map<String, Long> counts = new TreeMap<>();
+      for (Row row : (Row[]) decided.groupBy(col(segment)).agg(count(lit(1))).collect()) {
+        counts.put(row.getString(0), row.getLong(1));
+      }
+      summary.put("uplift_segments", counts);
+    }
+  }
 
   /**
    * Every row that passed validation once, with the protected attributes, whether it was selected,
@@ -225,6 +264,18 @@ public final class ProgramRunner {
       used.put("path", path);
       used.put("created_at", model.metadata().createdAt());
       used.put("metrics", model.metadata().metrics());
+      modelsUsed.put(spec.id(), used);
+    }
+    for (UpliftSpec spec : program.upliftModels()) {
+      String path = ModelRegistry.at(spark, spec.registry()).resolve(spec.id(), spec.pinnedVersion(), UpliftModelStore.FILE_NAME);
+      UpliftModelStore.Loaded model = UpliftModelStore.load(spark, path);
+      scorers.add(UpliftScorer.of(model, spec));
+      Map<String, Object> used = new LinkedHashMap<>();
+      used.put("version", model.version());
+      used.put("path", path);
+      used.put("learner", model.metadata().path("learner").asText());
+      used.put("created_at", model.metadata().path("created_at").asText());
+      used.put("holdout_metrics", JSON.convertValue(model.metadata().path("metrics"), Map.class));
       modelsUsed.put(spec.id(), used);
     }
     return scorers;

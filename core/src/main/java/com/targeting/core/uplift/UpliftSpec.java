@@ -1,0 +1,217 @@
+package com.targeting.core.uplift;
+
+import static java.util.Objects.requireNonNull;
+
+import com.targeting.core.config.ConfigNode;
+import com.targeting.core.model.ModelSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * An uplift model as config describes it, in a program's {@code uplift-models} list or alone in a
+ * file given to {@code train-model --config} (an {@code uplift-model} block), over
+ * {@code model-defaults} (registry, XGBoost parameters, promotion margin):
+ *
+ * <pre>
+ * uplift-model {
+ *   id = email-visit
+ *   learner = t                              # t | s | x | dr
+ *   data { format = csv, train = "...", options { header = "true" }, test-fraction = 0.5, seed = 42 }
+ *   treatment { column = segment, treated = "Womens E-Mail", control = "No E-Mail" }
+ *   outcome { column = visit }               # 0/1, boolean, or positive = "yes"
+ *   features { numeric = [recency, history], categorical = [channel] }
+ *   id-column = customer_id                  # optional: else row_id, the row's position in the source
+ *   weight-column = w                        # optional sample weights
+ *   propensity = ratio                       # ratio (treated share, an RCT) | estimated | a number
+ *   bootstrap { replicates = 0, confidence = 0.9 }   # > 0: uplift_lcb, a lower bound per customer
+ *   evaluation { k = 0.3, mode = auto, bins = 100, holdout-format = parquet }
+ *   promotion { metric = qini_auc_score, margin = 0.0 }
+ * }
+ * </pre>
+ *
+ * Rows whose treatment is neither value belong to another arm: they are counted, not used.
+ */
+public record UpliftSpec(
+    String id,
+    Learner learner,
+    String treatmentColumn,
+    String treatedValue,
+    String controlValue,
+    String outcomeColumn,
+    Optional<String> outcomePositive,
+    List<String> numericFeatures,
+    List<String> categoricalFeatures,
+    List<String> protectedAttributes,
+    Optional<String> idColumn,
+    Optional<String> weightColumn,
+    Propensity propensity,
+    ModelSpec.TrainingData data,
+    Map<String, Object> xgboost,
+    String registry,
+    String promotionMetric,
+    double promotionMargin,
+    Optional<Integer> pinnedVersion,
+    String output,
+    int bootstrapReplicates,
+    double bootstrapConfidence,
+    OptionalDouble segmentThreshold,
+    Evaluation evaluation) {
+
+  /** The meta-learners. */
+  public enum Learner {
+    T, S, X, DR;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The probability of treatment: the treated share of the training rows, a given number, or a model. */
+  public record Propensity(String mode, double value) {
+    public static final String RATIO = "ratio";
+    public static final String ESTIMATED = "estimated";
+    public static final String FIXED = "fixed";
+  }
+
+  /** How the held-out rows are evaluated and written. */
+  public record Evaluation(double k, String mode, int bins, long exactRowLimit, String holdoutFormat, int curvePoints) {}
+
+  /** Metrics a champion can be chosen by (all higher is better). */
+  static final List<String> PROMOTION_METRICS = List.of(
+      "qini_auc_score", "uplift_auc_score", "qini_score_causalml", "auuc_score_causalml", "uplift_at_k_overall");
+
+  public UpliftSpec {
+    requireNonNull(id, "id is null");
+    requireNonNull(learner, "learner is null");
+    numericFeatures = List.copyOf(numericFeatures);
+    categoricalFeatures = List.copyOf(categoricalFeatures);
+    protectedAttributes = List.copyOf(protectedAttributes);
+    xgboost = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(xgboost));
+  }
+
+  public static UpliftSpec from(ConfigNode model, ConfigNode defaults) {
+    ConfigNode node = model.withFallback(defaults);
+    String id = node.string("id");
+    if (!id.matches("[a-z0-9][a-z0-9-]*")) {
+      throw node.invalid("id", "must be lower-case letters, digits and dashes, was " + id);
+    }
+    String learnerName = node.string("learner", "t");
+    Learner learner = switch (learnerName) {
+      case "t" -> Learner.T;
+      case "s" -> Learner.S;
+      case "x" -> Learner.X;
+      case "dr" -> Learner.DR;
+      default -> throw node.invalid("learner", "must be t, s, x or dr, was " + learnerName);
+    };
+    List<String> numeric = node.strings("features.numeric");
+    List<String> categorical = node.strings("features.categorical");
+    if (numeric.isEmpty() && categorical.isEmpty()) {
+      throw node.invalid("features", "an uplift model needs at least one feature");
+    }
+    List<String> features = new ArrayList<>(numeric);
+    features.addAll(categorical);
+    String treatment = node.string("treatment.column");
+    String outcome = node.string("outcome.column");
+    for (String reserved : List.of(treatment, outcome)) {
+      if (features.stream().anyMatch(reserved::equalsIgnoreCase)) {
+        throw node.invalid("features", reserved + " (the treatment or outcome) cannot be a feature");
+      }
+    }
+    List<String> protectedAttributes = node.strings("protected");
+    for (String attribute : protectedAttributes) {
+      if (features.stream().anyMatch(attribute::equalsIgnoreCase)) {
+        throw node.invalid("features", "protected attribute " + attribute + " cannot be a model feature");
+      }
+    }
+    String treated = node.scalar("treatment.treated").toString();
+    String control = node.scalar("treatment.control").toString();
+    if (treated.equals(control)) {
+      throw node.invalid("treatment", "treated and control values must differ, both are " + treated);
+    }
+    Propensity propensity = propensity(node);
+    Map<String, Object> xgboost = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> parameter : node.scalarMap("xgboost").entrySet()) {
+      xgboost.put(parameter.getKey().replace('-', '_'), parameter.getValue());
+    }
+    xgboost.remove("early_stopping_rounds");
+    String metric = node.string("promotion.metric", "qini_auc_score");
+    if (!PROMOTION_METRICS.contains(metric)) {
+      throw node.invalid("promotion.metric", "must be one of " + PROMOTION_METRICS + ", was " + metric);
+    }
+    double margin = node.doubleValue("promotion.margin", 0.0);
+    if (margin < 0) {
+      throw node.invalid("promotion.margin", "must not be negative");
+    }
+    int replicates = node.integer("bootstrap.replicates", 0);
+    double confidence = node.doubleValue("bootstrap.confidence", 0.9);
+    if (replicates < 0 || replicates == 1 || confidence <= 0.5 || confidence >= 1) {
+      throw node.invalid("bootstrap", "replicates must be 0 or at least 2 and confidence in (0.5, 1), were "
+          + replicates + " and " + confidence);
+    }
+    ModelSpec.TrainingData data = node.optionalNode("data").map(d -> ModelSpec.trainingData(d, 0.5))
+        .orElseThrow(() -> node.invalid("data", "an uplift model needs data.train: the campaign's rows with treatment and outcome"));
+    double k = node.doubleValue("evaluation.k", 0.3);
+    if (k <= 0 || k > 1) {
+      throw node.invalid("evaluation.k", "must be in (0, 1], was " + k);
+    }
+    String mode = node.string("evaluation.mode", "auto");
+    if (!List.of("auto", "exact", "binned").contains(mode)) {
+      throw node.invalid("evaluation.mode", "must be auto, exact or binned, was " + mode);
+    }
+    String holdoutFormat = node.string("evaluation.holdout-format", "parquet");
+    if (!List.of("parquet", "csv").contains(holdoutFormat)) {
+      throw node.invalid("evaluation.holdout-format", "must be parquet or csv, was " + holdoutFormat);
+    }
+    Evaluation evaluation = new Evaluation(k, mode, node.integer("evaluation.bins", 100),
+        node.longValue("evaluation.exact-row-limit", 2_000_000L), holdoutFormat, node.integer("evaluation.curve-points", 100));
+    return new UpliftSpec(
+        id, learner, treatment, treated, control, outcome, node.optionalString("outcome.positive"),
+        numeric, categorical, protectedAttributes, node.optionalString("id-column"), node.optionalString("weight-column"),
+        propensity, data, xgboost, node.string("registry"), metric, margin,
+        node.has("version") ? Optional.of(node.integer("version")) : Optional.empty(),
+        node.string("output", "uplift"), replicates, confidence,
+        node.has("segments.threshold") ? OptionalDouble.of(node.doubleValue("segments.threshold")) : OptionalDouble.empty(),
+        evaluation);
+  }
+
+  private static Propensity propensity(ConfigNode node) {
+    if (!node.has("propensity")) {
+      return new Propensity(Propensity.RATIO, Double.NaN);
+    }
+    Object value = node.scalar("propensity");
+    if (value instanceof Number number) {
+      double p = number.doubleValue();
+      if (p <= 0 || p >= 1) {
+        throw node.invalid("propensity", "a fixed propensity must be in (0, 1), was " + p);
+      }
+      return new Propensity(Propensity.FIXED, p);
+    }
+    return switch (value.toString()) {
+      case Propensity.RATIO -> new Propensity(Propensity.RATIO, Double.NaN);
+      case Propensity.ESTIMATED -> new Propensity(Propensity.ESTIMATED, Double.NaN);
+      default -> throw node.invalid("propensity", "must be ratio, estimated or a number in (0, 1), was " + value);
+    };
+  }
+
+  public List<String> features() {
+    List<String> all = new ArrayList<>(numericFeatures);
+    all.addAll(categoricalFeatures);
+    return List.copyOf(all);
+  }
+
+  /** The spec of one booster of this model: its own id (and column prefix), objective and extra numeric inputs. */
+  ModelSpec part(String name, ModelSpec.Objective objective, List<String> extraNumeric, long seed) {
+    List<String> numeric = new ArrayList<>(numericFeatures);
+    numeric.addAll(extraNumeric);
+    ModelSpec.TrainingData partData = new ModelSpec.TrainingData(data.train(), data.test(), data.testFraction(),
+        data.validationFraction(), seed, data.maxQuarantinedFraction());
+    return new ModelSpec(id + "-" + name, objective, new ModelSpec.Label(UpliftColumns.LABEL, Optional.empty()), numeric,
+        categoricalFeatures, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
+        ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0);
+  }
+}
