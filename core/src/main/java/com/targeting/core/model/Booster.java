@@ -6,12 +6,8 @@ import static org.apache.spark.sql.functions.col;
 import com.targeting.core.TargetingException;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressor;
-import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.sql.Column;
@@ -36,18 +32,7 @@ public record Booster(String id, ModelSpec.Objective objective, PipelineModel pi
       throw TargetingException.internal("A booster part is binary or regression, not multi-class: %s", spec.id());
     }
     Dataset<Row> labeled = rows.withColumn(ModelPipeline.LABEL, col("`" + labelColumn + "`").cast("double"));
-    PipelineModel features = ModelPipeline.features(spec).fit(labeled);
-    Estimator<?> estimator = ModelPipeline.booster(spec, 2);
-    weightColumn.ifPresent(weight -> {
-      if (estimator instanceof XGBoostClassifier classifier) {
-        classifier.setWeightCol(weight);
-      } else if (estimator instanceof XGBoostRegressor regressor) {
-        regressor.setWeightCol(weight);
-      }
-    });
-    Transformer booster = (Transformer) estimator.fit(features.transform(labeled));
-    List<Transformer> stages = new ArrayList<>(Arrays.asList(features.stages()));
-    stages.add(booster);
+    List<Transformer> stages = ModelPipeline.fit(spec, labeled, 2, Optional.empty(), weightColumn);
     return new Booster(spec.id(), spec.objective(), new PipelineModel(spec.id(), stages.toArray(Transformer[]::new)));
   }
 

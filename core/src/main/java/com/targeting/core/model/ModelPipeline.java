@@ -1,15 +1,21 @@
 package com.targeting.core.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressor;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import scala.collection.JavaConverters;
 
 /**
@@ -87,6 +93,26 @@ final class ModelPipeline {
     classifier.setPredictionCol(prefix + "prediction");
     spec.earlyStoppingRounds().ifPresent(classifier::setNumEarlyStoppingRounds);
     return classifier;
+  }
+
+  /**
+   * Fits the encoding, then the booster on the encoded rows (with {@code evaluation} rows, encoded
+   * the same way, for early stopping; with sample weights from {@code weight}): the fitted stages.
+   */
+  static List<Transformer> fit(ModelSpec spec, Dataset<Row> rows, int numClasses, Optional<Dataset<Row>> evaluation,
+      Optional<String> weight) {
+    PipelineModel features = features(spec).fit(rows);
+    Estimator<?> estimator = booster(spec, numClasses);
+    if (estimator instanceof XGBoostClassifier classifier) {
+      evaluation.ifPresent(rowsToEvaluate -> classifier.setEvalDataset(features.transform(rowsToEvaluate)));
+      weight.ifPresent(classifier::setWeightCol);
+    } else if (estimator instanceof XGBoostRegressor regressor) {
+      evaluation.ifPresent(rowsToEvaluate -> regressor.setEvalDataset(features.transform(rowsToEvaluate)));
+      weight.ifPresent(regressor::setWeightCol);
+    }
+    List<Transformer> stages = new ArrayList<>(Arrays.asList(features.stages()));
+    stages.add((Transformer) estimator.fit(features.transform(rows)));
+    return stages;
   }
 
   static String featuresColumn(ModelSpec spec) {

@@ -119,6 +119,44 @@ public final class ModelRegistry {
     return hasChampion(spec.id(), spec.pinnedVersion(), ModelMetadata.FILE_NAME);
   }
 
+  /**
+   * Whether a challenger replaces the champion of {@code modelId}: only if its held-out value of
+   * {@code metric} beats the champion's, scored by {@code championValue} on the same rows, by more
+   * than {@code margin}. A champion that cannot score them (its features are gone) is kept, and the
+   * reason given. The decision, both figures and the reason, for the summary.
+   */
+  public Map<String, Object> promotionDecision(String modelId, String metric, double margin, boolean higherIsBetter,
+      double challenger, java.util.function.IntFunction<Double> championValue) {
+    Map<String, Object> decision = new LinkedHashMap<>();
+    decision.put("metric", metric);
+    decision.put("margin", margin);
+    decision.put("challenger_value", challenger);
+    Optional<Integer> champion = champion(modelId);
+    if (champion.isEmpty()) {
+      decision.put("champion_version", null);
+      decision.put("promoted", true);
+      decision.put("reason", "no champion yet");
+      return decision;
+    }
+    decision.put("champion_version", champion.get());
+    double value;
+    try {
+      value = championValue.apply(champion.get());
+    } catch (Exception e) { // Spark throws checked exceptions undeclared
+      decision.put("promoted", false);
+      decision.put("reason", "the champion cannot score this test data (" + TargetingException.firstLine(String.valueOf(e.getMessage()))
+          + "); keeping it: retrain with promotion by hand if the features changed on purpose");
+      return decision;
+    }
+    decision.put("champion_value", value);
+    boolean better = higherIsBetter ? challenger > value + margin : challenger < value - margin;
+    decision.put("promoted", better);
+    decision.put("reason", better
+        ? "challenger beats the champion by more than the margin on the same held-out rows"
+        : "challenger does not beat the champion by more than the margin on the same held-out rows");
+    return decision;
+  }
+
   /** Moves the champion pointer (written whole, then renamed over the old one). */
   public void promote(String modelId, int version, String metric, double value) {
     Map<String, Object> pointer = new LinkedHashMap<>();

@@ -24,10 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressionModel;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressor;
-import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.classification.LogisticRegression;
@@ -145,19 +142,9 @@ public final class ModelTrainer {
       }
       LOG.info("Training model {} v{} on {}", spec.id(), version, rows);
 
-      PipelineModel features = ModelPipeline.features(spec).fit(fit);
-      Estimator<?> estimator = ModelPipeline.booster(spec, Math.max(2, classes.size()));
-      if (spec.earlyStoppingRounds().isPresent()) {
-        Dataset<Row> evaluation = features.transform(validation.get());
-        if (estimator instanceof XGBoostClassifier classifier) {
-          classifier.setEvalDataset(evaluation);
-        } else if (estimator instanceof XGBoostRegressor regressor) {
-          regressor.setEvalDataset(evaluation);
-        }
-      }
-      Transformer booster = (Transformer) estimator.fit(features.transform(fit));
-      List<Transformer> stages = new ArrayList<>(Arrays.asList(features.stages()));
-      stages.add(booster);
+      List<Transformer> stages = ModelPipeline.fit(spec, fit, Math.max(2, classes.size()),
+          spec.earlyStoppingRounds().isPresent() ? validation : Optional.empty(), Optional.empty());
+      Transformer booster = stages.get(stages.size() - 1);
       if (spec.calibration() != ModelSpec.Calibration.NONE) {
         Dataset<Row> validationPredictions = new PipelineModel("calibration-input", stages.toArray(Transformer[]::new))
             .transform(validation.get());
@@ -342,51 +329,21 @@ public final class ModelTrainer {
     return gains;
   }
 
-  /**
-   * Scores the same held-out rows with the current champion and decides. A champion that cannot
-   * score them (its features are gone) is kept, and the reason given.
-   */
+  /** Scores the same held-out rows with the current champion and decides ({@link ModelRegistry#promotionDecision}). */
   private static Map<String, Object> compareWithChampion(SparkSession spark, ModelSpec spec, ModelRegistry registry,
       Map<String, Double> challengerMetrics, Dataset<Row> test) {
     ModelSpec.Promotion rule = spec.promotion();
-    Map<String, Object> decision = new LinkedHashMap<>();
-    decision.put("metric", rule.metric());
-    decision.put("margin", rule.margin());
     Double challenger = challengerMetrics.get(rule.metric());
     if (challenger == null) {
       throw TargetingException.userError("Model %s: promotion.metric %s is not one of the metrics %s",
           spec.id(), rule.metric(), challengerMetrics.keySet());
     }
-    decision.put("challenger_value", challenger);
-    Optional<Integer> champion = registry.champion(spec.id());
-    if (champion.isEmpty()) {
-      decision.put("champion_version", null);
-      decision.put("promoted", true);
-      decision.put("reason", "no champion yet");
-      return decision;
-    }
-    decision.put("champion_version", champion.get());
-    Double championValue;
-    try {
-      SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), champion.get()));
+    return registry.promotionDecision(spec.id(), rule.metric(), rule.margin(), rule.higherIsBetter(), challenger, version -> {
+      SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), version));
       Dataset<Row> predictions = current.pipeline().transform(test);
-      championValue = ModelEvaluation.metrics(spec.objective(), predictions, spec.columnPrefix(),
-          current.metadata().scoreSource()).get(rule.metric());
-    } catch (Exception e) { // Spark throws checked exceptions undeclared
-      decision.put("promoted", false);
-      decision.put("reason", "the champion cannot score this test data (" + TargetingException.firstLine(e.getMessage())
-          + "); keeping it: retrain with promotion by hand if the features changed on purpose");
-      return decision;
-    }
-    decision.put("champion_value", championValue);
-    boolean better = rule.higherIsBetter()
-        ? challenger > championValue + rule.margin()
-        : challenger < championValue - rule.margin();
-    decision.put("promoted", better);
-    decision.put("reason", better
-        ? "challenger beats the champion by more than the margin on the same held-out rows"
-        : "challenger does not beat the champion by more than the margin on the same held-out rows");
-    return decision;
+      return ModelEvaluation.metrics(spec.objective(), predictions, spec.columnPrefix(), current.metadata().scoreSource())
+          .get(rule.metric());
+    });
   }
 
   private static Map<String, Object> parameters(ModelSpec spec) {

@@ -138,11 +138,15 @@ public final class UpliftMetrics {
     double endUplift = upliftValue(n, nt, yt, yc);
 
     Column modelRank = bins == 0 ? col("s") : binOf(input, "s", bins);
-    double[] model = areas(input, modelRank, k, n, nt, nc);
-    double[] perfectQini = areas(input, col("y").multiply(col("t")).minus(col("y").multiply(lit(1.0).minus(col("t")))), k, n, nt, nc);
+    Dataset<Row> modelGroups = groups(input, modelRank);
+    // The perfect rankings have at most four distinct scores: their groups serve the areas and the charts.
+    Dataset<Row> perfectQiniGroups = groups(input, col("y").multiply(col("t")).minus(col("y").multiply(lit(1.0).minus(col("t")))));
     // sklift's perfect uplift curve: correct pairs (y == t) first, the larger of the two wrong kinds last.
     Column summand = totals.getLong(6) > totals.getLong(7) ? col("y") : col("t");
-    double[] perfectUplift = areas(input, when(col("y").equalTo(col("t")), 2.0).otherwise(0.0).plus(summand), k, n, nt, nc);
+    Dataset<Row> perfectUpliftGroups = groups(input, when(col("y").equalTo(col("t")), 2.0).otherwise(0.0).plus(summand));
+    double[] model = areas(modelGroups, k, n, nt, nc);
+    double[] perfectQini = areas(perfectQiniGroups, k, n, nt, nc);
+    double[] perfectUplift = areas(perfectUpliftGroups, k, n, nt, nc);
 
     double qiniBaseline = n * endQini / 2;
     double upliftBaseline = n * endUplift / 2;
@@ -167,10 +171,8 @@ public final class UpliftMetrics {
     if (curvePoints <= 0) {
       return new Evaluation(metrics, null, null, null);
     }
-    Column plotRank = bins > 0 && bins <= curvePoints ? modelRank : binOf(input, "s", curvePoints);
-    return new Evaluation(metrics, curve(input, plotRank),
-        curve(input, col("y").multiply(col("t")).minus(col("y").multiply(lit(1.0).minus(col("t"))))),
-        curve(input, when(col("y").equalTo(col("t")), 2.0).otherwise(0.0).plus(summand)));
+    Dataset<Row> plotGroups = bins > 0 && bins <= curvePoints ? modelGroups : groups(input, binOf(input, "s", curvePoints));
+    return new Evaluation(metrics, curve(plotGroups), curve(perfectQiniGroups), curve(perfectUpliftGroups));
   }
 
   /**
@@ -178,8 +180,7 @@ public final class UpliftMetrics {
    * both curves over every row position (ties interpolated linearly), and uplift@k overall and by
    * group.
    */
-  private static double[] areas(Dataset<Row> input, Column rankBy, double k, long n, double nt, double nc) {
-    Dataset<Row> groups = groups(input, rankBy);
+  private static double[] areas(Dataset<Row> groups, double k, long n, double nt, double nc) {
     Column gn = col("n");
     Column cn = col("n_cum");
     Column cnt = col("nt_cum");
@@ -228,8 +229,8 @@ public final class UpliftMetrics {
     return RunningSums.cumulative(perRank, List.of(col("r").desc()), List.of("n", "nt", "yt", "yc"));
   }
 
-  private static Curve curve(Dataset<Row> input, Column rankBy) {
-    Row[] points = (Row[]) groups(input, rankBy).select(col("n_cum"), qini(col("n_cum"), col("nt_cum"), col("yt_cum"), col("yc_cum")),
+  private static Curve curve(Dataset<Row> groups) {
+    Row[] points = (Row[]) groups.select(col("n_cum"), qini(col("n_cum"), col("nt_cum"), col("yt_cum"), col("yc_cum")),
         uplift(col("n_cum"), col("nt_cum"), col("yt_cum"), col("yc_cum"))).orderBy(col("n_cum")).collect();
     double[] x = new double[points.length + 1];
     double[] q = new double[points.length + 1];

@@ -97,10 +97,9 @@ public final class UpliftModel {
     Map<String, Booster> parts = new LinkedHashMap<>();
     Dataset<Row> treated = train.where(col(T).equalTo(1.0));
     Dataset<Row> control = train.where(col(T).equalTo(0.0));
-    double ratio = treatedShare(train);
     double e = switch (spec.propensity().mode()) {
       case UpliftSpec.Propensity.FIXED -> spec.propensity().value();
-      case UpliftSpec.Propensity.RATIO -> ratio;
+      case UpliftSpec.Propensity.RATIO -> treatedShare(train);
       default -> Double.NaN;
     };
     switch (spec.learner()) {

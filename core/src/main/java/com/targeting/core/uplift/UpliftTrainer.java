@@ -291,40 +291,15 @@ public final class UpliftTrainer {
     return segments;
   }
 
-  /** The champion scores the same held-out rows; a champion that cannot is kept, and the reason given. */
+  /** The champion scores the same held-out rows and the registry decides ({@link ModelRegistry#promotionDecision}). */
   private static Map<String, Object> compareWithChampion(SparkSession spark, UpliftSpec spec, ModelRegistry registry,
       UpliftMetrics.Evaluation challenger, Dataset<Row> holdout, UpliftMetrics metrics) {
-    Map<String, Object> decision = new LinkedHashMap<>();
-    decision.put("metric", spec.promotionMetric());
-    decision.put("margin", spec.promotionMargin());
-    double challengerValue = (Double) challenger.metrics().get(spec.promotionMetric());
-    decision.put("challenger_value", challengerValue);
-    Optional<Integer> champion = registry.champion(spec.id());
-    if (champion.isEmpty()) {
-      decision.put("champion_version", null);
-      decision.put("promoted", true);
-      decision.put("reason", "no champion yet");
-      return decision;
-    }
-    decision.put("champion_version", champion.get());
-    double championValue;
-    try {
-      UpliftModel current = UpliftModelStore.load(spark, registry.versionPath(spec.id(), champion.get())).model();
-      Dataset<Row> scored = current.score(holdout, "uplift", spec.bootstrapConfidence())
-          .select(col(T).as("treatment"), col(Y).as("outcome"), col("uplift"));
-      championValue = (Double) metrics.evaluate(scored, spec.evaluation().k(), 0).metrics().get(spec.promotionMetric());
-    } catch (Exception e) { // Spark throws checked exceptions undeclared
-      decision.put("promoted", false);
-      decision.put("reason", "the champion cannot score these held-out rows (" + TargetingException.firstLine(String.valueOf(e.getMessage()))
-          + "); keeping it");
-      return decision;
-    }
-    decision.put("champion_value", championValue);
-    boolean better = challengerValue > championValue + spec.promotionMargin();
-    decision.put("promoted", better);
-    decision.put("reason", better
-        ? "challenger beats the champion by more than the margin on the same held-out rows"
-        : "challenger does not beat the champion by more than the margin on the same held-out rows");
-    return decision;
+    return registry.promotionDecision(spec.id(), spec.promotionMetric(), spec.promotionMargin(), true,
+        (Double) challenger.metrics().get(spec.promotionMetric()), version -> {
+          UpliftModel current = UpliftModelStore.load(spark, registry.versionPath(spec.id(), version)).model();
+          Dataset<Row> scored = current.score(holdout, "uplift", spec.bootstrapConfidence())
+              .select(col(T).as("treatment"), col(Y).as("outcome"), col("uplift"));
+          return (Double) metrics.evaluate(scored, spec.evaluation().k(), 0).metrics().get(spec.promotionMetric());
+        });
   }
 }
