@@ -35,6 +35,8 @@ public record JobArguments(
       "  score-model --config FILE --input PATH [--format csv] --output DIR   score a file with the champion",
       "  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring",
       "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
+      "  bench [--program P] [--rows 150000,1m,10m] [--repeats N] [--root DIR] [--output DIR]   time runs against their floor",
+      "  bench-floor --program P              the floor alone: plain scan + plain model prediction of a run's rows",
       "options:",
       "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",
       "  --env NAME                conf/env/NAME.conf (default: local)",

@@ -43,6 +43,7 @@ public final class Main {
       summary = failure(job, category.name().toLowerCase(java.util.Locale.ROOT), TargetingException.firstLine(e.getClass().getName() + ": " + e.getMessage()));
       code = category.exitCode();
     }
+    summary.put("jvm", JvmFigures.now());
     out.println(summary.toJson());
     out.flush();
     return code;
@@ -54,6 +55,8 @@ public final class Main {
       case "score-model" -> ScoreModelJob.run(arguments);
       case "dynamodb-export" -> DynamoDbExportJob.run(arguments);
       case "generate-sample-data" -> GenerateSampleDataJob.run(arguments);
+      case "bench" -> BenchJob.run(arguments);
+      case "bench-floor" -> BenchFloorJob.run(arguments);
       case "run-program" -> RunProgramJob.run(arguments, arguments.requireProgram());
       case "help", "--help" -> throw TargetingException.userError("%s", JobArguments.USAGE);
       default -> RunProgramJob.run(arguments, arguments.job());

@@ -1,0 +1,106 @@
+package com.targeting.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.targeting.core.TargetingException;
+import com.targeting.core.config.ConfigLoader;
+import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.model.ModelRegistry;
+import com.targeting.core.model.ModelSpec;
+import com.targeting.core.model.SavedModel;
+import com.targeting.core.program.ProgramConfig;
+import com.targeting.core.program.RunSummary;
+import com.targeting.core.sink.RunPartition;
+import com.targeting.core.source.ReaderSource;
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The floor a program run is compared with, for the benchmark: what no run of the program can
+ * avoid on the same data and hardware.
+ * <ul>
+ *   <li>scan: the program's own reader over the whole extract, every column of every row parsed
+ *       (a hash of all columns is summed, so nothing is pruned);
+ *   <li>predict: each of the program's models, loaded from the registry as the run loads it, predicts
+ *       the rows the run scored (its candidates of the run date, read back and cached before the
+ *       clock starts): the Spark ML pipeline's plain transform, no reason codes, no decisions.
+ * </ul>
+ * The program must have run for the date first: its candidates are the rows the floor predicts.
+ */
+final class BenchFloorJob {
+  private BenchFloorJob() {}
+
+  static RunSummary run(JobArguments arguments) {
+    String programId = arguments.requireProgram();
+    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    ProgramConfig program = ProgramConfig.from(config);
+    if (program.models().isEmpty()) {
+      throw TargetingException.userError("bench-floor: program %s has no XGBoost models (program.models) to predict with; "
+          + "its floor would be the scan alone", programId);
+    }
+    SparkSession spark = Sessions.start(config, "bench-floor");
+    RunSummary summary = new RunSummary().put("job", "bench-floor").put("program", programId)
+        .put("run_date", program.runDate().toString());
+
+    ReaderSource source = ReaderSource.of(program.source());
+    long start = System.nanoTime();
+    Dataset<Row> extract = source.read(spark);
+    Column[] all = java.util.Arrays.stream(extract.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new);
+    Row scanned = extract.agg(count(lit(1)), sum(xxhash64(all))).first();
+    long scanMs = (System.nanoTime() - start) / 1_000_000;
+    summary.put("scan_rows", scanned.getLong(0));
+    summary.put("scan_ms", scanMs);
+
+    String candidatesPath = new RunPartition(program.id(), program.runDate()).under(program.outputs().candidates());
+    if (!HadoopFiles.exists(spark, candidatesPath)) {
+      throw TargetingException.userError("bench-floor: no candidates at %s; run the program for %s first",
+          candidatesPath, program.runDate());
+    }
+    List<SavedModel> models = new ArrayList<>();
+    Set<String> features = new LinkedHashSet<>();
+    for (ModelSpec spec : program.models()) {
+      SavedModel model = SavedModel.load(spark, ModelRegistry.at(spark, spec.registry()).resolve(spec));
+      models.add(model);
+      features.addAll(model.metadata().features());
+    }
+    Dataset<Row> rows = spark.read().parquet(candidatesPath)
+        .select(features.stream().map(f -> col("`" + f + "`")).toArray(Column[]::new))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      long predictRows = rows.count();
+      Map<String, Long> perModel = new LinkedHashMap<>();
+      long predictMs = 0;
+      for (SavedModel model : models) {
+        long modelStart = System.nanoTime();
+        long predicted = model.score(rows, "floor_prediction", 0).count();
+        long ms = (System.nanoTime() - modelStart) / 1_000_000;
+        if (predicted != predictRows) {
+          throw TargetingException.internal("bench-floor: model %s predicted %d rows of %d", model.metadata().id(), predicted, predictRows);
+        }
+        perModel.put(model.metadata().id(), ms);
+        predictMs += ms;
+      }
+      summary.put("predict_rows", predictRows);
+      summary.put("predict_ms_by_model", perModel);
+      summary.put("predict_ms", predictMs);
+      summary.put("floor_ms", scanMs + predictMs);
+    } finally {
+      rows.unpersist();
+    }
+    return summary.put("status", "succeeded");
+  }
+}

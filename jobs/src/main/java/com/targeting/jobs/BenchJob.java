@@ -1,0 +1,358 @@
+package com.targeting.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.targeting.core.TargetingException;
+import com.targeting.core.program.RunSummary;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark: for each size, generates the program's sample data once, then times the program
+ * end to end as the scheduler runs it (a fresh JVM through {@code local.sh}, JVM start included)
+ * and, in another fresh JVM, its floor ({@link BenchFloorJob}: a plain scan of the same extract
+ * plus a plain prediction of the same models over the rows the run scored). Prints a table per
+ * size and per stage, the ratio to the floor, peak heap, and the slope of time against rows on a
+ * log-log scale; writes every figure as JSON.
+ *
+ * <p>Each size lives in its own local root ({@code <root>/<program>-<rows>}); models are trained
+ * once into {@code <root>/models} (their training data does not depend on the size). Before
+ * every timed run the contact history is put back as generated, so repeated runs see the same
+ * input.
+ */
+final class BenchJob {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LAUNCHER = "scripts/spark-submit/local.sh";
+
+  private BenchJob() {}
+
+  static RunSummary run(JobArguments arguments) {
+    String program = arguments.program().orElse("investment-recommendations");
+    List<Long> sizes = Arrays.stream(arguments.option("rows").orElse("150000,1000000").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).map(s -> parseRows(s)).toList();
+    int repeats = (int) arguments.longOption("repeats", 1);
+    if (repeats < 1) {
+      throw TargetingException.userError("--repeats must be at least 1, was %d", repeats);
+    }
+    Path root = Path.of(arguments.option("root").orElse("bench-runs")).toAbsolutePath();
+    Path output = Path.of(arguments.option("output").orElse("bench-results")).toAbsolutePath();
+    String runDate = arguments.runDate().toString();
+    Path models = root.resolve("models");
+    List<String> overrides = new ArrayList<>();
+    overrides.add("--conf");
+    overrides.add("paths.models=\"" + models + "\"");
+    for (String override : arguments.overrides()) {
+      overrides.add("--conf");
+      overrides.add(override);
+    }
+
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (long rows : sizes) {
+      Path sizeRoot = root.resolve(program + "-" + rows);
+      Path logs = sizeRoot.resolve("logs");
+      mkdirs(logs);
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("rows", rows);
+
+      Path marker = sizeRoot.resolve("generated.json");
+      Path history = sizeRoot.resolve("data").resolve(program).resolve("contact_history");
+      Path pristine = sizeRoot.resolve("pristine-contact-history");
+      if (!Files.exists(marker)) {
+        Child generated = Child.run(sizeRoot, logs.resolve("generate.log"), join(List.of("generate-sample-data", "--program", program,
+            "--rows", Long.toString(rows), "--run-date", runDate), overrides));
+        if (Files.exists(history)) {
+          deleteRecursively(pristine);
+          copyRecursively(history, pristine);
+        }
+        write(marker, generated.summary.toString());
+        result.put("generate_s", generated.seconds());
+      }
+      if (!Files.isDirectory(models) || !hasChampions(models)) {
+        Child trained = Child.run(sizeRoot, logs.resolve("train.log"), join(List.of("train-model", "--program", program, "--run-date", runDate), overrides));
+        result.put("train_s", trained.seconds());
+      }
+
+      List<Map<String, Object>> runs = new ArrayList<>();
+      for (int i = 0; i < repeats; i++) {
+        if (Files.exists(pristine)) {
+          deleteRecursively(history);
+          copyRecursively(pristine, history);
+        }
+        Child e2e = Child.run(sizeRoot, logs.resolve("run-" + (i + 1) + ".log"), join(List.of(program, "--run-date", runDate), overrides));
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("wall_s", e2e.seconds());
+        run.put("job_s", e2e.summary.path("total_ms").asLong() / 1000.0);
+        run.put("input_rows", e2e.summary.path("input_rows").asLong());
+        run.put("candidates", e2e.summary.path("candidates").asLong());
+        run.put("stage_ms", JSON.convertValue(e2e.summary.path("stage_timings_ms"), Map.class));
+        run.put("jvm", JSON.convertValue(e2e.summary.path("jvm"), Map.class));
+        runs.add(run);
+      }
+      runs.sort(Comparator.comparingDouble(r -> (double) r.get("wall_s")));
+      Map<String, Object> median = runs.get(runs.size() / 2);
+      result.put("end_to_end", median);
+      result.put("runs", runs);
+
+      Child floor = Child.run(sizeRoot, logs.resolve("floor.log"), join(List.of("bench-floor", "--program", program, "--run-date", runDate), overrides));
+      Map<String, Object> floorFigures = new LinkedHashMap<>();
+      floorFigures.put("scan_rows", floor.summary.path("scan_rows").asLong());
+      floorFigures.put("scan_s", floor.summary.path("scan_ms").asLong() / 1000.0);
+      floorFigures.put("predict_rows", floor.summary.path("predict_rows").asLong());
+      floorFigures.put("predict_s", floor.summary.path("predict_ms").asLong() / 1000.0);
+      floorFigures.put("predict_ms_by_model", JSON.convertValue(floor.summary.path("predict_ms_by_model"), Map.class));
+      double floorSeconds = floor.summary.path("floor_ms").asLong() / 1000.0;
+      floorFigures.put("floor_s", floorSeconds);
+      floorFigures.put("wall_s", floor.seconds());
+      result.put("floor", floorFigures);
+      double wall = (double) median.get("wall_s");
+      double job = (double) median.get("job_s");
+      result.put("ratio_wall_to_floor", round(wall / floorSeconds, 2));
+      result.put("ratio_job_to_floor", round(job / floorSeconds, 2));
+      result.put("rows_per_s", Math.round(rows / wall));
+      results.add(result);
+      System.err.println(table(program, results));
+    }
+
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("program", program);
+    report.put("run_date", runDate);
+    report.put("measured_at", Instant.now().toString());
+    report.put("machine", machine());
+    report.put("driver_memory", System.getenv().getOrDefault("TARGETING_DRIVER_MEMORY", "6g"));
+    report.put("sizes", results);
+    if (results.size() >= 2) {
+      report.put("loglog_slope_wall", slope(results, "wall_s"));
+      report.put("loglog_slope_job", slope(results, "job_s"));
+    }
+    mkdirs(output);
+    Path file = output.resolve("bench-" + program + "-" + Instant.now().toString().replace(":", "") + ".json");
+    try {
+      write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String text = table(program, results) + (results.size() >= 2
+        ? String.format(Locale.ROOT, "%nlog-log slope of time vs rows: %.3f end to end (wall), %.3f job%n",
+            report.get("loglog_slope_wall"), report.get("loglog_slope_job")) : "");
+    System.err.println(text);
+    System.err.println("figures: " + file);
+    return new RunSummary().put("job", "bench").put("program", program).put("report", file.toString())
+        .put("sizes", results.size()).put("status", "succeeded");
+  }
+
+  private static long parseRows(String value) {
+    String v = value.toLowerCase(Locale.ROOT).replace("_", "");
+    long scale = v.endsWith("m") ? 1_000_000L : v.endsWith("k") ? 1_000L : 1L;
+    try {
+      long rows = Long.parseLong(scale == 1 ? v : v.substring(0, v.length() - 1)) * scale;
+      if (rows < 1) {
+        throw TargetingException.userError("--rows: sizes must be positive, was %s", value);
+      }
+      return rows;
+    } catch (NumberFormatException e) {
+      throw TargetingException.userError("--rows: '%s' is not a row count (e.g. 150000, 1m, 10m)", value);
+    }
+  }
+
+  /** The human table: a line per size, then each stage's time and throughput per size. */
+  static String table(String program, List<Map<String, Object>> results) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%nbench %s%n", program));
+    out.append(String.format(Locale.ROOT, "%12s %10s %9s %9s %9s %9s %8s %8s %11s %10s %10s%n",
+        "rows", "candidates", "e2e s", "job s", "scan s", "predict s", "floor s", "e2e/flr", "rows/s e2e", "heap peak", "heap max"));
+    for (Map<String, Object> r : results) {
+      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
+      @SuppressWarnings("unchecked") Map<String, Object> floor = (Map<String, Object>) r.get("floor");
+      @SuppressWarnings("unchecked") Map<String, Object> jvm = (Map<String, Object>) e2e.get("jvm");
+      out.append(String.format(Locale.ROOT, "%12d %10d %9.1f %9.1f %9.1f %9.1f %8.1f %8.2f %11d %8s M %8s M%n",
+          r.get("rows"), e2e.get("candidates"), e2e.get("wall_s"), e2e.get("job_s"), floor.get("scan_s"), floor.get("predict_s"),
+          floor.get("floor_s"), r.get("ratio_wall_to_floor"), r.get("rows_per_s"), jvm.get("heap_peak_mib"), jvm.get("heap_max_mib")));
+    }
+    Map<String, Boolean> stages = new LinkedHashMap<>();
+    for (Map<String, Object> r : results) {
+      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
+      @SuppressWarnings("unchecked") Map<String, Object> stageMs = (Map<String, Object>) e2e.get("stage_ms");
+      stageMs.keySet().forEach(s -> stages.put(s, true));
+    }
+    out.append(String.format(Locale.ROOT, "%nstage (seconds | input rows per second)%n%-18s", "stage"));
+    for (Map<String, Object> r : results) {
+      out.append(String.format(Locale.ROOT, " %24s", r.get("rows") + " rows"));
+    }
+    out.append('\n');
+    for (String stage : stages.keySet()) {
+      out.append(String.format(Locale.ROOT, "%-18s", stage));
+      for (Map<String, Object> r : results) {
+        @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
+        @SuppressWarnings("unchecked") Map<String, Object> stageMs = (Map<String, Object>) e2e.get("stage_ms");
+        Object ms = stageMs.get(stage);
+        if (ms == null) {
+          out.append(String.format(Locale.ROOT, " %24s", "-"));
+        } else {
+          double seconds = ((Number) ms).doubleValue() / 1000.0;
+          long perSecond = seconds > 0 ? Math.round(((Number) r.get("rows")).doubleValue() / seconds) : 0;
+          out.append(String.format(Locale.ROOT, " %9.1f s | %9d/s", seconds, perSecond));
+        }
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  /** Least-squares slope of log(time) against log(rows). */
+  static double slope(List<Map<String, Object>> results, String key) {
+    double n = results.size();
+    double sx = 0;
+    double sy = 0;
+    double sxx = 0;
+    double sxy = 0;
+    for (Map<String, Object> r : results) {
+      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
+      double x = Math.log(((Number) r.get("rows")).doubleValue());
+      double y = Math.log(((Number) e2e.get(key)).doubleValue());
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    return round((n * sxy - sx * sy) / (n * sxx - sx * sx), 3);
+  }
+
+  private static double round(double value, int digits) {
+    double scale = Math.pow(10, digits);
+    return Math.round(value * scale) / scale;
+  }
+
+  private static Map<String, Object> machine() {
+    Map<String, Object> machine = new LinkedHashMap<>();
+    machine.put("cores", Runtime.getRuntime().availableProcessors());
+    machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    machine.put("java", System.getProperty("java.version"));
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          machine.put("memory_gib", Math.round(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: memory left out
+    }
+    return machine;
+  }
+
+  private static boolean hasChampions(Path models) {
+    try (Stream<Path> entries = Files.list(models)) {
+      List<Path> ids = entries.filter(Files::isDirectory).toList();
+      return !ids.isEmpty() && ids.stream().allMatch(id -> Files.exists(id.resolve("champion.json")));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static List<String> join(List<String> command, List<String> overrides) {
+    List<String> all = new ArrayList<>(command);
+    all.addAll(overrides);
+    return all;
+  }
+
+  /** One job in a fresh JVM through the local launcher, as a scheduler starts it. */
+  private record Child(double wallNanos, JsonNode summary) {
+    double seconds() {
+      return Math.round(wallNanos / 1e7) / 100.0;
+    }
+
+    static Child run(Path localRoot, Path log, List<String> arguments) {
+      List<String> command = new ArrayList<>();
+      command.add(LAUNCHER);
+      command.addAll(arguments);
+      ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+      builder.environment().put("TARGETING_LOCAL_ROOT", localRoot.toString());
+      System.err.printf(Locale.ROOT, "bench: %s (log %s)%n", String.join(" ", arguments), log);
+      long start = System.nanoTime();
+      String lastLine = null;
+      int exit;
+      try {
+        Process process = builder.start();
+        process.getOutputStream().close();
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            if (!line.isBlank()) {
+              lastLine = line;
+            }
+          }
+        }
+        exit = process.waitFor();
+      } catch (IOException e) {
+        throw TargetingException.external(e, "bench: cannot start %s", LAUNCHER);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw TargetingException.internal("bench: interrupted while %s ran", arguments.get(0));
+      }
+      long wall = System.nanoTime() - start;
+      JsonNode summary;
+      try {
+        summary = lastLine == null ? null : JSON.readTree(lastLine);
+      } catch (IOException e) {
+        summary = null;
+      }
+      if (exit != 0 || summary == null || !"succeeded".equals(summary.path("status").asText())) {
+        throw TargetingException.userError("bench: %s failed (exit %d): %s; see %s", String.join(" ", arguments), exit,
+            summary == null ? "no summary" : summary.path("error").toString(), log);
+      }
+      return new Child(wall, summary);
+    }
+  }
+
+  private static void mkdirs(Path directory) {
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw TargetingException.external(e, "bench: cannot create %s", directory);
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw TargetingException.external(e, "bench: cannot write %s", file);
+    }
+  }
+
+  private static void deleteRecursively(Path path) {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      Iterator<Path> paths = walk.sorted(Comparator.reverseOrder()).iterator();
+      while (paths.hasNext()) {
+        Files.delete(paths.next());
+      }
+    } catch (IOException e) {
+      throw TargetingException.external(e, "bench: cannot delete %s", path);
+    }
+  }
+
+  private static void copyRecursively(Path from, Path to) {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) walk::iterator) {
+        Files.copy(source, to.resolve(from.relativize(source).toString()), StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw TargetingException.external(e, "bench: cannot copy %s to %s", from, to);
+    }
+  }
+}
