@@ -20,6 +20,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    JvmFigures.watch();
     int code = run(args, System.out);
     System.exit(code);
   }
