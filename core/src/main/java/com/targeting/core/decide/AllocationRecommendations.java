@@ -2,10 +2,8 @@ package com.targeting.core.decide;
 
 import static com.targeting.core.program.Columns.RECOMMENDATIONS;
 import static java.util.Objects.requireNonNull;
-import static org.apache.spark.sql.functions.aggregate;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.negate;
@@ -13,7 +11,6 @@ import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.config.ConfigNode;
@@ -97,8 +94,10 @@ public record AllocationRecommendations(
     Column[] options = bucketOfClass.entrySet().stream().map(entry -> {
       Column share = shareOf(profile, entry.getValue());
       Column classPreference = preference.getItem(entry.getKey());
-      // sort_array orders structs by their first field: the negated weight ranks best first.
+      // sort_array orders structs field by field: eligible classes first, then the negated weight
+      // ranks the best first (ties by class name).
       return struct(
+          share.gt(0).and(classPreference.isNotNull()).equalTo(false).as("ineligible"),
           negate(classPreference.multiply(share)).as("sort_key"),
           lit(entry.getKey()).as("asset_class"),
           lit(entry.getValue()).as("bucket"),
@@ -106,21 +105,44 @@ public record AllocationRecommendations(
           share.as("allocation_share"));
     }).toArray(Column[]::new);
 
-    Column eligible = filter(array(options), o -> o.getField("allocation_share").gt(0).and(o.getField("preference").isNotNull()));
-    Column top = slice(sort_array(eligible), 1, max);
-    Column totalWeight = aggregate(top, lit(0.0), (acc, o) -> acc.minus(o.getField("sort_key")));
+    // The classes are known when the plan is built, so the top are fixed positions of the sorted
+    // array: element access and sums that Spark compiles, no lambdas for it to interpret. The sorted
+    // array and the total weight are columns of their own, computed once per row.
+    int slots = Math.min(max, options.length);
+    Column sorted = col(SORTED);
+    Column count = lit(0);
+    Column totalWeight = lit(0.0);
+    Column[] entries = new Column[slots];
     Column investable = greatest(col(capacityColumn), lit(0.0)).multiply(investedShare(profile));
-    Column recommendations = transform(top, (o, index) -> struct(
-        index.plus(1).as("rank"),
-        o.getField("asset_class").as("asset_class"),
-        o.getField("bucket").as("bucket"),
-        round(o.getField("preference"), 6).as("preference"),
-        o.getField("allocation_share").as("allocation_share"),
-        // floor to cents so the amounts never add up to more than the investable capacity
-        org.apache.spark.sql.functions.floor(investable.multiply(negate(o.getField("sort_key"))).divide(totalWeight).multiply(100))
-            .divide(100).as("amount")));
-    return scored.withColumn(RECOMMENDATIONS, recommendations);
+    for (int i = 0; i < slots; i++) {
+      Column o = sorted.getItem(i);
+      Column eligible = o.getField("ineligible").equalTo(false);
+      count = count.plus(when(eligible, 1).otherwise(0));
+      totalWeight = totalWeight.plus(when(eligible, negate(o.getField("sort_key"))).otherwise(0.0));
+      entries[i] = when(eligible, struct(
+          lit(i + 1).as("rank"),
+          o.getField("asset_class").as("asset_class"),
+          o.getField("bucket").as("bucket"),
+          round(o.getField("preference"), 6).as("preference"),
+          o.getField("allocation_share").as("allocation_share"),
+          // floor to cents so the amounts never add up to more than the investable capacity
+          org.apache.spark.sql.functions.floor(col(INVESTABLE).multiply(negate(o.getField("sort_key"))).divide(col(TOTAL_WEIGHT)).multiply(100))
+              .divide(100).as("amount")));
+    }
+    // Eligible classes sort first, so the eligible ones among the top slots are a prefix.
+    return scored
+        .withColumn(SORTED, sort_array(array(options)))
+        .withColumn(INVESTABLE, investable)
+        .withColumn(TOTAL_WEIGHT, totalWeight)
+        .withColumn(COUNT, count)
+        .withColumn(RECOMMENDATIONS, slice(array(entries), lit(1), col(COUNT)))
+        .drop(SORTED, INVESTABLE, TOTAL_WEIGHT, COUNT);
   }
+
+  private static final String SORTED = "__allocation_sorted";
+  private static final String TOTAL_WEIGHT = "__allocation_total_weight";
+  private static final String INVESTABLE = "__allocation_investable";
+  private static final String COUNT = "__allocation_count";
 
   /** The share of {@code bucket} in the customer's profile; 0 for unknown profiles or buckets. */
   private Column shareOf(Column profile, String bucket) {

@@ -6,10 +6,8 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.negate;
-import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.transform;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
@@ -135,16 +133,34 @@ public final class SavedModel {
       score = org.apache.spark.sql.functions.map_from_arrays(classes, score);
     }
     columns.add(score.as(output));
-    if (reasonCodes > 0) {
-      Column contributions = org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64");
-      columns.add(reasons(contributions, reasonCodes).as(output + "_reasons"));
-      columns.add(contributions.getItem(metadata.features().size()).as(output + "_bias"));
+    if (reasonCodes == 0) {
+      return transformed.select(columns.toArray(Column[]::new));
     }
-    return transformed.select(columns.toArray(Column[]::new));
+    // The contribution vector becomes an array once per row, and the entries are sorted once per
+    // row, each in a projection of its own: written in place, the conversion would run for every
+    // feature that reads it and the sort for every field of every reason read from it.
+    String contributionsArray = prefix + "contributions_array";
+    String sortedEntries = prefix + "sorted_contributions";
+    columns.add(org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64").as(contributionsArray));
+    List<Column> withSorted = new ArrayList<>();
+    List<Column> result = new ArrayList<>();
+    for (String column : rows.columns()) {
+      withSorted.add(col("`" + column + "`"));
+      result.add(col("`" + column + "`"));
+    }
+    withSorted.add(col("`" + output + "`"));
+    withSorted.add(sortedContributions(col(contributionsArray)).as(sortedEntries));
+    withSorted.add(col(contributionsArray).getItem(metadata.features().size()).as(output + "_bias"));
+    result.add(col("`" + output + "`"));
+    result.add(reasons(col(sortedEntries), reasonCodes).as(output + "_reasons"));
+    result.add(col(output + "_bias"));
+    return transformed.select(columns.toArray(Column[]::new))
+        .select(withSorted.toArray(Column[]::new))
+        .select(result.toArray(Column[]::new));
   }
 
-  /** The top {@code k} contributions by magnitude, each with the feature's name, value and sign. */
-  private Column reasons(Column contributions, int k) {
+  /** One entry per feature (name, value, contribution), the largest contribution by magnitude first. */
+  private Column sortedContributions(Column contributions) {
     List<String> features = metadata.features();
     Column[] entries = new Column[features.size()];
     for (int i = 0; i < entries.length; i++) {
@@ -156,12 +172,25 @@ public final class SavedModel {
           col("`" + features.get(i) + "`").cast("string").as("value"),
           contribution.as("contribution"));
     }
-    Column top = slice(sort_array(array(entries)), 1, k);
-    return transform(top, (entry, index) -> struct(
-        index.plus(1).as("rank"),
-        entry.getField("feature").as("feature"),
-        entry.getField("value").as("value"),
-        entry.getField("contribution").as("contribution")));
+    return sort_array(array(entries));
+  }
+
+  /**
+   * The top {@code k} of the sorted entries, ranked. Every row has one entry per feature, so the top
+   * min(k, features) are fixed positions: plain element access, which Spark compiles, instead of a
+   * lambda over the array, which it interprets.
+   */
+  private Column reasons(Column sorted, int k) {
+    Column[] top = new Column[Math.min(k, metadata.features().size())];
+    for (int i = 0; i < top.length; i++) {
+      Column entry = sorted.getItem(i);
+      top[i] = struct(
+          lit(i + 1).as("rank"),
+          entry.getField("feature").as("feature"),
+          entry.getField("value").as("value"),
+          entry.getField("contribution").as("contribution"));
+    }
+    return array(top);
   }
 
   private PipelineModel withContributions(String column) {
