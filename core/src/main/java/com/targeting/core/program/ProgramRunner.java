@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import com.targeting.core.Observations;
 import com.targeting.core.TargetingException;
 import com.targeting.core.decide.BudgetSelection;
 import com.targeting.core.decide.ChannelAudiences;
@@ -48,6 +49,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -95,9 +97,12 @@ public final class ProgramRunner {
 
     // The whole plan is built (and analyzed) before any action, so a config that names a missing
     // column fails here, before a single row is read or written.
-    // Validated rows feed the independent input count and the rest of the recipe: cache, scan once.
-    Dataset<Row> validated = ContractValidator.validate(source.read(spark), program.contract(), source.describe())
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    // The extract is scanned once, into the classified cache. The rows the reader produced are
+    // counted on the way (an observed metric of that same scan), independently of everything after
+    // it: the funnel must account for each of them.
+    Observation extractRows = new Observation("extract_rows");
+    Dataset<Row> validated = ContractValidator.validate(source.read(spark).observe(extractRows, count(lit(1)).as("rows")),
+        program.contract(), source.describe());
     Dataset<Row> classified = null;
     Dataset<Row> decided = null;
     try {
@@ -108,18 +113,22 @@ public final class ProgramRunner {
       // Scored and decided rows, classified again by the post-score filters (declines that need the
       // scores), feed the funnel, the sinks and the summary: cache. The null quarantine column lets
       // the same chain and funnel code run over them.
-      decided = postScoreChain.apply(decide(score(candidates(classifiedRows), scorers))
+      // Timed: XGBoost4J-Spark's transform asks for its input's RDD, which runs the plan up to the
+      // classified cache (read, validate, enrich, filter) here, while the plan is being built.
+      decided = timer.time("build_score_plan", () -> postScoreChain.apply(decide(score(candidates(classifiedRows), scorers))
               .withColumn(QUARANTINE_RULE, lit(null).cast("string")))
-          .persist(StorageLevel.MEMORY_AND_DISK());
+          .persist(StorageLevel.MEMORY_AND_DISK()));
       Dataset<Row> decidedRows = decided;
       Dataset<Row> selected = decidedRows.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
       program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
 
-      long sourceRows = timer.time("read_validate", validated::count);
       Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
+      // Observed while the classified cache was built; delivered once the funnel's aggregation over
+      // that cache completed.
+      long sourceRows = timer.time("read_validate",
+          () -> ((Number) Observations.await(extractRows, "the extract's row count").get("rows")).longValue());
       filtered.requireBalanced(sourceRows);
-      validated.unpersist();
       requireQuarantineWithinLimit(filtered, source);
 
       // Scoring, decisions and declines run (and are cached) before the first write, so that a model or
@@ -149,6 +158,8 @@ public final class ProgramRunner {
         written.put("rejections", PartitionedTableSink.of("rejections", program.outputs().rejections(), program.outputs().format())
             .write(rejected, partition));
       });
+      // Nothing after this reads the classified rows: their memory goes to the candidates' sinks.
+      classifiedRows.unpersist();
 
       timer.time("write_candidates", () -> written.put("candidates",
           PartitionedTableSink.of("candidates", program.outputs().candidates(), program.outputs().format())
@@ -163,7 +174,6 @@ public final class ProgramRunner {
       summary.put("written", written);
       requireWrittenMatches(written, funnel);
     } finally {
-      validated.unpersist();
       if (classified != null) {
         classified.unpersist();
       }
@@ -180,6 +190,7 @@ public final class ProgramRunner {
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";
+
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**

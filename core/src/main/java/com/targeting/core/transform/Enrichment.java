@@ -93,6 +93,9 @@ public record Enrichment(
   }
 
   private void requireUniqueKeys(Dataset<Row> lookup) {
+    if (provablyUnique(lookup)) {
+      return;
+    }
     org.apache.spark.sql.Column[] keys = joinOn.stream().map(k -> col(k)).toArray(org.apache.spark.sql.Column[]::new);
     Row[] duplicate = (Row[]) lookup.groupBy(keys).agg(count(lit(1)).as("rows"))
         .where(col("rows").gt(1)).limit(1).collect();
@@ -101,5 +104,28 @@ public record Enrichment(
           "Enrichment %s: query returns %s rows for %s=%s; it must return one row per key or customers would be duplicated",
           id, duplicate[0].getAs("rows"), joinOn, duplicate[0].mkString(", "));
     }
+  }
+
+  /**
+   * True when the query's plan guarantees one row per join key, so that counting them would only
+   * read the lookup once more for nothing: Spark's optimizer knows the distinct keys of a plan (an
+   * aggregation's grouping columns, kept through filters and projections). A query grouped by the
+   * join keys (the last contact per customer, the opt-out list) needs no check; any other shape is
+   * counted.
+   */
+  boolean provablyUnique(Dataset<Row> lookup) {
+    java.util.Set<String> keys = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    keys.addAll(joinOn);
+    for (org.apache.spark.sql.catalyst.expressions.ExpressionSet distinct
+        : JavaConverters.setAsJavaSet(lookup.queryExecution().optimizedPlan().distinctKeys())) {
+      boolean allKeys = !distinct.isEmpty();
+      for (org.apache.spark.sql.catalyst.expressions.Expression expression : JavaConverters.asJavaCollection(distinct.toSeq())) {
+        allKeys &= expression instanceof org.apache.spark.sql.catalyst.expressions.Attribute attribute && keys.contains(attribute.name());
+      }
+      if (allKeys) {
+        return true;
+      }
+    }
+    return false;
   }
 }

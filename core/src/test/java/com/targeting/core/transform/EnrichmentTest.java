@@ -56,6 +56,22 @@ class EnrichmentTest {
   }
 
   @Test
+  void onlyAQueryGroupedByTheJoinKeysAloneSkipsTheDuplicateCount() throws Exception {
+    Enrichment grouped = optOuts("customer_id,program\nC1,x\nC1,y\n",
+        "SELECT customer_id, true AS opted_out FROM opt_outs WHERE program IS NOT NULL GROUP BY customer_id");
+    assertThat(grouped.joinOnto(TestSpark.session(), customers()).count()).isEqualTo(3);
+    assertThat(grouped.provablyUnique(TestSpark.session().sql(grouped.query()))).isTrue();
+
+    // Grouped by the key and one more column: two rows for C1, which the count must still catch.
+    Enrichment groupedByMore = optOuts("customer_id,program\nC1,x\nC1,y\n",
+        "SELECT customer_id, program FROM opt_outs GROUP BY customer_id, program");
+    assertThatThrownBy(() -> groupedByMore.joinOnto(TestSpark.session(), customers()))
+        .hasMessageStartingWith("Enrichment opt-outs: query returns 2 rows for [customer_id]=C1");
+    assertThat(groupedByMore.provablyUnique(TestSpark.session().sql(groupedByMore.query()))).isFalse();
+    assertThat(grouped.provablyUnique(TestSpark.session().sql("SELECT customer_id FROM opt_outs"))).isFalse();
+  }
+
+  @Test
   void aLookupColumnThatClashesWithACustomerColumnIsNamed() throws Exception {
     Enrichment enrichment = optOuts("customer_id,income\nC1,5\n", "SELECT customer_id, income FROM opt_outs");
 
