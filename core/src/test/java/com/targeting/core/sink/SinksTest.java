@@ -81,14 +81,18 @@ class SinksTest {
   void theContactHistoryHoldsExactlyTheLastAttemptOfEachRunDate() {
     ContactHistory history = new ContactHistory(temp.resolve("contacts").toString(), "customer_id", "'email'");
     RunPartition otherDay = new RunPartition(RUN.program(), RUN.runDate().minusDays(1));
+    RunPartition otherProgram = new RunPartition("loan-offer-targeting", RUN.runDate());
 
     assertThat(history.merge(candidates(10), otherDay)).isEqualTo(10);
+    assertThat(history.merge(candidates(4), otherProgram)).isEqualTo(4);
     assertThat(history.merge(candidates(8), RUN)).isEqualTo(8);
     assertThat(history.merge(candidates(8), RUN)).as("a rerun adds nothing").isEqualTo(8);
     assertThat(history.merge(candidates(3), RUN)).as("customers no longer selected are no longer contacts").isEqualTo(3);
 
     Dataset<Row> contacts = TestSpark.session().read().format("delta").load(history.path());
-    assertThat(contacts.count()).isEqualTo(13);
+    assertThat(contacts.count()).isEqualTo(17);
+    assertThat(contacts.where(functions.col("program").equalTo("loan-offer-targeting")).count())
+        .as("the same date of another program is untouched").isEqualTo(4);
     assertThat(contacts.where(functions.col("contact_date").equalTo(functions.lit("2026-11-19").cast("date"))).count()).isEqualTo(10);
     assertThat(contacts.columns()).containsExactlyInAnyOrder("customer_id", "program", "channel", "contact_date");
   }
@@ -125,6 +129,22 @@ class SinksTest {
     assertThatThrownBy(() -> sink.write(emptyKey, RUN))
         .isInstanceOf(com.targeting.core.TargetingException.class)
         .hasMessage("DynamoDB export: 1 items would have a missing pk or an empty key attribute [pk] (first: customer_id = )");
+  }
+
+  @Test
+  void anItemOverDynamoDbsLimitFailsTheExportAndLeavesThePreviousOneWhole() {
+    DynamoDbItemLayout layout = new DynamoDbItemLayout(Map.of("pk", "customer_id"), List.of("customer_id", "note"), "expires_at", 7);
+    DynamoDbImportSink sink = new DynamoDbImportSink(temp.resolve("ddb").toString(), layout);
+    // 300 KB of quotes: over 400 KB as JSON text (each is escaped), 300 KB as DynamoDB counts it.
+    Dataset<Row> fits = rows("customer_id STRING, note STRING", new Object[] {"C1", "short"}, new Object[] {"C2", "\"".repeat(300 * 1024)});
+    assertThat(sink.write(fits, RUN)).isEqualTo(2);
+
+    Dataset<Row> tooLarge = rows("customer_id STRING, note STRING", new Object[] {"C1", "short"}, new Object[] {"C3", "x".repeat(410 * 1024)});
+    assertThatThrownBy(() -> sink.write(tooLarge, RUN))
+        .isInstanceOf(com.targeting.core.TargetingException.class)
+        .hasMessage("DynamoDB export: the item with pk C3 is larger than DynamoDB's 400 KB limit");
+    assertThat(TestSpark.session().read().text(RUN.under(sink.basePath())).count()).as("the previous export is whole").isEqualTo(2);
+    assertThat(Files.exists(Path.of(RUN.stagingUnder(sink.basePath())))).as("no staging left behind").isFalse();
   }
 
   @Test

@@ -1,7 +1,11 @@
 package com.targeting.core.sink.dynamodb;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.octet_length;
 
+import com.targeting.core.Observations;
 import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.sink.Sink;
@@ -9,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Candidates as DynamoDB Import-from-S3 input: gzip files of DynamoDB JSON, one item per line,
@@ -60,24 +66,29 @@ public final class DynamoDbImportSink implements DynamoDbSink {
   public long write(Dataset<Row> candidates, RunPartition partition) {
     layout.requireKeys(candidates);
     String path = partition.under(basePath);
-    Dataset<Row> unique = layout.uniqueItems(candidates, partition).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-    try {
-      return writeItems(unique, candidates, partition, path);
-    } finally {
-      unique.unpersist();
-    }
-  }
-
-  private long writeItems(Dataset<Row> unique, Dataset<Row> candidates, RunPartition partition, String path) {
-    DynamoDbItemLayout.requireSizes(unique);
-    Dataset<Row> items = unique.select("item");
-    // Written beside the run's prefix and swapped in once complete: a failed write leaves the
-    // previous export of this run date whole.
+    SparkSession spark = candidates.sparkSession();
+    // Written beside the run's prefix and swapped in once complete: a failed write, or an item
+    // found too large for DynamoDB, leaves the previous export of this run date whole. The items
+    // are built once, by the write itself; the longest item text is observed on the way, and only
+    // if it is over DynamoDB's limit are the items measured exactly (which then names the item).
     String staging = partition.stagingUnder(basePath);
-    HadoopFiles.deleteRecursively(candidates.sparkSession(), staging);
-    items.write().mode(SaveMode.Overwrite).option("compression", "gzip").text(staging);
-    HadoopFiles.replace(candidates.sparkSession(), staging, path);
-    long written = candidates.sparkSession().read().text(path).count();
+    HadoopFiles.deleteRecursively(spark, staging);
+    Dataset<Row> unique = layout.uniqueItems(candidates, partition);
+    Observation longest = new Observation("dynamodb_items");
+    unique.observe(longest, max(octet_length(col("item"))).as("longest"))
+        .select("item")
+        .write().mode(SaveMode.Overwrite).option("compression", FastGzipCodec.class.getName()).text(staging);
+    Object longestText = Observations.await(longest, "the DynamoDB export's item sizes").get("longest");
+    if (longestText != null && ((Number) longestText).longValue() > DynamoDbItems.MAX_ITEM_BYTES) {
+      try {
+        DynamoDbItemLayout.requireSizes(unique);
+      } catch (RuntimeException e) {
+        HadoopFiles.deleteRecursively(spark, staging);
+        throw e;
+      }
+    }
+    HadoopFiles.replace(spark, staging, path);
+    long written = spark.read().text(path).count();
     report.put("mode", "import");
     report.put("path", path);
     report.put("items", written);

@@ -107,18 +107,31 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
   /**
    * One item per partition key ({@code pk}, {@code item}, {@code copies}): DynamoDB keeps one item
    * per key anyway, and which of several would survive must not be left to chance. The smallest
-   * JSON text wins.
+   * JSON text wins. The keys alone are checked for repeats first (a shuffle of keys, not of whole
+   * items); only when some key repeats are the items grouped.
    */
   public Dataset<Row> uniqueItems(Dataset<Row> candidates, RunPartition partition) {
-    return items(candidates, partition)
+    Dataset<Row> items = items(candidates, partition);
+    boolean repeats = candidates.select(expr(keys.get("pk")).cast("string").as("pk"))
+        .groupBy(col("pk")).count().where(col("count").gt(1)).limit(1).collectAsList().size() > 0;
+    if (!repeats) {
+      return items.select(col("pk"), col("item"), lit(1L).as("copies"));
+    }
+    return items
         .groupBy(col("pk"))
         .agg(org.apache.spark.sql.functions.min(col("item")).as("item"), org.apache.spark.sql.functions.count(lit(1)).as("copies"));
   }
 
-  /** DynamoDB refuses items over 400 KB: fail before writing any, naming the first one. */
+  /**
+   * DynamoDB refuses items over 400 KB: fail before writing any, naming the first one. An item's
+   * DynamoDB JSON text is never smaller than its DynamoDB size (every name and value appears in it,
+   * with type tags, quotes and braces around), so only items whose text is longer than the limit
+   * are measured exactly.
+   */
   public static void requireSizes(Dataset<Row> items) {
-    Row[] oversize = (Row[]) items.filter((org.apache.spark.api.java.function.FilterFunction<Row>) row ->
-        DynamoDbItems.size(DynamoDbItems.fromImportLine(row.<String>getAs("item"))) > DynamoDbItems.MAX_ITEM_BYTES)
+    Row[] oversize = (Row[]) items.where(org.apache.spark.sql.functions.octet_length(col("item")).gt(DynamoDbItems.MAX_ITEM_BYTES))
+        .filter((org.apache.spark.api.java.function.FilterFunction<Row>) row ->
+            DynamoDbItems.size(DynamoDbItems.fromImportLine(row.<String>getAs("item"))) > DynamoDbItems.MAX_ITEM_BYTES)
         .select("pk").limit(1).collect();
     if (oversize.length > 0) {
       throw TargetingException.userError("DynamoDB export: the item with pk %s is larger than DynamoDB's 400 KB limit",
@@ -157,7 +170,8 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
       attribute = struct(value.as("S"));
     } else if (type instanceof DoubleType || type instanceof FloatType || type instanceof DecimalType) {
       // Plain decimal notation; NaN and infinities have no DynamoDB representation.
-      Column plain = regexp_replace(regexp_replace(regexp_replace(format_number(value, 10), ",", ""), "0+$", ""), "\\.$", "");
+      // One pass: drop the grouping commas and the trailing zeros (with the point if nothing follows it).
+      Column plain = regexp_replace(format_number(value, 10), ",|\\.?0+$", "");
       // NaN, infinities and magnitudes beyond DynamoDB's range (about 1e126) have no representation.
       Column representable = org.apache.spark.sql.functions.abs(value.cast("double")).lt(1e125);
       return when(value.isNotNull().and(representable), struct(plain.as("N")));
