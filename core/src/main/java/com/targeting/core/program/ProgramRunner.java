@@ -190,7 +190,6 @@ public final class ProgramRunner {
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";
-
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
