@@ -6,7 +6,7 @@
 #   scripts/spark-submit/bench.sh --program loan-offer-targeting --rows 200000 --repeats 3
 #
 # For each size: generates the program's sample data once (bench-runs/<program>-<rows>/), trains
-# the models once (bench-runs/models/), then times the program end to end in a fresh JVM (JVM start
+# the models once (bench-runs/models/<program>/), then times the program end to end in a fresh JVM (JVM start
 # included) and its floor in another (a plain scan of the extract plus a plain XGBoost prediction
 # of the same models over the rows the run scored). Prints the table to stderr and writes the
 # figures to bench-results/bench-<program>-<time>.json. TARGETING_DRIVER_MEMORY (default 6g) sets

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * log-log scale; writes every figure as JSON.
  *
  * <p>Each size lives in its own local root ({@code <root>/<program>-<rows>}); models are trained
- * once into {@code <root>/models} (their training data does not depend on the size). Before
+ * once into {@code <root>/models/<program>} (their training data does not depend on the size). Before
  * every timed run the contact history is put back as generated, so repeated runs see the same
  * input.
  */
@@ -51,7 +51,8 @@ final class BenchJob {
     Path root = Path.of(arguments.option("root").orElse("bench-runs")).toAbsolutePath();
     Path output = Path.of(arguments.option("output").orElse("bench-results")).toAbsolutePath();
     String runDate = arguments.runDate().toString();
-    Path models = root.resolve("models");
+    // A registry per program: a champion of another program's model must not pass for this one's.
+    Path models = root.resolve("models").resolve(program);
     List<String> overrides = new ArrayList<>();
     overrides.add("--conf");
     overrides.add("paths.models=\"" + models + "\"");
