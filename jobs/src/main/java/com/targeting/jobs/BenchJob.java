@@ -159,7 +159,7 @@ final class BenchJob {
         .put("sizes", results.size()).put("status", "succeeded");
   }
 
-  private static long parseRows(String value) {
+  static long parseRows(String value) {
     String v = value.toLowerCase(Locale.ROOT).replace("_", "");
     long scale = v.endsWith("m") ? 1_000_000L : v.endsWith("k") ? 1_000L : 1L;
     try {
