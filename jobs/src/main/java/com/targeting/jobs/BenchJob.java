@@ -182,9 +182,9 @@ final class BenchJob {
         "rows", "candidates", "e2e s", "job s", "scan s", "predict s", "floor s", "e2e/flr", "+shap s", "e2e/f+s",
         "rows/s e2e", "heap peak", "heap max"));
     for (Map<String, Object> r : results) {
-      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
-      @SuppressWarnings("unchecked") Map<String, Object> floor = (Map<String, Object>) r.get("floor");
-      @SuppressWarnings("unchecked") Map<String, Object> jvm = (Map<String, Object>) e2e.get("jvm");
+      Map<String, Object> e2e = part(r, "end_to_end");
+      Map<String, Object> floor = part(r, "floor");
+      Map<String, Object> jvm = part(e2e, "jvm");
       out.append(String.format(Locale.ROOT, "%12d %10d %9.1f %9.1f %9.1f %9.1f %8.1f %8.2f %9.1f %8.2f %11d %8s M %8s M%n",
           r.get("rows"), e2e.get("candidates"), e2e.get("wall_s"), e2e.get("job_s"), floor.get("scan_s"), floor.get("predict_s"),
           floor.get("floor_s"), r.get("ratio_wall_to_floor"), floor.get("reason_codes_extra_s"),
@@ -192,8 +192,8 @@ final class BenchJob {
     }
     Map<String, Boolean> stages = new LinkedHashMap<>();
     for (Map<String, Object> r : results) {
-      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
-      @SuppressWarnings("unchecked") Map<String, Object> stageMs = (Map<String, Object>) e2e.get("stage_ms");
+      Map<String, Object> e2e = part(r, "end_to_end");
+      Map<String, Object> stageMs = part(e2e, "stage_ms");
       stageMs.keySet().forEach(s -> stages.put(s, true));
     }
     out.append(String.format(Locale.ROOT, "%nstage (seconds | input rows per second)%n%-18s", "stage"));
@@ -204,8 +204,8 @@ final class BenchJob {
     for (String stage : stages.keySet()) {
       out.append(String.format(Locale.ROOT, "%-18s", stage));
       for (Map<String, Object> r : results) {
-        @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
-        @SuppressWarnings("unchecked") Map<String, Object> stageMs = (Map<String, Object>) e2e.get("stage_ms");
+        Map<String, Object> e2e = part(r, "end_to_end");
+        Map<String, Object> stageMs = part(e2e, "stage_ms");
         Object ms = stageMs.get(stage);
         if (ms == null || ((Number) ms).doubleValue() < 50) {
           out.append(String.format(Locale.ROOT, " %9s s | %11s", ms == null ? "-" : "0.0", "-"));
@@ -220,19 +220,25 @@ final class BenchJob {
     // What the job spent outside its timed stages: config, plan building, the summary write.
     out.append(String.format(Locale.ROOT, "%-18s", "(outside stages)"));
     for (Map<String, Object> r : results) {
-      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
-      @SuppressWarnings("unchecked") Map<String, Object> stageMs = (Map<String, Object>) e2e.get("stage_ms");
+      Map<String, Object> e2e = part(r, "end_to_end");
+      Map<String, Object> stageMs = part(e2e, "stage_ms");
       double staged = stageMs.values().stream().mapToDouble(v -> ((Number) v).doubleValue()).sum() / 1000.0;
       out.append(String.format(Locale.ROOT, " %9.1f s %14s", (double) e2e.get("job_s") - staged, ""));
     }
     out.append('\n');
     out.append(String.format(Locale.ROOT, "%-18s", "(JVM start, exit)"));
     for (Map<String, Object> r : results) {
-      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
+      Map<String, Object> e2e = part(r, "end_to_end");
       out.append(String.format(Locale.ROOT, " %9.1f s %14s", (double) e2e.get("wall_s") - (double) e2e.get("job_s"), ""));
     }
     out.append('\n');
     return out.toString();
+  }
+
+  /** A nested part of a size's figures (the end-to-end run, the floor, the JVM, the stages). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> part(Map<String, Object> figures, String key) {
+    return (Map<String, Object>) figures.get(key);
   }
 
   /** Least-squares slope of log(time) against log(rows). */
@@ -243,7 +249,7 @@ final class BenchJob {
     double sxx = 0;
     double sxy = 0;
     for (Map<String, Object> r : results) {
-      @SuppressWarnings("unchecked") Map<String, Object> e2e = (Map<String, Object>) r.get("end_to_end");
+      Map<String, Object> e2e = part(r, "end_to_end");
       double x = Math.log(((Number) r.get("rows")).doubleValue());
       double y = Math.log(((Number) e2e.get(key)).doubleValue());
       sx += x;

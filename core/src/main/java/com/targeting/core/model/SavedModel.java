@@ -142,21 +142,11 @@ public final class SavedModel {
     String contributionsArray = prefix + "contributions_array";
     String sortedEntries = prefix + "sorted_contributions";
     columns.add(org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64").as(contributionsArray));
-    List<Column> withSorted = new ArrayList<>();
-    List<Column> result = new ArrayList<>();
-    for (String column : rows.columns()) {
-      withSorted.add(col("`" + column + "`"));
-      result.add(col("`" + column + "`"));
-    }
-    withSorted.add(col("`" + output + "`"));
-    withSorted.add(sortedContributions(col(contributionsArray)).as(sortedEntries));
-    withSorted.add(col(contributionsArray).getItem(metadata.features().size()).as(output + "_bias"));
-    result.add(col("`" + output + "`"));
-    result.add(reasons(col(sortedEntries), reasonCodes).as(output + "_reasons"));
-    result.add(col(output + "_bias"));
     return transformed.select(columns.toArray(Column[]::new))
-        .select(withSorted.toArray(Column[]::new))
-        .select(result.toArray(Column[]::new));
+        .withColumn(sortedEntries, sortedContributions(col(contributionsArray)))
+        .withColumn(output + "_reasons", reasons(col(sortedEntries), reasonCodes))
+        .withColumn(output + "_bias", col(contributionsArray).getItem(metadata.features().size()))
+        .drop(sortedEntries, contributionsArray);
   }
 
   /** One entry per feature (name, value, contribution), the largest contribution by magnitude first. */

@@ -112,8 +112,8 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
    */
   public Dataset<Row> uniqueItems(Dataset<Row> candidates, RunPartition partition) {
     Dataset<Row> items = items(candidates, partition);
-    boolean repeats = candidates.select(expr(keys.get("pk")).cast("string").as("pk"))
-        .groupBy(col("pk")).count().where(col("count").gt(1)).limit(1).collectAsList().size() > 0;
+    boolean repeats = !candidates.select(expr(keys.get("pk")).cast("string").as("pk"))
+        .groupBy(col("pk")).count().where(col("count").gt(1)).isEmpty();
     if (!repeats) {
       return items.select(col("pk"), col("item"), lit(1L).as("copies"));
     }
