@@ -3,8 +3,8 @@
 WITH sms AS (
   SELECT DISTINCT customer_id
   FROM targeting.loan_offers
-  CROSS JOIN UNNEST(channels) AS t(c)
-  WHERE dt = '2026-11-16' AND c.channel = 'sms'
+  CROSS JOIN UNNEST(channels) AS a(channel, priority, max_items, display_until)
+  WHERE dt = '2026-11-16' AND a.channel = 'sms'
 )
 SELECT o.credit_tier AS credit_tier,
        count(*) AS offers,

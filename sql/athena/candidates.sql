@@ -1,28 +1,8 @@
--- Candidates of every program, as the jobs write them: Parquet under
--- <output>/candidates/program=<id>/dt=<yyyy-mm-dd>/. Partition projection: no MSCK REPAIR needed.
--- Columns shown are the investment-recommendations program's; ${output} is the output root.
-CREATE EXTERNAL TABLE IF NOT EXISTS targeting.candidates (
-  customer_id string,
-  marketplace string,
-  risk_tolerance string,
-  investment_goals string,
-  idle_cash double,
-  investment_capacity double,
-  suitability_score double,
-  asset_class_preference map<string, double>,
-  score_band string,
-  recommendations array<struct<rank:int, asset_class:string, bucket:string, preference:double, allocation_share:double, amount:double>>,
-  channels array<struct<channel:string, priority:int, max_items:int, display_until:date>>
-)
-PARTITIONED BY (program string, dt string)
-STORED AS PARQUET
+-- Candidates of every program: one Delta Lake table (program.outputs.format = delta, the default),
+-- partitioned by program and dt, at <output>/candidates/. Athena reads Delta natively: the schema
+-- and the files of the latest commit come from the table's _delta_log, so a run date replaced by a
+-- job is seen whole or not at all. Programs' columns differ; each program's view
+-- (sql/athena/<program>.sql) names its own. ${output} is the output root.
+CREATE EXTERNAL TABLE IF NOT EXISTS targeting.candidates
 LOCATION '${output}/candidates/'
-TBLPROPERTIES (
-  'projection.enabled' = 'true',
-  'projection.program.type' = 'enum',
-  'projection.program.values' = 'investment-recommendations',
-  'projection.dt.type' = 'date',
-  'projection.dt.format' = 'yyyy-MM-dd',
-  'projection.dt.range' = '2026-01-01,NOW',
-  'storage.location.template' = '${output}/candidates/program=${program}/dt=${dt}/'
-);
+TBLPROPERTIES ('table_type' = 'DELTA');

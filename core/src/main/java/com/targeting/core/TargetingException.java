@@ -61,4 +61,32 @@ public final class TargetingException extends RuntimeException {
   public Category category() {
     return category;
   }
+
+  /**
+   * Who has to act on any failure: a {@code TargetingException} anywhere in the cause chain says
+   * so itself; a plan that does not analyze comes from config (a config expression names a column
+   * the data lacks); an I/O failure anywhere in the chain is a store's fault; anything else is ours.
+   */
+  public static Category categoryOf(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof TargetingException targeting) {
+        return targeting.category();
+      }
+      if (cause instanceof org.apache.spark.sql.AnalysisException) {
+        return Category.USER_ERROR;
+      }
+      if (cause instanceof java.io.IOException) {
+        return Category.EXTERNAL;
+      }
+    }
+    return Category.INTERNAL;
+  }
+
+  /** The one-line message a summary shows for a failure: ours as written, others with their type. */
+  public static String messageOf(Throwable error) {
+    if (error instanceof TargetingException) {
+      return error.getMessage();
+    }
+    return firstLine(error.getClass().getName() + ": " + error.getMessage());
+  }
 }

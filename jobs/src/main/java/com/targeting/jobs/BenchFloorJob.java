@@ -8,12 +8,12 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigLoader;
-import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
+import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.source.ReaderSource;
 import com.typesafe.config.Config;
@@ -67,10 +67,11 @@ final class BenchFloorJob {
     summary.put("scan_rows", scanned.getLong(0));
     summary.put("scan_ms", scanMs);
 
-    String candidatesPath = new RunPartition(program.id(), program.runDate()).under(program.outputs().candidates());
-    if (!HadoopFiles.exists(spark, candidatesPath)) {
-      throw TargetingException.userError("bench-floor: no candidates at %s; run the program for %s first",
-          candidatesPath, program.runDate());
+    RunPartition partition = new RunPartition(program.id(), program.runDate());
+    PartitionedTableSink candidatesTable = program.outputs().candidatesTable();
+    if (!candidatesTable.exists(spark, partition)) {
+      throw TargetingException.userError("bench-floor: no candidates in %s; run the program for %s first",
+          candidatesTable.basePath(), program.runDate());
     }
     List<SavedModel> models = new ArrayList<>();
     Map<String, Integer> reasonCodes = new LinkedHashMap<>();
@@ -81,7 +82,7 @@ final class BenchFloorJob {
       reasonCodes.put(model.metadata().id(), spec.reasonCodes());
       features.addAll(model.metadata().features());
     }
-    Dataset<Row> rows = spark.read().parquet(candidatesPath)
+    Dataset<Row> rows = candidatesTable.read(spark, partition)
         .select(features.stream().map(f -> col("`" + f + "`")).toArray(Column[]::new))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {

@@ -2,9 +2,9 @@ package com.targeting.jobs;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigLoader;
-import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
+import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.sink.dynamodb.DynamoDbSink;
 import com.typesafe.config.Config;
@@ -29,14 +29,14 @@ final class DynamoDbExportJob {
         TargetingException.userError("Program %s has no program.outputs.dynamodb section", programId));
     SparkSession spark = Sessions.start(config, "dynamodb-export");
     RunPartition partition = new RunPartition(program.id(), program.runDate());
-    String path = partition.under(program.outputs().candidates());
-    if (!HadoopFiles.exists(spark, path)) {
-      throw TargetingException.userError("No candidates for %s on %s at %s: run the program for that date first",
-          program.id(), program.runDate(), path);
+    PartitionedTableSink table = program.outputs().candidatesTable();
+    if (!table.exists(spark, partition)) {
+      throw TargetingException.userError("No candidates for %s on %s in %s: run the program for that date first",
+          program.id(), program.runDate(), table.basePath());
     }
     long start = System.nanoTime();
     // Read by the count and the export: cache.
-    Dataset<Row> candidates = spark.read().parquet(path).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> candidates = table.read(spark, partition).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long rows = candidates.count();
       long written = sink.write(candidates, partition);

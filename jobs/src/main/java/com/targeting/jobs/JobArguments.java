@@ -39,10 +39,14 @@ public record JobArguments(
       "  bench-floor --program P              the floor alone: plain scan + plain model prediction of a run's rows",
       "options:",
       "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",
+      "  --run-id ID               names this attempt's summary file (default: start time + random suffix)",
       "  --env NAME                conf/env/NAME.conf (default: local)",
       "  --conf-dir DIR            where programs/ and env/ live (default: conf)",
       "  --config FILE             one more config file, over the program and env files",
       "  --conf key=value          a single setting, over everything else (repeatable)");
+
+  /** A run id becomes a file name on S3: letters, digits, dot, underscore, dash. */
+  private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   public JobArguments {
     configFiles = List.copyOf(configFiles);
@@ -134,10 +138,17 @@ public record JobArguments(
     return files;
   }
 
-  /** --conf overrides plus the run date. */
+  /** --conf overrides plus the run date and, when given, the run id. */
   public List<String> overridesWithRunDate() {
     List<String> all = new ArrayList<>(overrides);
     all.add("run.date=\"" + runDate + "\"");
+    option("run-id").ifPresent(id -> {
+      if (!RUN_ID.matcher(id).matches()) {
+        throw TargetingException.userError("Invalid --run-id '%s': expected 1 to 128 of A-Z a-z 0-9 . _ -", id);
+      }
+      all.add("run.id=\"" + id + "\"");
+    });
     return all;
   }
+
 }

@@ -3,8 +3,6 @@ package com.targeting.jobs;
 import com.targeting.core.TargetingException;
 import com.targeting.core.program.RunSummary;
 import java.io.PrintStream;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +34,12 @@ public final class Main {
       code = 0;
     } catch (TargetingException e) {
       LOG.error("{} failed: {}", job, e.getMessage(), e.getCause());
-      summary = failure(job, e.category().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+      summary = new RunSummary().put("job", job).failed(e);
       code = e.category().exitCode();
     } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
       TargetingException.Category category = categorize(e);
       LOG.error("{} failed ({})", job, category, e);
-      summary = failure(job, category.name().toLowerCase(java.util.Locale.ROOT), TargetingException.firstLine(e.getClass().getName() + ": " + e.getMessage()));
+      summary = new RunSummary().put("job", job).failed(e);
       code = category.exitCode();
     }
     summary.put("jvm", JvmFigures.now());
@@ -64,31 +62,8 @@ public final class Main {
     };
   }
 
-  /**
-   * A plan that does not analyze comes from config; an I/O failure anywhere in the cause chain is a
-   * store's fault; anything else is ours.
-   */
+  /** See {@link TargetingException#categoryOf}. */
   static TargetingException.Category categorize(Throwable error) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof TargetingException targeting) {
-        return targeting.category();
-      }
-      if (cause instanceof org.apache.spark.sql.AnalysisException) {
-        return TargetingException.Category.USER_ERROR; // a config expression names a column the data lacks
-      }
-      if (cause instanceof java.io.IOException) {
-        return TargetingException.Category.EXTERNAL;
-      }
-    }
-    return TargetingException.Category.INTERNAL;
-  }
-
-
-  private static RunSummary failure(String job, String category, String message) {
-    RunSummary summary = new RunSummary().put("job", job).put("status", "failed");
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("category", category);
-    error.put("message", message);
-    return summary.put("error", error);
+    return TargetingException.categoryOf(error);
   }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The weekly loan-offer program (seed 001) through the job entry point on generated data: the
  * funnel with its post-score credit decision, offers and their disclosures, audiences, the
- * fair-lending report, the stores read back by Spark and DuckDB, and the DynamoDB serving queries.
+ * fair-lending report, the stores read back by Spark, and the DynamoDB serving queries (Athena: AthenaOnTrinoTest).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LoanProgramEndToEndTest {
@@ -57,7 +57,7 @@ class LoanProgramEndToEndTest {
   }
 
   private static Dataset<Row> offers() {
-    return TestSpark.session().read().parquet(root.resolve("output/candidates").toString())
+    return TestSpark.session().read().format("delta").load(root.resolve("output/candidates").toString())
         .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
   }
 
@@ -116,7 +116,7 @@ class LoanProgramEndToEndTest {
         .as("email for all, in-app banner for 30 days").isZero();
     assertThat(offers.where("default_probability > 0.15 OR approval_score < 0.4").count()).isZero();
 
-    Dataset<Row> declined = TestSpark.session().read().parquet(root.resolve("output/rejections").toString())
+    Dataset<Row> declined = TestSpark.session().read().format("delta").load(root.resolve("output/rejections").toString())
         .where(col("removed_by").equalTo("credit-decision"));
     assertThat(declined.count()).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")).get("credit-decision"));
     assertThat(declined.where("approval_score IS NULL OR size(approval_score_reasons) <> 3").count())
@@ -143,26 +143,6 @@ class LoanProgramEndToEndTest {
       }
       assertThat(rows).as(attribute).isEqualTo(validated);
       assertThat(selected).as(attribute).isEqualTo(offers);
-    }
-  }
-
-  @Test
-  @Order(2)
-  void duckDbReadsTheOffersWithTheAnalystQueryAndTheAthenaColumns() throws Exception {
-    Path sql = TestSpark.confDirectory().getParent().resolve("sql");
-    try (AnalystQueries duckdb = new AnalystQueries(root.resolve("output"))) {
-      Map<String, Long> byTier = new LinkedHashMap<>();
-      Map<String, Long> sms = new LinkedHashMap<>();
-      for (Map<String, Object> row : duckdb.run(sql.resolve("analyst/loan-offers-by-tier.sql"))) {
-        byTier.put((String) row.get("credit_tier"), ((Number) row.get("offers")).longValue());
-        sms.put((String) row.get("credit_tier"), ((Number) row.get("sms")).longValue());
-      }
-      Map<String, Long> tiers = JobRun.counts(firstRun.get("credit_tiers"));
-      assertThat(byTier).containsExactlyInAnyOrderEntriesOf(tiers);
-      assertThat(sms).containsExactlyInAnyOrderEntriesOf(Map.of("excellent", tiers.get("excellent"), "good", 0L, "fair", 0L));
-      for (Map.Entry<String, List<String>> table : AnalystQueries.ddlColumns(sql.resolve("athena/loan-offers.sql")).entrySet()) {
-        assertThat(duckdb.fileColumns(table.getKey())).as("columns of %s", table.getKey()).containsAll(table.getValue());
-      }
     }
   }
 

@@ -51,7 +51,7 @@ class PromotionUpliftEndToEndTest {
   }
 
   private static Dataset<Row> table(String name) {
-    return TestSpark.session().read().parquet(root.resolve("output/" + name).toString())
+    return TestSpark.session().read().format("delta").load(root.resolve("output/" + name).toString())
         .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
   }
 
@@ -124,6 +124,13 @@ class PromotionUpliftEndToEndTest {
       byte[] bytes = Files.readAllBytes(Path.of(png));
       assertThat(bytes.length).as(png).isGreaterThan(10_000);
       assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    }
+    // The chart is a report, outside the summaries table's location (which readers take for JSON rows).
+    assertThat(Path.of(summary.get("budget").get("chart").asText()).getParent())
+        .isEqualTo(root.resolve("output/reports/program=" + PROGRAM + "/dt=" + RUN_DATE));
+    try (java.util.stream.Stream<Path> files = Files.list(root.resolve("output/summaries/program=" + PROGRAM + "/dt=" + RUN_DATE))) {
+      assertThat(files.map(file -> file.getFileName().toString()).filter(name -> !name.startsWith(".")))
+          .containsExactly(summary.get("run_id").asText() + ".json");
     }
     // The held-out rows are written for anyone to recompute the metrics.
     Dataset<Row> holdout = TestSpark.session().read().parquet(model.get("holdout").get("path").asText());

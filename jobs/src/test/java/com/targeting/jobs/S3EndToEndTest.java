@@ -48,7 +48,7 @@ class S3EndToEndTest {
     long candidates = first.get("candidates").asLong();
     assertThat(first.get("input_rows").asLong()).isEqualTo(3000);
     assertThat(second.get("candidates").asLong()).isEqualTo(candidates);
-    assertThat(TestSpark.session().read().parquet(root + "/output/candidates").count()).isEqualTo(candidates);
+    assertThat(TestSpark.session().read().format("delta").load(root + "/output/candidates").count()).isEqualTo(candidates);
     assertThat(TestSpark.session().read().text(root + "/output/dynamodb-import/program=investment-recommendations/dt=2026-11-20").count())
         .isEqualTo(candidates);
     assertThat(TestSpark.session().read().json(first.get("summary_path").asText()).first().<Long>getAs("candidates"))

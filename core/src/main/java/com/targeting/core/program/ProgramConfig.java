@@ -47,6 +47,7 @@ public record ProgramConfig(
     String id,
     String name,
     LocalDate runDate,
+    String runId,
     SourceConfig source,
     Contract contract,
     List<Enrichment> enrichments,
@@ -61,18 +62,33 @@ public record ProgramConfig(
     Optional<AdverseImpact> fairness) {
 
   /**
-   * Base paths of the output tables (each partitioned {@code program=/dt=}), their format, and the
-   * optional Delta contact-history table the run's candidates are merged into.
+   * Base paths of the output tables (each partitioned {@code program=/dt=}), their format, the
+   * run summaries (one JSON file per attempt), the reports (charts; never inside a table's
+   * location, which readers would take for data), and the optional Delta contact-history table
+   * the run's candidates are merged into.
    */
-  public record Outputs(String candidates, String rejections, String quarantine, String summaries,
+  public record Outputs(String candidates, String rejections, String quarantine, String summaries, String reports,
       PartitionedTableSink.Format format, Optional<ContactHistory> contactHistory) {
     public Outputs {
       requireNonNull(candidates, "candidates is null");
       requireNonNull(rejections, "rejections is null");
       requireNonNull(quarantine, "quarantine is null");
       requireNonNull(summaries, "summaries is null");
+      requireNonNull(reports, "reports is null");
       requireNonNull(format, "format is null");
       requireNonNull(contactHistory, "contactHistory is null");
+    }
+
+    public PartitionedTableSink candidatesTable() {
+      return PartitionedTableSink.of("candidates", candidates, format);
+    }
+
+    public PartitionedTableSink rejectionsTable() {
+      return PartitionedTableSink.of("rejections", rejections, format);
+    }
+
+    public PartitionedTableSink quarantineTable() {
+      return PartitionedTableSink.of("quarantine", quarantine, format);
     }
   }
 
@@ -80,6 +96,7 @@ public record ProgramConfig(
     requireNonNull(id, "id is null");
     requireNonNull(name, "name is null");
     requireNonNull(runDate, "runDate is null");
+    requireNonNull(runId, "runId is null");
     requireNonNull(source, "source is null");
     requireNonNull(contract, "contract is null");
     enrichments = List.copyOf(enrichments);
@@ -155,6 +172,7 @@ public record ProgramConfig(
         id,
         program.string("name", id),
         runDate,
+        runId(root),
         SourceConfig.from(program.node("source")),
         Contract.from(program.node("contract"), program.string("key"), parameters),
         enrichments,
@@ -169,6 +187,7 @@ public record ProgramConfig(
             outputs.string("rejections"),
             outputs.string("quarantine"),
             outputs.string("summaries"),
+            outputs.string("reports"),
             tableFormat(outputs),
             outputs.optionalNode("contact-history").map(history -> new ContactHistory(
                 history.string("path"), program.string("key"), history.string("channel-column")))),
@@ -183,6 +202,19 @@ public record ProgramConfig(
     } catch (DateTimeParseException e) {
       throw root.invalid("run.date", "expected a date like 2026-11-20, was '" + value + "'");
     }
+  }
+
+  /**
+   * The attempt's id, {@code run.id} ({@code --run-id}; a scheduler passes its own so that it can
+   * find the attempt's summary), else the start time and a random suffix.
+   */
+  static String runId(ConfigNode root) {
+    if (root.has("run.id")) {
+      return root.string("run.id");
+    }
+    String started = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+    return started + "-" + java.util.UUID.randomUUID().toString().substring(0, 6);
   }
 
   private static PartitionedTableSink.Format tableFormat(ConfigNode outputs) {

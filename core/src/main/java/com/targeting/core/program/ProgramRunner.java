@@ -30,7 +30,6 @@ import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
 import com.targeting.core.score.ModelScorer;
 import com.targeting.core.score.Scorer;
-import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.Source;
@@ -76,18 +75,50 @@ public final class ProgramRunner {
     this.timer = new StageTimer(spark.sparkContext(), program.id() + "@" + program.runDate());
   }
 
+  /**
+   * Runs the program for its run date and writes the attempt's summary to
+   * {@code <summaries>/program=<id>/dt=<date>/<run-id>.json}, failed or not, so that every attempt
+   * leaves a row for analysts and on-call (status, error category and message); a failure is then
+   * rethrown as it was.
+   */
   public static RunSummary run(SparkSession spark, ProgramConfig program) {
-    return new ProgramRunner(spark, program).execute();
+    return new ProgramRunner(spark, program).attempt();
   }
 
-  private RunSummary execute() {
+  private RunSummary attempt() {
     long start = System.nanoTime();
+    String summaryPath = partition.under(program.outputs().summaries()) + "/" + program.runId() + ".json";
     RunSummary summary = new RunSummary()
         .put("program", program.id())
-        .put("run_date", program.runDate().toString());
-    String summaryPath = partition.under(program.outputs().summaries()) + "/summary.json";
-    // A rerun that fails must not leave an earlier run's "succeeded" summary beside its output.
-    HadoopFiles.deleteRecursively(spark, summaryPath);
+        .put("run_date", program.runDate().toString())
+        .put("run_id", program.runId())
+        .put("started_at", java.time.Instant.now().toString());
+    try {
+      execute(summary);
+      summary.put("status", "succeeded");
+    } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
+      summary.failed(e);
+      finish(summary, start, summaryPath);
+      try {
+        HadoopFiles.writeString(spark, summaryPath, summary.toJson());
+      } catch (RuntimeException writeFailure) {
+        e.addSuppressed(writeFailure);
+      }
+      throw e;
+    }
+    finish(summary, start, summaryPath);
+    HadoopFiles.writeString(spark, summaryPath, summary.toJson());
+    return summary;
+  }
+
+  private void finish(RunSummary summary, long start, String summaryPath) {
+    summary.put("stage_timings_ms", timer.millis());
+    summary.put("total_ms", (System.nanoTime() - start) / 1_000_000);
+    summary.put("finished_at", java.time.Instant.now().toString());
+    summary.put("summary_path", summaryPath);
+  }
+
+  private void execute(RunSummary summary) {
     Source source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
     FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
@@ -136,7 +167,7 @@ public final class ProgramRunner {
       Funnel funnel = timer.time("score_decide", () -> {
         Funnel all = filtered.followedBy(Funnel.of(decidedRows, postScoreChain.filterIds()));
         putOutcomes(summary, outcomes(selected));
-        putBudget(summary, decidedRows, summaryPath);
+        putBudget(summary, decidedRows);
         return all;
       });
       funnel.requireBalanced(sourceRows);
@@ -148,22 +179,18 @@ public final class ProgramRunner {
 
       Map<String, Long> written = new LinkedHashMap<>();
       timer.time("write_rejects", () -> {
-        written.put("quarantine", PartitionedTableSink.of("quarantine", program.outputs().quarantine(), program.outputs().format())
-            .write(classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON), partition));
+        written.put("quarantine", program.outputs().quarantineTable().write(classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON), partition));
         Dataset<Row> rejected = classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
         if (!program.postScoreFilters().isEmpty()) {
           // Declined after scoring: with their scores and offer columns; earlier rejections have them null.
           rejected = rejected.unionByName(decidedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE), true);
         }
-        written.put("rejections", PartitionedTableSink.of("rejections", program.outputs().rejections(), program.outputs().format())
-            .write(rejected, partition));
+        written.put("rejections", program.outputs().rejectionsTable().write(rejected, partition));
       });
       // Nothing after this reads the classified rows: their memory goes to the candidates' sinks.
       classifiedRows.unpersist();
 
-      timer.time("write_candidates", () -> written.put("candidates",
-          PartitionedTableSink.of("candidates", program.outputs().candidates(), program.outputs().format())
-              .write(selected, partition)));
+      timer.time("write_candidates", () -> written.put("candidates", program.outputs().candidatesTable().write(selected, partition)));
       // Contacts are recorded once the candidates are stored: the eligibility filter of later runs reads them.
       program.outputs().contactHistory().ifPresent(history -> timer.time("contact_history",
           () -> written.put("contact_history", history.merge(selected, partition))));
@@ -181,12 +208,6 @@ public final class ProgramRunner {
         decided.unpersist();
       }
     }
-    summary.put("stage_timings_ms", timer.millis());
-    summary.put("total_ms", (System.nanoTime() - start) / 1_000_000);
-    summary.put("status", "succeeded");
-    summary.put("summary_path", summaryPath);
-    HadoopFiles.writeString(spark, summaryPath, summary.toJson());
-    return summary;
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";
@@ -194,10 +215,10 @@ public final class ProgramRunner {
 
   /**
    * The budget selection's report (spend, incremental conversions, profit, ROI against top-K by
-   * propensity) and its budget/profit chart beside the summary, and the uplift segments of the
+   * propensity) and its budget/profit chart in the run's reports, and the uplift segments of the
    * scored customers.
    */
-  private void putBudget(RunSummary summary, Dataset<Row> decided, String summaryPath) {
+  private void putBudget(RunSummary summary, Dataset<Row> decided) {
     for (Decision decision : program.decisions()) {
       if (decision instanceof BudgetSelection budget) {
         Map<String, Object> report = budget.report(decided, 100);
@@ -208,7 +229,7 @@ public final class ProgramRunner {
             new double[][] {points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray()}));
         double top = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).max().orElse(0.0);
         series.put("budget", new double[][] {{budget.budget(), budget.budget()}, {0.0, top}});
-        String chart = summaryPath.substring(0, summaryPath.lastIndexOf('/')) + "/budget-profit.png";
+        String chart = partition.under(program.outputs().reports()) + "/budget-profit.png";
         report.put("chart", UpliftReport.chart(spark, chart, program.id() + " " + program.runDate() + ": expected incremental profit by spend",
             "spend", "expected incremental profit", series));
         summary.put("budget", report);

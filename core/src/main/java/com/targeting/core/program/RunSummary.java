@@ -20,6 +20,19 @@ public final class RunSummary {
     return this;
   }
 
+  /**
+   * Marks the summary failed: {@code status = failed} and {@code error = {category, message}}, the
+   * category being who has to act ({@code user_error}, {@code external}, {@code internal}).
+   */
+  public RunSummary failed(Throwable error) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("category", TargetingException.categoryOf(error).name().toLowerCase(java.util.Locale.ROOT));
+    details.put("message", TargetingException.messageOf(error));
+    fields.put("status", "failed");
+    fields.put("error", details);
+    return this;
+  }
+
   public Object get(String key) {
     return fields.get(key);
   }

@@ -11,11 +11,19 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A table partitioned by {@code program} and {@code dt}, the layout Athena's partition projection
- * reads, in Parquet or Delta Lake. Writing replaces exactly the run's partition; other dates and
- * programs are untouched, and an empty result clears the partition so that no stale rows of an
- * earlier attempt survive. Parquet replaces it by a swap of directories; Delta by one atomic
- * commit ({@code replaceWhere}), so readers see the old rows or the new ones, never a mix.
+ * A table partitioned by {@code program} and {@code dt}, in Delta Lake (the default) or plain
+ * Parquet. Writing replaces exactly the run's partition; other dates and programs are untouched,
+ * and an empty result clears the partition so that no stale rows of an earlier attempt survive.
+ *
+ * <p>Delta replaces the partition in one atomic commit ({@code replaceWhere}): a reader (Athena,
+ * Trino, Spark) sees the old rows or the new ones, never a mix and never none, and a writer that
+ * dies before its commit leaves the old rows as they were. Programs share a table although their
+ * columns differ: a program's new columns are added to the table's schema ({@code mergeSchema});
+ * a column another program wrote with another type fails the write, naming the column.
+ *
+ * <p>Parquet writes the partition beside the table and swaps it in by a delete and a rename. On
+ * HDFS or a local disk the rename is atomic; on S3 it is a copy of every object, during which
+ * readers see the date empty or half there, and a failure in between loses the old rows.
  */
 public final class PartitionedTableSink implements Sink {
   /** Table formats a sink writes. */
@@ -55,13 +63,14 @@ public final class PartitionedTableSink implements Sink {
   public long write(Dataset<Row> rows, RunPartition partition) {
     SparkSession spark = rows.sparkSession();
     if (format == Format.DELTA) {
-      String run = Columns.PROGRAM + " = '" + partition.program() + "' AND " + Columns.RUN_DATE + " = '" + partition.runDate() + "'";
+      String run = runPredicate(partition);
       rows.withColumn(Columns.PROGRAM, lit(partition.program()))
           .withColumn(Columns.RUN_DATE, lit(partition.runDate().toString()))
           .write()
           .format("delta")
           .mode(SaveMode.Overwrite)
           .option("replaceWhere", run)
+          .option("mergeSchema", "true")
           .partitionBy(Columns.PROGRAM, Columns.RUN_DATE)
           .save(basePath);
       return spark.read().format("delta").load(basePath).where(run).count();
@@ -76,6 +85,26 @@ public final class PartitionedTableSink implements Sink {
     rows.write().mode(SaveMode.Overwrite).parquet(staging);
     HadoopFiles.replace(spark, staging, target);
     return readBack(spark, partition);
+  }
+
+  /** The rows a run wrote, without the partition columns ({@code program}, {@code dt}): empty if none. */
+  public Dataset<Row> read(SparkSession spark, RunPartition partition) {
+    if (format == Format.DELTA) {
+      return spark.read().format("delta").load(basePath).where(runPredicate(partition)).drop(Columns.PROGRAM, Columns.RUN_DATE);
+    }
+    return spark.read().parquet(partition.under(basePath));
+  }
+
+  /** Whether the table holds a partition for the run (possibly empty). */
+  public boolean exists(SparkSession spark, RunPartition partition) {
+    if (format == Format.DELTA) {
+      return HadoopFiles.exists(spark, basePath + "/_delta_log") && !read(spark, partition).isEmpty();
+    }
+    return HadoopFiles.exists(spark, partition.under(basePath));
+  }
+
+  private static String runPredicate(RunPartition partition) {
+    return Columns.PROGRAM + " = '" + partition.program() + "' AND " + Columns.RUN_DATE + " = '" + partition.runDate() + "'";
   }
 
   /** Rows in the run's partition, from Parquet footers (no data scan). */

@@ -14,7 +14,7 @@ public record RunPartition(String program, LocalDate runDate) {
 
   /**
    * Where the partition is written before it is swapped in: beside the table, not in it, so that
-   * no reader that discovers partitions (Spark, DuckDB, a crawler) takes a leftover for data.
+   * no reader that discovers partitions (Spark, Trino, a crawler) takes a leftover for data.
    */
   public String stagingUnder(String basePath) {
     String base = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;

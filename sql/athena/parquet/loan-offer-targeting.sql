@@ -1,8 +1,7 @@
--- Pre-approved loan offers of the loan-offer-targeting program (seed 001), as the weekly job writes
--- them: Parquet under <output>/candidates/program=loan-offer-targeting/dt=<yyyy-mm-dd>/. One table
--- per program because each program's candidates have their own columns. Partition projection: no
--- MSCK REPAIR needed. ${output} is the output root. The Truth in Lending disclosures are columns:
--- apr_pct, origination_fee, amount_financed, finance_charge, total_of_payments, term_months.
+-- For program.outputs.format = parquet only (the default, Delta, is sql/athena/). Pre-approved loan
+-- offers under <output>/candidates/program=loan-offer-targeting/dt=<yyyy-mm-dd>/. Partition
+-- projection: no MSCK REPAIR needed. ${output} is the output root. Same name and columns as the
+-- Delta view, so sql/analyst runs unchanged on either.
 CREATE EXTERNAL TABLE IF NOT EXISTS targeting.loan_offers (
   customer_id string,
   state string,
