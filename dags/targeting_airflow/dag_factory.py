@@ -71,7 +71,9 @@ def waiter(execution_timeout_minutes: int) -> Tuple[int, int]:
 
 def airflow_values(program: Optional[str]) -> Dict[str, str]:
     """Placeholder -> Jinja rendered by Airflow when the task runs (macros from ``build``)."""
-    values = {name: "{{ var.value." + variable + " }}" for name, (_, variable) in emr_requests.DEPLOYMENT.items()}
+    # rstrip: a URI Variable set with a trailing slash must not give s3://bucket/prefix//conf.
+    values = {name: "{{ var.value." + variable + ".rstrip('/') }}"
+              for name, (_, variable) in emr_requests.DEPLOYMENT.items()}
     values["RUN_DATE"] = "{{ ds }}"
     values["RUN_ID"] = "{{ targeting_run_id(run_id, ti.try_number) }}"
     values["CLIENT_TOKEN"] = "{{ targeting_client_token(dag.dag_id, task.task_id, run_id, ti.try_number) }}"

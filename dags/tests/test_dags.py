@@ -20,6 +20,7 @@ from targeting_airflow.operators import SummaryCheckOperator, TargetingJobOperat
 
 DELTA_JARS = "spark.jars=/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar"
 AIRFLOW_VARIABLES = {variable: support.DEPLOYMENT[name] for name, (_, variable) in emr_requests.DEPLOYMENT.items()}
+AIRFLOW_VARIABLES["targeting_root_uri"] += "/"  # as a user may set it: the DAGs strip it
 DAG_RUN_ID = "scheduled__2026-11-20T06:00:00+00:00"
 JOB_RUN_ID = "00fr5t6u7v8w9x0y"
 NOW = datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.timezone.utc)
@@ -180,10 +181,10 @@ class DagsTest(unittest.TestCase):
                     driver = task.job_driver["sparkSubmit"]
                     self.assertIn("{{ ds }}", driver["entryPointArguments"])
                     self.assertIn(DELTA_JARS, driver["sparkSubmitParameters"])
-                    self.assertIn("{{ var.value.targeting_root_uri }}/logs/emr-serverless/",
+                    self.assertIn("{{ var.value.targeting_root_uri.rstrip('/') }}/logs/emr-serverless/",
                                   task.configuration_overrides["monitoringConfiguration"]
                                   ["s3MonitoringConfiguration"]["logUri"])
-                    self.assertEqual("{{ var.value.targeting_emr_application_id }}", task.application_id)
+                    self.assertEqual("{{ var.value.targeting_emr_application_id.rstrip('/') }}", task.application_id)
         program = DAGS["targeting-investment-recommendations"].task_dict["run"]
         self.assertEqual("investment-recommendations", program.job_driver["sparkSubmit"]["entryPointArguments"][0])
         self.assertIn("--conf spark.driver.cores=2 --conf spark.driver.memory=6g --conf spark.executor.cores=4 "
