@@ -4,6 +4,7 @@
 the run fails, the attempt is retried only if the failure was external (an outside store, exit
 code 3): it reads this attempt's run summary (programs write one per run id) or else the exit
 code EMR Serverless reports, and raises ``AirflowFailException`` (no retry) for anything else.
+EMR Serverless's own API failing (throttling, 5xx, no connection) is external too.
 A deferred wait that fails comes back through ``resume_execution`` (the trigger raises; Airflow
 resumes the task with ``__fail__``), so the decision is taken there as well as in ``execute``.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any, Optional, Tuple
 
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+
 from airflow.exceptions import AirflowFailException, TaskDeferred
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.emr import EmrServerlessStartJobOperator
@@ -25,6 +28,23 @@ except ImportError:  # Airflow 2
     from airflow.models.baseoperator import BaseOperator
 
 from targeting_airflow import summaries
+
+
+# AWS API errors that say "try again" (throttling, the service's own failures); a request
+# AWS refuses (ValidationException, AccessDenied) would fail the same way next time.
+_TRANSIENT_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+                              "InternalServerException", "ServiceUnavailableException"})
+
+
+def transient_aws_error(error: BaseException) -> bool:
+    """Whether an AWS API call failed for a reason that a later attempt may not meet."""
+    if isinstance(error, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError)):
+        return True
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in _TRANSIENT_CODES or status >= 500
+    return False
 
 
 def split_s3_uri(uri: str) -> Tuple[str, str]:
@@ -88,6 +108,9 @@ class TargetingJobOperator(EmrServerlessStartJobOperator):
             self._retry_only_if_external(context, failure, (next_kwargs or {}).get("traceback") or ())
 
     def _retry_only_if_external(self, context: Any, failure: Exception, trace: Any) -> None:
+        if transient_aws_error(failure):  # EMR Serverless's API itself failed: external
+            self.log.error("Job %s: AWS API call failed, retried: %s", self.task_id, failure)
+            raise failure
         summary = self._summary()
         text = "\n".join([str(failure), *[str(line) for line in trace], self._job_run_details(context)])
         decision = summaries.retry_decision(summary, text)

@@ -11,6 +11,7 @@ import unittest
 from tests import support
 from tests.support import REPO, problems
 
+from botocore.exceptions import ClientError
 from airflow.exceptions import AirflowFailException, TaskDeferralError, TaskDeferred
 from airflow.providers.amazon.aws.hooks.emr import EmrServerlessHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -303,6 +304,27 @@ class DagsTest(unittest.TestCase):
                               TaskDeferralError)
         self.assertIsInstance(self.failed_attempt("targeting-daily-metrics", "run", details=text.format(4)),
                               AirflowFailException)
+
+    def test_an_aws_api_failure_to_start_is_retried_a_refused_request_is_not(self):
+        dag = DAGS["targeting-refresh-market-data"]
+        task = dag.task_dict["run"]
+        for code, status, retried in (("InternalServerException", 500, True), ("ThrottlingException", 400, True),
+                                      ("ValidationException", 400, False)):
+            with self.subTest(code=code):
+                emr = Emr()
+                try:
+                    emr.application_started()
+                    emr.stubber.add_client_error("start_job_run", service_error_code=code, http_status_code=status)
+                    ctx = context(dag, task, 1, {})
+                    with self.assertRaises(Exception) as raised:
+                        task.rendered(ctx).execute(ctx)
+                finally:
+                    emr.close()
+                if retried:
+                    self.assertIsInstance(raised.exception, ClientError)
+                else:
+                    self.assertIsInstance(raised.exception, AirflowFailException)
+                    self.assertIn("ValidationException", str(raised.exception))
 
     def check(self, summary):
         dag = DAGS["targeting-investment-recommendations"]
