@@ -1,0 +1,2 @@
+"""STAND-IN for Airflow (tests only; see dags/tests/stubs/README.md)."""
+from airflow.models.dag import DAG  # noqa: F401
