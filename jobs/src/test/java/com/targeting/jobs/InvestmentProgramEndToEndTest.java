@@ -184,16 +184,26 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   @Order(6)
-  void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() {
+  void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() throws Exception {
     JobRun result = run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
 
     assertThat(result.code()).isEqualTo(2);
     assertThat(result.summary().get("status").asText()).isEqualTo("failed");
     assertThat(result.summary().get("error").get("message").asText())
         .contains("break the contract").contains("program.contract.max-quarantined-fraction").contains("nothing was written");
-    for (String name : List.of("candidates", "rejections", "quarantine", "summaries", "dynamodb-import")) {
+    for (String name : List.of("candidates", "rejections", "quarantine", "dynamodb-import")) {
       assertThat(Files.exists(root.resolve("output").resolve(name).resolve("program=" + PROGRAM).resolve("dt=2026-11-21")))
           .as(name).isFalse();
+    }
+    // Only the attempt's own record: a failed summary that says why.
+    Path attempts = root.resolve("output/summaries/program=" + PROGRAM + "/dt=2026-11-21");
+    try (java.util.stream.Stream<Path> files = Files.list(attempts)) {
+      List<Path> summaries = files.filter(file -> file.toString().endsWith(".json")).toList();
+      assertThat(summaries).hasSize(1);
+      JsonNode recorded = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summaries.get(0).toFile());
+      assertThat(recorded.get("status").asText()).isEqualTo("failed");
+      assertThat(recorded.get("error").get("category").asText()).isEqualTo("user_error");
+      assertThat(recorded.get("error").get("message").asText()).isEqualTo(result.summary().get("error").get("message").asText());
     }
   }
 
