@@ -35,16 +35,19 @@ class SchedulesTest(unittest.TestCase):
         self.assertEqual(("investment-recommendations", "loan-offer-targeting", "promotion-uplift"),
                          loaded["dynamodb-ttl-check"].programs)
 
-    def test_side_jobs_fire_when_asked(self):
+    def test_side_jobs_fire_when_seed_000_says(self):
         loaded = {s.id: s for s in schedules.load()}
-        self.assertEqual("cron(0 8 * * ? *)", eventbridge(loaded["daily-metrics"].cron))
-        self.assertEqual("cron(0 5 * * ? *)", eventbridge(loaded["refresh-market-data"].cron))
-        self.assertEqual("cron(0 7 ? * SUN *)", eventbridge(loaded["dynamodb-ttl-check"].cron))
+        self.assertEqual("cron(59 23 * * ? *)", eventbridge(loaded["daily-metrics"].cron))
+        self.assertEqual("cron(45 7 * * ? *)", eventbridge(loaded["refresh-market-data"].cron))
+        self.assertEqual("cron(0 1 ? * SUN *)", eventbridge(loaded["dynamodb-ttl-check"].cron))
+        # The day's investment run, then the market data refresh (the next run reads it), then the
+        # metrics of the day, all on the same date.
         start = datetime.datetime(2026, 11, 20)
-        market, investment, metrics = (fire_times(loaded[i].cron, start, 1)[0]
-                                       for i in ("refresh-market-data", "investment-recommendations", "daily-metrics"))
-        self.assertLess(market, investment)
-        self.assertLess(investment, metrics)
+        investment, market, metrics = (fire_times(loaded[i].cron, start, 1)[0]
+                                       for i in ("investment-recommendations", "refresh-market-data", "daily-metrics"))
+        self.assertLess(investment, market)
+        self.assertLess(market, metrics)
+        self.assertEqual(investment.date(), metrics.date())
 
     def test_croniter_fires_the_loan_retraining_on_first_mondays(self):
         cron = {s.id: s for s in schedules.load()}["retrain-loan-offer-targeting"].cron

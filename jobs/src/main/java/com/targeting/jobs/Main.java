@@ -3,6 +3,7 @@ package com.targeting.jobs;
 import com.targeting.core.TargetingException;
 import com.targeting.core.program.RunSummary;
 import java.io.PrintStream;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,10 @@ public final class Main {
     try {
       JobArguments arguments = JobArguments.parse(args);
       summary = dispatch(arguments);
-      code = 0;
+      code = exitCode(summary);
+      if (code != 0) {
+        LOG.error("{} failed: {}", job, ((Map<?, ?>) summary.get("error")).get("message"));
+      }
     } catch (TargetingException e) {
       LOG.error("{} failed: {}", job, e.getMessage(), e.getCause());
       summary = new RunSummary().put("job", job).failed(e);
@@ -56,10 +60,31 @@ public final class Main {
       case "generate-sample-data" -> GenerateSampleDataJob.run(arguments);
       case "bench" -> BenchJob.run(arguments);
       case "bench-floor" -> BenchFloorJob.run(arguments);
+      case "daily-metrics" -> DailyMetricsJob.run(arguments, System.err);
+      case "refresh-market-data" -> RefreshMarketDataJob.run(arguments);
+      case "dynamodb-ttl-check" -> DynamoDbTtlCheckJob.run(arguments);
       case "run-program" -> RunProgramJob.run(arguments, arguments.requireProgram());
       case "help", "--help" -> throw TargetingException.userError("%s", JobArguments.USAGE);
       default -> RunProgramJob.run(arguments, arguments.job());
     };
+  }
+
+  /**
+   * 0, unless the job reported a failure itself (a check that found a problem keeps its figures in
+   * the summary): {@code "status":"failed"} with {@code error.category} gives that category's code.
+   */
+  static int exitCode(RunSummary summary) {
+    if (!"failed".equals(summary.get("status"))) {
+      return 0;
+    }
+    if (summary.get("error") instanceof Map<?, ?> error) {
+      for (TargetingException.Category category : TargetingException.Category.values()) {
+        if (category.name().toLowerCase(java.util.Locale.ROOT).equals(error.get("category"))) {
+          return category.exitCode();
+        }
+      }
+    }
+    throw TargetingException.internal("A failed job summary must carry error.category (user_error, external or internal)");
   }
 
   /** See {@link TargetingException#categoryOf}. */

@@ -70,6 +70,35 @@ public final class HadoopFiles {
     }
   }
 
+  /** A file found by {@link #glob}: its full path and modification time (epoch milliseconds). */
+  public record Listed(String path, String name, long modifiedMillis) {}
+
+  /**
+   * The files matching a Hadoop glob pattern (every run summary of a date: a wildcard for the
+   * program directory and one for the file name), sorted by path; none when nothing matches.
+   * Hidden and bookkeeping files (names starting with . or _, such as the local file system's .crc
+   * checksums) are left out.
+   */
+  public static java.util.List<Listed> glob(SparkSession spark, String pattern) {
+    Path path = new Path(pattern);
+    try {
+      org.apache.hadoop.fs.FileStatus[] statuses = fileSystem(spark, path).globStatus(path);
+      java.util.List<Listed> files = new java.util.ArrayList<>();
+      if (statuses != null) {
+        for (org.apache.hadoop.fs.FileStatus status : statuses) {
+          String name = status.getPath().getName();
+          if (status.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+            files.add(new Listed(status.getPath().toString(), name, status.getModificationTime()));
+          }
+        }
+      }
+      files.sort(java.util.Comparator.comparing(Listed::path));
+      return files;
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot list %s: %s", pattern, e.getMessage());
+    }
+  }
+
   public static String readString(SparkSession spark, String location) {
     Path path = new Path(location);
     try (InputStream in = fileSystem(spark, path).open(path)) {

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
+import com.targeting.core.source.MarketDataRefresh;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,10 @@ public final class InvestmentSampleData {
   static final double FAIL_ELIGIBILITY = 0.15 / 0.50;
   static final double FAIL_REGULATORY = 0.05 / 0.35;
 
+  // Market snapshots: the 30 days up to the run date, and one after it (which no run may use).
+  static final int MARKET_DAYS_BEFORE = 29;
+  static final int MARKET_DAYS_AFTER = 1;
+
   private final SparkSession spark;
   private final long rows;
   private final long seed;
@@ -66,7 +71,13 @@ public final class InvestmentSampleData {
       // The contact history is the Delta table each run merges its candidates into.
       written.add(SampleTables.writeContactHistory(contactHistory(customers), directory + "/contact_history"));
       written.add(SampleTables.writeCsv(optOuts(customers), directory + "/opt_outs"));
-      written.add(SampleTables.writeCsv(marketData(), directory + "/market_data"));
+      // The vendor extract that refresh-market-data reads, and the table it writes (the enrichment's),
+      // holding the same snapshots so that a fresh clone runs without a refresh first.
+      Dataset<Row> market = marketData();
+      written.add(SampleTables.writeCsv(market, directory + "/market_data_extract"));
+      MarketDataRefresh.writeSnapshots(market, directory + "/market_data", runDate.minusDays(MARKET_DAYS_BEFORE),
+          runDate.plusDays(MARKET_DAYS_AFTER));
+      written.add(directory + "/market_data");
       written.add(SampleTables.writeCsv(history(historyRows), directory + "/investment_history"));
       return written;
     } finally {
@@ -200,7 +211,7 @@ public final class InvestmentSampleData {
     java.util.Random random = new java.util.Random(seed);
     String[] conditions = {"bullish", "neutral", "bearish"};
     for (String marketplace : MARKETPLACES) {
-      for (int day = -29; day <= 1; day++) {
+      for (int day = -MARKET_DAYS_BEFORE; day <= MARKET_DAYS_AFTER; day++) {
         snapshots.add(RowFactory.create(
             marketplace,
             runDate.plusDays(day).toString(),

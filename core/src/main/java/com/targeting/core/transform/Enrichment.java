@@ -10,8 +10,10 @@ import com.targeting.core.config.ConfigNode;
 import com.targeting.core.config.SqlTemplate;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.SourceConfig;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -21,9 +23,12 @@ import scala.collection.JavaConverters;
  * A lookup table left-joined onto the customers: market data per marketplace, the last contact
  * per customer, the opt-out list. The table is read from its source, registered as a view named
  * {@code view}, shaped by {@code query} (which must return one row per join key) and joined.
+ * With {@code freshness}, the table must hold a recent enough snapshot ({@link Freshness}),
+ * checked when the join is built, before the run writes anything.
  */
 public record Enrichment(
-    String id, SourceConfig source, String view, String query, List<String> joinOn, boolean broadcast) {
+    String id, SourceConfig source, String view, String query, List<String> joinOn, boolean broadcast,
+    Optional<Freshness> freshness) {
 
   public Enrichment {
     requireNonNull(id, "id is null");
@@ -31,6 +36,12 @@ public record Enrichment(
     requireNonNull(view, "view is null");
     requireNonNull(query, "query is null");
     joinOn = List.copyOf(joinOn);
+    requireNonNull(freshness, "freshness is null");
+  }
+
+  /** An enrichment without a freshness limit. */
+  public Enrichment(String id, SourceConfig source, String view, String query, List<String> joinOn, boolean broadcast) {
+    this(id, source, view, query, joinOn, broadcast, Optional.empty());
   }
 
   public static Enrichment from(ConfigNode node, Map<String, Object> parameters) {
@@ -44,7 +55,16 @@ public record Enrichment(
         node.string("view"),
         SqlTemplate.query(node.string("query"), parameters, node, "query"),
         joinOn,
-        node.bool("broadcast", false));
+        node.bool("broadcast", false),
+        node.optionalNode("freshness").map(freshness -> Freshness.from(freshness, runDate(parameters, node))));
+  }
+
+  /** {@code :run_date}, which every program's parameters carry. */
+  private static LocalDate runDate(Map<String, Object> parameters, ConfigNode node) {
+    if (parameters.get("run_date") instanceof LocalDate runDate) {
+      return runDate;
+    }
+    throw node.invalid("freshness", "needs the run date, which this config has no run.date for");
   }
 
   /**
@@ -53,7 +73,9 @@ public record Enrichment(
    * fails the run naming the key.
    */
   public Dataset<Row> joinOnto(SparkSession spark, Dataset<Row> rows) {
-    ReaderSource.of(source).read(spark).createOrReplaceTempView(view);
+    Dataset<Row> table = ReaderSource.of(source).read(spark);
+    freshness.ifPresent(limit -> limit.check(table, id, ReaderSource.of(source).describe()));
+    table.createOrReplaceTempView(view);
     Dataset<Row> lookup;
     try {
       lookup = spark.sql(query);

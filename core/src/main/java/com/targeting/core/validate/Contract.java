@@ -38,6 +38,18 @@ public record Contract(
   }
 
   public static Contract from(ConfigNode node, String keyColumn, Map<String, Object> parameters) {
+    Contract contract = withoutKey(node, parameters);
+    if (!contract.columns().containsKey(keyColumn)) {
+      throw node.invalid("columns", "must list the key column " + keyColumn);
+    }
+    return new Contract(Optional.of(keyColumn), contract.columns(), contract.rules(), contract.maxQuarantinedFraction());
+  }
+
+  /**
+   * A contract for rows without a single key column (a key of several columns is the caller's to
+   * check, e.g. market data per marketplace and date).
+   */
+  public static Contract withoutKey(ConfigNode node, Map<String, Object> parameters) {
     Map<String, DataType> columns = new LinkedHashMap<>();
     for (Map.Entry<String, String> entry : node.stringMap("columns").entrySet()) {
       try {
@@ -45,9 +57,6 @@ public record Contract(
       } catch (Exception e) { // Spark's parser throws the checked ParseException undeclared
         throw node.invalid("columns." + entry.getKey(), "unknown type '" + entry.getValue() + "'");
       }
-    }
-    if (!columns.containsKey(keyColumn)) {
-      throw node.invalid("columns", "must list the key column " + keyColumn);
     }
     List<Rule> rules = new ArrayList<>();
     for (ConfigNode rule : node.nodes("rules")) {
@@ -60,6 +69,6 @@ public record Contract(
     if (maxFraction < 0 || maxFraction > 1) {
       throw node.invalid("max-quarantined-fraction", "must be between 0 and 1, was " + maxFraction);
     }
-    return new Contract(Optional.of(keyColumn), columns, rules, maxFraction);
+    return new Contract(Optional.empty(), columns, rules, maxFraction);
   }
 }

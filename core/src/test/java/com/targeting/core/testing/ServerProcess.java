@@ -19,10 +19,15 @@ final class ServerProcess {
 
   /** {@code core/test-servers/<module>/target/lib}, found from any module's working directory. */
   static Path library(String module) {
+    return fetched(module, "lib");
+  }
+
+  /** {@code core/test-servers/<module>/target/<relative>}, found from any module's working directory. */
+  static Path fetched(String module, String relative) {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path lib = dir.resolve("core/test-servers/" + module + "/target/lib");
-      if (Files.isDirectory(lib)) {
-        return lib;
+      Path path = dir.resolve("core/test-servers/" + module + "/target/" + relative);
+      if (Files.exists(path)) {
+        return path;
       }
     }
     throw new IllegalStateException(module + " is not fetched: run the build from the repository root "
@@ -36,6 +41,11 @@ final class ServerProcess {
     command.addAll(jvmArguments);
     command.addAll(List.of("-cp", lib + File.separator + "*", mainClass));
     command.addAll(arguments);
+    return start(name, command, port);
+  }
+
+  /** Starts {@code command}, stopped with this JVM, and waits until it listens on {@code port} (loopback). */
+  static Process start(String name, List<String> command, int port) {
     try {
       Path log = Files.createTempFile(name, ".log");
       Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
