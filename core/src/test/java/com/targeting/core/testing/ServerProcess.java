@@ -19,10 +19,15 @@ final class ServerProcess {
 
   /** {@code core/test-servers/<module>/target/lib}, found from any module's working directory. */
   static Path library(String module) {
+    return prepared(module, "lib");
+  }
+
+  /** {@code core/test-servers/<module>/target/<folder>}, found from any module's working directory. */
+  static Path prepared(String module, String folder) {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path lib = dir.resolve("core/test-servers/" + module + "/target/lib");
-      if (Files.isDirectory(lib)) {
-        return lib;
+      Path prepared = dir.resolve("core/test-servers/" + module + "/target/" + folder);
+      if (Files.isDirectory(prepared)) {
+        return prepared;
       }
     }
     throw new IllegalStateException(module + " is not fetched: run the build from the repository root "
@@ -36,24 +41,38 @@ final class ServerProcess {
     command.addAll(jvmArguments);
     command.addAll(List.of("-cp", lib + File.separator + "*", mainClass));
     command.addAll(arguments);
+    return launch(name, command, Path.of("").toAbsolutePath(), port, Duration.ofSeconds(60)).process();
+  }
+
+  /** A started server process and the file its stdout and stderr go to. */
+  record Launched(Process process, Path log) {}
+
+  /**
+   * Runs {@code command} in {@code directory}, its output to a temporary log file, stops it when the
+   * test JVM exits, and waits up to {@code timeout} for {@code port} to accept connections. Fails
+   * naming the log if the process exits or never listens.
+   */
+  static Launched launch(String name, List<String> command, Path directory, int port, Duration timeout) {
     try {
       Path log = Files.createTempFile(name, ".log");
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process = new ProcessBuilder(command).directory(directory.toFile())
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         if (!process.isAlive()) {
-          throw new IllegalStateException(name + " exited; its log: " + log);
+          throw new IllegalStateException(name + " exited with " + process.exitValue() + "; its log: " + log);
         }
         try (Socket socket = new Socket()) {
           socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-          return process;
+          return new Launched(process, log);
         } catch (IOException e) {
           Thread.sleep(200);
         }
       }
       process.destroy();
-      throw new IllegalStateException(name + " did not listen on port " + port + " within 60 s; its log: " + log);
+      throw new IllegalStateException(name + " did not listen on port " + port + " within " + timeout.toSeconds()
+          + " s; its log: " + log);
     } catch (IOException e) {
       throw new IllegalStateException("Cannot start " + name, e);
     } catch (InterruptedException e) {
