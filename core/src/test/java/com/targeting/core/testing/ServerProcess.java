@@ -22,7 +22,7 @@ final class ServerProcess {
     return fetched(module, "lib");
   }
 
-  /** {@code core/test-servers/<module>/target/<relative>}, found from any module's working directory. */
+  /** {@code core/test-servers/<module>/target/<relative>} (a file or folder), found from any module's working directory. */
   static Path fetched(String module, String relative) {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path path = dir.resolve("core/test-servers/" + module + "/target/" + relative);
@@ -44,26 +44,40 @@ final class ServerProcess {
     return start(name, command, port);
   }
 
-  /** Starts {@code command}, stopped with this JVM, and waits until it listens on {@code port} (loopback). */
+  /** Starts {@code command}, stopped with this JVM, and waits up to 60 s until it listens on {@code port} (loopback). */
   static Process start(String name, List<String> command, int port) {
+    return launch(name, command, Path.of("").toAbsolutePath(), port, Duration.ofSeconds(60)).process();
+  }
+
+  /** A started server process and the file its stdout and stderr go to. */
+  record Launched(Process process, Path log) {}
+
+  /**
+   * Runs {@code command} in {@code directory}, its output to a temporary log file, stops it when the
+   * test JVM exits, and waits up to {@code timeout} for {@code port} to accept connections. Fails
+   * naming the log if the process exits or never listens.
+   */
+  static Launched launch(String name, List<String> command, Path directory, int port, Duration timeout) {
     try {
       Path log = Files.createTempFile(name, ".log");
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process = new ProcessBuilder(command).directory(directory.toFile())
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         if (!process.isAlive()) {
-          throw new IllegalStateException(name + " exited; its log: " + log);
+          throw new IllegalStateException(name + " exited with " + process.exitValue() + "; its log: " + log);
         }
         try (Socket socket = new Socket()) {
           socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-          return process;
+          return new Launched(process, log);
         } catch (IOException e) {
           Thread.sleep(200);
         }
       }
       process.destroy();
-      throw new IllegalStateException(name + " did not listen on port " + port + " within 60 s; its log: " + log);
+      throw new IllegalStateException(name + " did not listen on port " + port + " within " + timeout.toSeconds()
+          + " s; its log: " + log);
     } catch (IOException e) {
       throw new IllegalStateException("Cannot start " + name, e);
     } catch (InterruptedException e) {
