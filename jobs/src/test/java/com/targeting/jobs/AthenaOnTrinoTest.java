@@ -53,6 +53,7 @@ class AthenaOnTrinoTest {
 
   @BeforeAll
   static void runEveryProgram() {
+    TrinoServer.startInBackground(); // starts while the programs run
     TestSpark.session();
     runAll("delta", root.resolve("output"));
   }

@@ -174,6 +174,13 @@ class DynamoDbWriteSinkTest {
       assertThat(request.get("InputFormat").asText()).isEqualTo("DYNAMODB_JSON");
       assertThat(request.get("InputCompressionType").asText()).isEqualTo("GZIP");
       assertThat(request.get("TableCreationParameters").get("GlobalSecondaryIndexes")).hasSize(2);
+      // The request as sent has AWS's own shape (botocore's model), and the check can fail.
+      assertThat(com.targeting.core.testing.AwsServiceModel.problems("dynamodb", "ImportTable", request)).isEmpty();
+      com.fasterxml.jackson.databind.node.ObjectNode broken = request.deepCopy();
+      broken.remove("InputFormat");
+      broken.put("Compression", "GZIP");
+      assertThat(com.targeting.core.testing.AwsServiceModel.problems("dynamodb", "ImportTable", broken))
+          .contains("Missing required parameter in input: \"InputFormat\"").contains("Unknown parameter in input: \"Compression\"");
       try (DynamoDbClient client = settings.client()) {
         Map<String, AttributeValue> pointer = client.getItem(r -> r.tableName("serving-pointers")
             .key(Map.of("pk", AttributeValue.fromS(PROGRAM)))).item();

@@ -297,6 +297,10 @@ public final class TrinoServer {
       Files.writeString(catalogs.resolve(DELTA + ".properties"), lines(
           "connector.name=delta_lake",
           "delta.register-table-procedure.enabled=true",
+          // Athena reads a Delta table's log at every query; Trino would keep a table's snapshot
+          // and its live files for 30 minutes, and the tests read tables a job has just replaced.
+          "delta.metadata.cache-ttl=0s",
+          "delta.metadata.live-files.cache-ttl=0s",
           "delta.hive-catalog-name=" + HIVE) + fileSystem);
 
       List<String> command = new ArrayList<>(List.of(java.toString(),

@@ -84,15 +84,23 @@ public record DynamoDbSettings(
 
   /** A client without SDK retries: the writer retries itself, under its budget. */
   public DynamoDbClient client() {
+    return client(region, endpoint, localCredentials, ClientOverrideConfiguration.builder().retryPolicy(RetryPolicy.none()).build());
+  }
+
+  /**
+   * A client of {@code region} (or of {@code endpoint}, a local server, when not empty) over the
+   * URL-connection HTTP client, with the default credentials chain or a local server's made-up key.
+   */
+  static DynamoDbClient client(String region, String endpoint, boolean localCredentials, ClientOverrideConfiguration configuration) {
     DynamoDbClientBuilder builder = DynamoDbClient.builder()
         .region(Region.of(region))
         .httpClient(UrlConnectionHttpClient.create())
-        .overrideConfiguration(ClientOverrideConfiguration.builder().retryPolicy(RetryPolicy.none()).build());
+        .overrideConfiguration(configuration);
     if (!endpoint.isEmpty()) {
       builder.endpointOverride(URI.create(endpoint));
     }
     AwsCredentialsProvider provider = localCredentials
-        // DynamoDB Local accepts any letters-and-digits key; these are not secrets and reach nothing else.
+        // A local server accepts any letters-and-digits key; these are not secrets and reach nothing else.
         ? StaticCredentialsProvider.create(AwsBasicCredentials.create("dynamodblocal", "dynamodblocal"))
         : DefaultCredentialsProvider.create();
     return builder.credentialsProvider(provider).build();

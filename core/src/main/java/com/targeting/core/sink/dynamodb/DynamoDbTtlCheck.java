@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,17 +19,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
@@ -124,20 +116,9 @@ public final class DynamoDbTtlCheck {
 
     /** A client whose SDK retries throttling and 5xx with backoff and jitter, up to max-attempts. */
     DynamoDbClient client() {
-      DynamoDbClientBuilder builder = DynamoDbClient.builder()
-          .region(Region.of(region))
-          .httpClient(UrlConnectionHttpClient.create())
-          .overrideConfiguration(ClientOverrideConfiguration.builder()
-              .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build())
-              .build());
-      if (!endpoint.isEmpty()) {
-        builder.endpointOverride(URI.create(endpoint));
-      }
-      AwsCredentialsProvider provider = localCredentials
-          // A local server accepts any letters-and-digits key; these are not secrets and reach nothing else.
-          ? StaticCredentialsProvider.create(AwsBasicCredentials.create("dynamodblocal", "dynamodblocal"))
-          : DefaultCredentialsProvider.create();
-      return builder.credentialsProvider(provider).build();
+      return DynamoDbSettings.client(region, endpoint, localCredentials, ClientOverrideConfiguration.builder()
+          .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build())
+          .build());
     }
   }
 
