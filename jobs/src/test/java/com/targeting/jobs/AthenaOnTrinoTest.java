@@ -201,6 +201,9 @@ class AthenaOnTrinoTest {
   void aWriterKilledDuringItsWritesLeavesReadersTheEarlierRowsAndTheRerunCompletes() throws Exception {
     TrinoServer trino = TrinoServer.instance();
     Path output = root.resolve("output");
+    // The Delta tables again (the Parquet test put its own tables under the same names).
+    trino.recreateSchema("targeting");
+    trino.createTables(AthenaDdl.location(output), sqlFiles(SQL.resolve("athena")));
     String date = RUN_DATES.get(INVESTMENT);
     Map<String, String> readers = Map.of(
         "candidates", "SELECT customer_id, suitability_score, score_band FROM targeting.investment_candidates WHERE dt = '" + date + "'",

@@ -31,13 +31,16 @@ class DynamoDbWriteSinkTest {
   private static final RunPartition RUN = new RunPartition(PROGRAM, LocalDate.of(2026, 11, 20));
   private static final String[] PROFILES = {"conservative", "moderate", "aggressive"};
   private static final String[] CLASSES = {"stocks", "bonds", "etfs"};
+  // Items must outlive the test: the local server deletes items past their TTL once TTL is on, and
+  // the run date is fixed (a 7-day TTL from 2026-11-20 expired on 2026-11-27, and items vanished).
+  private static final int TTL_DAYS = 3650;
   static final DynamoDbItemLayout INVESTMENT_LAYOUT = new DynamoDbItemLayout(
       Map.of("pk", "concat(customer_id, '#', '" + PROGRAM + "')",
           "gsi1pk", "concat('" + PROGRAM + "', '#', risk_tolerance)",
           "gsi1sk", "suitability_score",
           "gsi2pk", "concat('" + PROGRAM + "', '#', recommendations[0].asset_class)",
           "gsi2sk", "CAST(DATE '2026-11-20' AS STRING)"),
-      List.of("customer_id", "risk_tolerance", "suitability_score", "score_band", "recommendations"), "expires_at", 7);
+      List.of("customer_id", "risk_tolerance", "suitability_score", "score_band", "recommendations"), "expires_at", TTL_DAYS);
   static final TableDefinition INVESTMENT_TABLE = new TableDefinition(List.of(
       new TableDefinition.Index("gsi1", "gsi1pk", "gsi1sk", "N"),
       new TableDefinition.Index("gsi2", "gsi2pk", "gsi2sk", "S")));
@@ -96,7 +99,8 @@ class DynamoDbWriteSinkTest {
 
       Map<String, AttributeValue> item = client.getItem(r -> r.tableName(settings.table())
           .key(Map.of("pk", AttributeValue.fromS("C7#" + PROGRAM)))).item();
-      assertThat(item.get("expires_at").n()).isEqualTo("1795737600"); // 2026-11-27T00:00:00Z
+      assertThat(item.get("expires_at").n())
+          .isEqualTo(Long.toString(LocalDate.of(2026, 11, 20).plusDays(TTL_DAYS).atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond()));
       assertThat(item.get("suitability_score").n()).isEqualTo("0.07");
       assertThat(item.get("gsi2pk").s()).isEqualTo(PROGRAM + "#bonds");
       assertThat(item.get("recommendations").l().get(0).m().get("amount").n()).isEqualTo("1007");

@@ -99,7 +99,7 @@ class AthenaDdlTest {
         .startsWith("CREATE TABLE IF NOT EXISTS hive.\"targeting\".\"summaries\" (\n  \"program\" varchar,\n")
         .contains("\"removed_by_filter\" map(varchar, bigint),")
         .contains("\"program_partition\" varchar WITH (partition_projection_type = 'ENUM', "
-            + "partition_projection_values = ARRAY['investment-recommendations'])")
+            + "partition_projection_values = ARRAY['investment-recommendations', 'loan-offer-targeting', 'promotion-uplift'])")
         .contains("format = 'OPENX_JSON'")
         .contains("external_location = 'local:///data/out/summaries/'")
         .contains("partitioned_by = ARRAY['program_partition', 'dt']")
@@ -109,7 +109,7 @@ class AthenaDdlTest {
 
   @Test
   void everyAthenaFileTranslates() throws IOException {
-    try (Stream<Path> files = Files.list(sql("."))) {
+    try (Stream<Path> files = Files.walk(sql("."))) {
       for (Path file : files.filter(path -> path.toString().endsWith(".sql")).toList()) {
         List<Statement> statements = AthenaDdl.translate(file, OUTPUT, TrinoServer.HIVE);
         assertThat(statements).as(file.toString()).isNotEmpty()

@@ -355,7 +355,10 @@ public final class TrinoServer {
       }
       try {
         List<Map<String, Object>> catalogs = query("system", null, "SHOW CATALOGS");
-        if (catalogs.stream().map(row -> row.get("Catalog")).toList().containsAll(List.of(HIVE, DELTA))) {
+        // SHOW CATALOGS answers before the node registers as a worker; a query that needs a
+        // worker ("No nodes available to run query" until then) proves it has.
+        if (catalogs.stream().map(row -> row.get("Catalog")).toList().containsAll(List.of(HIVE, DELTA))
+            && !query("system", null, "SELECT count(*) AS n FROM (VALUES 1, 2) AS t(x) WHERE x > 0").isEmpty()) {
           return;
         }
       } catch (IllegalStateException e) {

@@ -51,7 +51,7 @@ class TrinoServerTest {
     String root = output.toString();
 
     // Candidates: Parquet without the partition columns, as the sink writes them; the file holds
-    // only some of candidates.sql's columns (the others read as null, as on Athena).
+    // only some of the investment program's Parquet DDL columns (the others read as null, as on Athena).
     PartitionedTableSink.of("candidates", root + "/candidates").write(TestSpark.rows(
         "customer_id STRING, suitability_score DOUBLE, score_band STRING, asset_class_preference MAP<STRING, DOUBLE>, "
             + "channels ARRAY<" + CHANNEL + ">",
@@ -94,7 +94,7 @@ class TrinoServerTest {
 
     trino = TrinoServer.instance();
     trino.recreateSchema("targeting");
-    trino.createTables(AthenaDdl.location(output), List.of(sql("candidates.sql"), sql("rejections.sql"), sql("summaries.sql")));
+    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/investment-recommendations.sql"), sql("parquet/rejections.sql"), sql("summaries.sql")));
     Path offersDdl = output.resolve("offers.sql");
     Files.writeString(offersDdl, OFFERS_DDL);
     trino.createTables(AthenaDdl.location(output), List.of(offersDdl));
@@ -114,8 +114,8 @@ class TrinoServerTest {
 
     assertThat(query("""
         SELECT customer_id, suitability_score, asset_class_preference, channels, marketplace
-        FROM targeting.candidates
-        WHERE program = 'investment-recommendations' AND dt = '2026-11-20' AND customer_id = 'c2'""")).singleElement()
+        FROM targeting.investment_candidates
+        WHERE dt = '2026-11-20' AND customer_id = 'c2'""")).singleElement()
         .satisfies(row -> {
           assertThat(row).containsEntry("customer_id", "c2").containsEntry("suitability_score", 0.7)
               .containsEntry("asset_class_preference", Map.of("bonds", 0.5)).containsEntry("marketplace", null);
@@ -152,17 +152,17 @@ class TrinoServerTest {
     // rows into one column per field, so a single alias is rejected.
     assertThatThrownBy(() -> query("""
         SELECT c.channel AS channel, count(*) AS customers
-        FROM targeting.candidates
+        FROM targeting.investment_candidates
         CROSS JOIN UNNEST(channels) AS t(c)
-        WHERE program = 'investment-recommendations' AND dt = '2026-11-20'
+        WHERE dt = '2026-11-20'
         GROUP BY c.channel"""))
         .hasMessageContaining("Column alias list has 1 entries but 't' has 4 columns available");
 
     assertThat(query("""
         SELECT channel, count(*) AS customers
-        FROM targeting.candidates
+        FROM targeting.investment_candidates
         CROSS JOIN UNNEST(channels) AS t(channel, priority, max_items, display_until)
-        WHERE program = 'investment-recommendations' AND dt = '2026-11-20'
+        WHERE dt = '2026-11-20'
         GROUP BY channel
         ORDER BY customers DESC""")).containsExactly(
         Map.of("channel", "email", "customers", 2L),
@@ -210,11 +210,11 @@ class TrinoServerTest {
     assertThat(output.resolve("rejections/program=" + PROGRAM + "/dt=2026-11-20")).isDirectory();
 
     // The same files serve the recreated tables.
-    trino.createTables(AthenaDdl.location(output), List.of(sql("rejections.sql"), output.resolve("offers.sql")));
+    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/rejections.sql"), output.resolve("offers.sql")));
     assertThat(query("SELECT count(*) AS n FROM targeting.offers")).containsExactly(Map.of("n", 3L));
     assertThat(query("SELECT count(*) AS n FROM targeting.rejections WHERE program = 'investment-recommendations' AND dt = '2026-11-20'"))
         .containsExactly(Map.of("n", 3L));
-    trino.createTables(AthenaDdl.location(output), List.of(sql("candidates.sql"), sql("summaries.sql")));
+    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/investment-recommendations.sql"), sql("summaries.sql")));
   }
 
   private static List<Map<String, Object>> query(String sql) {
