@@ -209,7 +209,7 @@ class AthenaOnTrinoTest {
         "candidates", "SELECT customer_id, suitability_score, score_band FROM targeting.investment_candidates WHERE dt = '" + date + "'",
         "rejections", "SELECT customer_id, removed_by FROM targeting.rejections WHERE program = '" + INVESTMENT + "' AND dt = '" + date + "'",
         "quarantine", "SELECT customer_id, quarantine_rule FROM targeting.quarantine WHERE program = '" + INVESTMENT + "' AND dt = '" + date + "'");
-    Map<String, Set<List<Object>>> before = read(trino, readers);
+    Map<String, List<List<Object>>> before = read(trino, readers);
     assertThat(before.get("candidates")).hasSize((int) RUNS.get("delta").get(INVESTMENT).get("candidates").asLong());
 
     // The rerun reads another extract of the same date, so its rows differ from the earlier run's.
@@ -239,13 +239,13 @@ class AthenaOnTrinoTest {
     assertThat(writer.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(firstNewFile).as("the writer was killed in the middle of writing a table; its log: %s", log).isNotNull();
 
-    Map<String, Set<List<Object>>> afterKill = read(trino, readers);
+    Map<String, List<List<Object>>> afterKill = read(trino, readers);
     assertThat(afterKill.get("candidates")).as("candidates after the kill").isEqualTo(before.get("candidates"));
     assertThat(afterKill.get("rejections")).as("rejections after the kill").isEqualTo(before.get("rejections"));
 
     JobRun completed = run(INVESTMENT, output, "--conf", "program.source.path=" + root.resolve("data-rerun/customer_investment_profiles"));
     assertThat(completed.code()).as(completed.summary().toString()).isZero();
-    Map<String, Set<List<Object>>> after = read(trino, readers);
+    Map<String, List<List<Object>>> after = read(trino, readers);
     JsonNode summary = completed.summary();
     assertThat(after.get("candidates")).hasSize((int) summary.get("candidates").asLong()).isNotEqualTo(before.get("candidates"));
     long removed = 0;
@@ -262,13 +262,15 @@ class AthenaOnTrinoTest {
     assertThat(distinct).isEqualTo(summary.get("candidates").asLong());
   }
 
-  private static Map<String, Set<List<Object>>> read(TrinoServer trino, Map<String, String> queries) {
-    Map<String, Set<List<Object>>> tables = new TreeMap<>();
+  /** Each table's rows, in one order (a multiset: repeated rows, as quarantined duplicates, count). */
+  private static Map<String, List<List<Object>>> read(TrinoServer trino, Map<String, String> queries) {
+    Map<String, List<List<Object>>> tables = new TreeMap<>();
     queries.forEach((table, sql) -> {
-      Set<List<Object>> rows = new HashSet<>();
+      List<List<Object>> rows = new ArrayList<>();
       for (Map<String, Object> row : trino.query(TrinoServer.HIVE, "targeting", sql)) {
         rows.add(new ArrayList<>(row.values()));
       }
+      rows.sort(java.util.Comparator.comparing(Object::toString));
       tables.put(table, rows);
     });
     return tables;
