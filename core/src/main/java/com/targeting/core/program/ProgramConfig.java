@@ -187,7 +187,7 @@ public record ProgramConfig(
             outputs.string("rejections"),
             outputs.string("quarantine"),
             outputs.string("summaries"),
-            outputs.string("reports"),
+            outputs.string("reports", sibling(outputs.string("summaries"), "reports")),
             tableFormat(outputs),
             outputs.optionalNode("contact-history").map(history -> new ContactHistory(
                 history.string("path"), program.string("key"), history.string("channel-column")))),
@@ -202,6 +202,12 @@ public record ProgramConfig(
     } catch (DateTimeParseException e) {
       throw root.invalid("run.date", "expected a date like 2026-11-20, was '" + value + "'");
     }
+  }
+
+  /** {@code <parent>/name} for a path {@code <parent>/<last>}: where reports go unless configured. */
+  private static String sibling(String path, String name) {
+    String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return trimmed.substring(0, trimmed.lastIndexOf('/') + 1) + name;
   }
 
   /**
