@@ -48,8 +48,11 @@ public record JobArguments(
       "  --config FILE             one more config file, over the program and env files",
       "  --conf key=value          a single setting, over everything else (repeatable)");
 
-  /** A run id becomes a file name on S3: letters, digits, dot, underscore, dash. */
-  private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  /**
+   * A run id becomes a file name on S3: letters, digits, dot, underscore, dash, and never a leading
+   * dot or underscore (Hadoop, Spark and Athena skip such files as hidden).
+   */
+  private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   public JobArguments {
     configFiles = List.copyOf(configFiles);
@@ -147,7 +150,7 @@ public record JobArguments(
     all.add("run.date=\"" + runDate + "\"");
     option("run-id").ifPresent(id -> {
       if (!RUN_ID.matcher(id).matches()) {
-        throw TargetingException.userError("Invalid --run-id '%s': expected 1 to 128 of A-Z a-z 0-9 . _ -", id);
+        throw TargetingException.userError("Invalid --run-id '%s': expected 1 to 128 of A-Z a-z 0-9 . _ -, starting with a letter or digit", id);
       }
       all.add("run.id=\"" + id + "\"");
     });

@@ -24,6 +24,17 @@ public final class HadoopFiles {
     }
   }
 
+  /** Whether {@code location} is a directory with anything in it. */
+  public static boolean hasChildren(SparkSession spark, String location) {
+    Path path = new Path(location);
+    try {
+      FileSystem fs = fileSystem(spark, path);
+      return fs.exists(path) && fs.getFileStatus(path).isDirectory() && fs.listStatus(path).length > 0;
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot list %s: %s", location, e.getMessage());
+    }
+  }
+
   /** Deletes a file or directory tree if it exists. */
   public static void deleteRecursively(SparkSession spark, String location) {
     Path path = new Path(location);

@@ -224,7 +224,7 @@ public record ProgramConfig(
   }
 
   private static PartitionedTableSink.Format tableFormat(ConfigNode outputs) {
-    String format = outputs.string("format", "parquet");
+    String format = outputs.string("format", "delta");
     return switch (format) {
       case "parquet" -> PartitionedTableSink.Format.PARQUET;
       case "delta" -> PartitionedTableSink.Format.DELTA;

@@ -3,6 +3,7 @@ package com.targeting.core.sink;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.lit;
 
+import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.program.Columns;
 import org.apache.spark.sql.Dataset;
@@ -62,6 +63,7 @@ public final class PartitionedTableSink implements Sink {
   @Override
   public long write(Dataset<Row> rows, RunPartition partition) {
     SparkSession spark = rows.sparkSession();
+    requireFormatOfExistingTable(spark);
     if (format == Format.DELTA) {
       String run = runPredicate(partition);
       rows.withColumn(Columns.PROGRAM, lit(partition.program()))
@@ -85,6 +87,23 @@ public final class PartitionedTableSink implements Sink {
     rows.write().mode(SaveMode.Overwrite).parquet(staging);
     HadoopFiles.replace(spark, staging, target);
     return readBack(spark, partition);
+  }
+
+  /**
+   * A table is one format for good: Parquet written into a Delta table's folder would delete files
+   * the Delta log still lists (every reader of the table then fails), and a Delta log started in a
+   * Parquet table's folder would leave the old files for Parquet readers beside the new ones.
+   */
+  private void requireFormatOfExistingTable(SparkSession spark) {
+    boolean delta = HadoopFiles.exists(spark, basePath + "/_delta_log");
+    if (format == Format.PARQUET && delta) {
+      throw TargetingException.userError("Cannot write %s as Parquet: %s is a Delta table (program.outputs.format = parquet); "
+          + "write it as delta, or give the Parquet table a path of its own", name, basePath);
+    }
+    if (format == Format.DELTA && !delta && HadoopFiles.hasChildren(spark, basePath)) {
+      throw TargetingException.userError("Cannot write %s as Delta: %s holds files but no Delta log (a Parquet table?); "
+          + "write it as parquet (program.outputs.format), or give the Delta table a path of its own", name, basePath);
+    }
   }
 
   /** The rows a run wrote, without the partition columns ({@code program}, {@code dt}): empty if none. */

@@ -78,6 +78,24 @@ class SinksTest {
   }
 
   @Test
+  void aTableKeepsItsFormatAndTheOtherFormatIsRefusedBeforeAnythingIsWritten() {
+    String delta = temp.resolve("one-format-delta").toString();
+    PartitionedTableSink.of("candidates", delta, PartitionedTableSink.Format.DELTA).write(candidates(4), RUN);
+    assertThatThrownBy(() -> PartitionedTableSink.of("candidates", delta).write(candidates(2), RUN))
+        .hasMessage("Cannot write candidates as Parquet: " + delta + " is a Delta table (program.outputs.format = parquet); "
+            + "write it as delta, or give the Parquet table a path of its own");
+    PartitionedTableSink deltaTable = PartitionedTableSink.of("candidates", delta, PartitionedTableSink.Format.DELTA);
+    assertThat(deltaTable.read(TestSpark.session(), RUN).count()).as("the Delta table is whole and readable").isEqualTo(4);
+
+    String parquet = temp.resolve("one-format-parquet").toString();
+    PartitionedTableSink.of("candidates", parquet).write(candidates(3), RUN);
+    assertThatThrownBy(() -> PartitionedTableSink.of("candidates", parquet, PartitionedTableSink.Format.DELTA).write(candidates(2), RUN))
+        .hasMessage("Cannot write candidates as Delta: " + parquet + " holds files but no Delta log (a Parquet table?); "
+            + "write it as parquet (program.outputs.format), or give the Delta table a path of its own");
+    assertThat(Files.exists(temp.resolve("one-format-parquet/_delta_log"))).isFalse();
+  }
+
+  @Test
   void theContactHistoryHoldsExactlyTheLastAttemptOfEachRunDate() {
     ContactHistory history = new ContactHistory(temp.resolve("contacts").toString(), "customer_id", "'email'");
     RunPartition otherDay = new RunPartition(RUN.program(), RUN.runDate().minusDays(1));

@@ -187,9 +187,13 @@ class MarketDataRefreshTest {
         .hasMessage("Enrichment market-data is stale: the newest as_of_date on or before the run date 2026-11-20 is 2026-11-10, "
             + "10 days old; freshness.max-age-days = 4")
         .extracting(e -> ((TargetingException) e).category()).isEqualTo(TargetingException.Category.USER_ERROR);
-    for (String output : List.of("candidates", "rejections", "quarantine", "summaries")) {
+    for (String output : List.of("candidates", "rejections", "quarantine")) {
       assertThat(root.resolve("output").resolve(output)).as(output).doesNotExist();
     }
+    // Only the attempt's own record, failed, with the reason.
+    String record = java.nio.file.Files.readString(root.resolve("output/summaries/program=freshness-test/dt=2026-11-20/"
+        + stale.runId() + ".json"));
+    assertThat(record).contains("\"status\":\"failed\"").contains("\"category\":\"user_error\"").contains("is stale");
 
     // Four days after the last refresh is within the limit: the same program runs and writes.
     RunSummary fresh = ProgramRunner.run(TestSpark.session(), programFor(program, LocalDate.of(2026, 11, 14)));
