@@ -54,7 +54,8 @@ _UNSAFE_RUN_ID = re.compile(r"[^A-Za-z0-9._-]+")
 def run_id_macro(dag_run_id: str, try_number: Any) -> str:
     """The jobs' --run-id for an attempt: the DAG run id with unsafe characters replaced, '.try<N>'."""
     suffix = f".try{try_number}"
-    safe = _UNSAFE_RUN_ID.sub("-", dag_run_id).strip("-") or "run"
+    # The jobs refuse a run id that starts with '.' or '_' (a hidden file to Hadoop and Athena).
+    safe = _UNSAFE_RUN_ID.sub("-", dag_run_id).strip("-").lstrip("._-") or "run"
     return safe[: 128 - len(suffix)] + suffix
 
 

@@ -50,7 +50,7 @@ DEPLOYMENT: Dict[str, Tuple[str, str]] = {
     "REDSHIFT_IAM_ROLE": ("REDSHIFT_IAM_ROLE", "targeting_redshift_iam_role"),
 }
 RUN = ("RUN_DATE", "RUN_ID", "CLIENT_TOKEN", "PROGRAM")
-RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNSAFE_VALUE = re.compile(r"[\s'\"\\]")
 
@@ -199,7 +199,7 @@ def main(argv: list) -> int:
     arguments = parser.parse_args(argv)
     run_id = arguments.run_id or default_run_id()
     if not RUN_ID.match(run_id):
-        raise TemplateError(f"--run-id '{run_id}': expected [A-Za-z0-9._-]{{1,128}}")
+        raise TemplateError(f"--run-id '{run_id}': expected 1 to 128 of A-Z a-z 0-9 . _ -, starting with a letter or digit")
     try:
         datetime.date.fromisoformat(arguments.run_date)
     except ValueError as e:
