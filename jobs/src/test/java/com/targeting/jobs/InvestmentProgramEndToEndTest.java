@@ -138,7 +138,10 @@ class InvestmentProgramEndToEndTest {
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
         "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
-        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment"};
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment",
+        // The local server deletes items past their TTL, and the run date is fixed: 7 days from
+        // 2026-11-20 had passed, and items vanished while the serving queries were checked.
+        "--conf", "program.outputs.dynamodb.ttl-days=3650"};
 
     JobRun first = run(export);
     JobRun again = run(export);

@@ -155,7 +155,9 @@ class LoanProgramEndToEndTest {
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
         "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
-        "--conf", "program.outputs.dynamodb.batch-write.table=e2eLoanOffers");
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2eLoanOffers",
+        // Items must outlive the test: the local server deletes items past their TTL (fixed run date).
+        "--conf", "program.outputs.dynamodb.ttl-days=3650");
 
     assertThat(export.code()).as(export.summary().toString()).isZero();
     assertThat(export.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
