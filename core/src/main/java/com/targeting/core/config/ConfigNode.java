@@ -105,6 +105,11 @@ public final class ConfigNode {
     return has(key) ? doubleValue(key) : defaultValue;
   }
 
+  /** A HOCON duration ({@code 30s}, {@code 10m}; a bare number is milliseconds). */
+  public java.time.Duration duration(String key) {
+    return read(key, () -> config.getDuration(key));
+  }
+
   public boolean bool(String key, boolean defaultValue) {
     return has(key) ? read(key, () -> config.getBoolean(key)) : defaultValue;
   }

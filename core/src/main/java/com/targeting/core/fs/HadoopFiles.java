@@ -81,6 +81,33 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Writes a small file so that a reader, or a writer killed in the middle, leaves either the old
+   * content or the new, never part: on S3 a single PUT is that already; elsewhere the content is
+   * written beside the file and renamed over it (atomic on HDFS and local disks).
+   */
+  public static void writeStringAtomically(SparkSession spark, String location, String content) {
+    Path path = new Path(location);
+    String scheme = path.toUri().getScheme();
+    if (scheme != null && scheme.startsWith("s3")) {
+      writeString(spark, location, content);
+      return;
+    }
+    Path temporary = new Path(path.getParent(), "_" + path.getName() + "." + java.util.UUID.randomUUID() + ".tmp");
+    writeString(spark, temporary.toString(), content);
+    try {
+      FileSystem fs = fileSystem(spark, path);
+      if (!fs.rename(temporary, path)) {
+        fs.delete(path, false);
+        if (!fs.rename(temporary, path)) {
+          throw TargetingException.external(null, "Cannot move %s to %s", temporary, location);
+        }
+      }
+    } catch (IOException e) {
+      throw TargetingException.external(e, "Cannot write %s: %s", location, e.getMessage());
+    }
+  }
+
   /** A file found by {@link #glob}: its full path and modification time (epoch milliseconds). */
   public record Listed(String path, String name, long modifiedMillis) {}
 

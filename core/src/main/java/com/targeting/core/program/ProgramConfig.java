@@ -67,14 +67,22 @@ public record ProgramConfig(
    * location, which readers would take for data), and the optional Delta contact-history table
    * the run's candidates are merged into.
    */
+  /**
+   * Where a run's outputs go and how they are published.
+   *
+   * @param journal the run journal and lock of each program and date go under it, in {@code
+   *     program=<id>/dt=<date>/} (see {@link com.targeting.core.sink.RunJournal})
+   */
   public record Outputs(String candidates, String rejections, String quarantine, String summaries, String reports,
-      PartitionedTableSink.Format format, Optional<ContactHistory> contactHistory) {
+      String journal, PartitionedTableSink.Format format, Optional<ContactHistory> contactHistory, Publishing publishing) {
     public Outputs {
       requireNonNull(candidates, "candidates is null");
       requireNonNull(rejections, "rejections is null");
       requireNonNull(quarantine, "quarantine is null");
       requireNonNull(summaries, "summaries is null");
       requireNonNull(reports, "reports is null");
+      requireNonNull(journal, "journal is null");
+      requireNonNull(publishing, "publishing is null");
       requireNonNull(format, "format is null");
       requireNonNull(contactHistory, "contactHistory is null");
     }
@@ -89,6 +97,26 @@ public record ProgramConfig(
 
     public PartitionedTableSink quarantineTable() {
       return PartitionedTableSink.of("quarantine", quarantine, format);
+    }
+  }
+
+  /**
+   * How a run holds its date and publishes (reference.conf {@code publishing}).
+   *
+   * @param maxAttempts commits per table before a conflict with concurrent writers fails the run
+   */
+  public record Publishing(com.targeting.core.sink.RunLock.Settings lock, int maxAttempts) {
+    static Publishing from(ConfigNode node) {
+      java.time.Duration timeout = node.duration("lock-timeout");
+      java.time.Duration heartbeat = node.duration("lock-heartbeat");
+      if (heartbeat.isZero() || heartbeat.isNegative() || heartbeat.compareTo(timeout) >= 0) {
+        throw node.invalid("lock-heartbeat", "must be positive and shorter than lock-timeout (" + timeout + "), was " + heartbeat);
+      }
+      int attempts = node.integer("max-attempts");
+      if (attempts < 1) {
+        throw node.invalid("max-attempts", "must be at least 1, was " + attempts);
+      }
+      return new Publishing(new com.targeting.core.sink.RunLock.Settings(timeout, heartbeat), attempts);
     }
   }
 
@@ -188,9 +216,11 @@ public record ProgramConfig(
             outputs.string("quarantine"),
             outputs.string("summaries"),
             outputs.string("reports", sibling(outputs.string("summaries"), "reports")),
+            outputs.string("journal", sibling(outputs.string("summaries"), "journal")),
             tableFormat(outputs),
             outputs.optionalNode("contact-history").map(history -> new ContactHistory(
-                history.string("path"), program.string("key"), history.string("channel-column")))),
+                history.string("path"), program.string("key"), history.string("channel-column"))),
+            Publishing.from(root.node("publishing"))),
         dynamodb,
         program.optionalNode("fairness").map(AdverseImpact::from));
   }

@@ -30,6 +30,9 @@ import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
 import com.targeting.core.score.ModelScorer;
 import com.targeting.core.score.Scorer;
+import com.targeting.core.sink.PartitionedTableSink;
+import com.targeting.core.sink.RunJournal;
+import com.targeting.core.sink.RunLock;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.Source;
@@ -87,14 +90,26 @@ public final class ProgramRunner {
 
   private RunSummary attempt() {
     long start = System.nanoTime();
-    String summaryPath = partition.under(program.outputs().summaries()) + "/" + program.runId() + ".json";
+    String summaryPath = summaryPath(program.runId());
+    String startedAt = java.time.Instant.now().toString();
     RunSummary summary = new RunSummary()
         .put("program", program.id())
         .put("run_date", program.runDate().toString())
         .put("run_id", program.runId())
-        .put("started_at", java.time.Instant.now().toString());
+        .put("started_at", startedAt);
+    RunLock lock = null;
     try {
-      execute(summary);
+      // Before anything else: one run of the date at a time, and whatever an earlier run of it left
+      // unfinished is completed or rolled back, so that this run starts from whole outputs.
+      String journalDirectory = partition.under(program.outputs().journal());
+      lock = RunLock.acquire(spark, journalDirectory + "/lock.json", program.runId(),
+          "Program " + program.id() + ", run date " + program.runDate(), program.outputs().publishing().lock());
+      RunJournal journal = RunJournal.of(spark, journalDirectory, program.runId(), startedAt);
+      journal.recover(program.outputs().publishing().maxAttempts()).ifPresent(recovery -> {
+        summary.put("recovered", recovery.report());
+        recordInterrupted(recovery);
+      });
+      execute(summary, journal, lock);
       summary.put("status", "succeeded");
     } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
       summary.failed(e);
@@ -105,10 +120,41 @@ public final class ProgramRunner {
         e.addSuppressed(writeFailure);
       }
       throw e;
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
     }
     finish(summary, start, summaryPath);
     HadoopFiles.writeString(spark, summaryPath, summary.toJson());
     return summary;
+  }
+
+  private String summaryPath(String runId) {
+    return partition.under(program.outputs().summaries()) + "/" + runId + ".json";
+  }
+
+  /**
+   * The summary of a run that died (SIGKILL, a lost driver) and left no summary of its own, so that
+   * the attempt shows in the run history: failed, with what the recovery did about its outputs.
+   */
+  private void recordInterrupted(RunJournal.Recovery recovery) {
+    String path = summaryPath(recovery.runId());
+    if (HadoopFiles.exists(spark, path)) {
+      return;
+    }
+    RunSummary interrupted = new RunSummary()
+        .put("program", program.id())
+        .put("run_date", program.runDate().toString())
+        .put("run_id", recovery.runId())
+        .put("started_at", recovery.startedAt())
+        .put("status", "failed")
+        .put("error", Map.of("category", "interrupted", "message", "The run stopped while " + recovery.stateFound()
+            + " its outputs (killed or lost); run " + program.runId() + " found it and "
+            + (recovery.action().equals("rolled_forward") ? "completed its publish" : "deleted its unpublished files")))
+        .put("recovered_by", program.runId())
+        .put("summary_path", path);
+    HadoopFiles.writeString(spark, path, interrupted.toJson());
   }
 
   private void finish(RunSummary summary, long start, String summaryPath) {
@@ -118,7 +164,7 @@ public final class ProgramRunner {
     summary.put("summary_path", summaryPath);
   }
 
-  private void execute(RunSummary summary) {
+  private void execute(RunSummary summary, RunJournal journal, RunLock lock) {
     Source source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
     FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
@@ -177,21 +223,51 @@ public final class ProgramRunner {
       program.fairness().ifPresent(fairness -> summary.put("fairness", timer.time("fairness",
           () -> fairness.report(fairnessPopulation(classifiedRows, decidedRows, fairness), col(FAIRNESS_SELECTED)))));
 
+      // Every table of the run is prepared (written, not yet visible) before any is published, each
+      // recorded in the run journal: a crash here leaves readers the earlier run's outputs whole.
       Map<String, Long> written = new LinkedHashMap<>();
-      timer.time("write_rejects", () -> {
-        written.put("quarantine", program.outputs().quarantineTable().write(classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON), partition));
-        Dataset<Row> rejected = classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
-        if (!program.postScoreFilters().isEmpty()) {
-          // Declined after scoring: with their scores and offer columns; earlier rejections have them null.
-          rejected = rejected.unionByName(decidedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE), true);
+      List<PartitionedTableSink.Prepared> prepared = new ArrayList<>();
+      try {
+        timer.time("write_rejects", () -> {
+          prepare(journal, prepared, program.outputs().quarantineTable(),
+              classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON));
+          Dataset<Row> rejected = classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
+          if (!program.postScoreFilters().isEmpty()) {
+            // Declined after scoring: with their scores and offer columns; earlier rejections have them null.
+            rejected = rejected.unionByName(decidedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE), true);
+          }
+          prepare(journal, prepared, program.outputs().rejectionsTable(), rejected);
+        });
+        // Nothing after this reads the classified rows: their memory goes to the candidates' sinks.
+        classifiedRows.unpersist();
+        timer.time("write_candidates", () -> prepare(journal, prepared, program.outputs().candidatesTable(), selected));
+        // Counts from the prepared files: a table that would not hold what the funnel counted is
+        // never published.
+        prepared.stream().filter(table -> table.rows() >= 0).forEach(table -> written.put(table.table(), table.rows()));
+        requireWrittenMatches(written, funnel);
+        lock.requireHeld();
+      } catch (RuntimeException | Error e) {
+        try {
+          journal.rollBack();
+        } catch (RuntimeException rollBackFailure) {
+          e.addSuppressed(rollBackFailure);
         }
-        written.put("rejections", program.outputs().rejectionsTable().write(rejected, partition));
+        throw e;
+      }
+      // The point of no return: from here a crash is completed by the next run of the date.
+      timer.time("publish", () -> {
+        journal.publishing();
+        for (PartitionedTableSink.Prepared table : prepared) {
+          PartitionedTableSink.publish(spark, table, program.outputs().publishing().maxAttempts());
+        }
+        journal.published();
       });
-      // Nothing after this reads the classified rows: their memory goes to the candidates' sinks.
-      classifiedRows.unpersist();
-
-      timer.time("write_candidates", () -> written.put("candidates", program.outputs().candidatesTable().write(selected, partition)));
-      // Contacts are recorded once the candidates are stored: the eligibility filter of later runs reads them.
+      for (PartitionedTableSink.Prepared table : prepared) {
+        if (table.rows() < 0) { // files without a row count in their statistics: count the table
+          written.put(table.table(), tableOf(table.table()).rowsOf(spark, partition));
+        }
+      }
+      // Contacts are recorded once the candidates are published: the eligibility filter of later runs reads them.
       program.outputs().contactHistory().ifPresent(history -> timer.time("contact_history",
           () -> written.put("contact_history", history.merge(selected, partition))));
       program.dynamodb().ifPresent(sink -> {
@@ -208,6 +284,20 @@ public final class ProgramRunner {
         decided.unpersist();
       }
     }
+  }
+
+  private void prepare(RunJournal journal, List<PartitionedTableSink.Prepared> prepared, PartitionedTableSink table, Dataset<Row> rows) {
+    PartitionedTableSink.Prepared done = table.prepare(rows, partition);
+    prepared.add(done);
+    journal.prepared(done);
+  }
+
+  private PartitionedTableSink tableOf(String name) {
+    return switch (name) {
+      case "quarantine" -> program.outputs().quarantineTable();
+      case "rejections" -> program.outputs().rejectionsTable();
+      default -> program.outputs().candidatesTable();
+    };
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";

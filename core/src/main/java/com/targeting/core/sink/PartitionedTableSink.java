@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.program.Columns;
+import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -16,9 +17,11 @@ import org.apache.spark.sql.SparkSession;
  * Parquet. Writing replaces exactly the run's partition; other dates and programs are untouched,
  * and an empty result clears the partition so that no stale rows of an earlier attempt survive.
  *
- * <p>Delta replaces the partition in one atomic commit ({@code replaceWhere}): a reader (Athena,
- * Trino, Spark) sees the old rows or the new ones, never a mix and never none, and a writer that
- * dies before its commit leaves the old rows as they were. Programs share a table although their
+ * <p>A write has two halves, so that a run can prepare all its tables before it publishes any:
+ * {@link #prepare} writes the data, {@link #publish} makes it visible. Delta replaces the partition
+ * in one atomic commit that only lists files already written: a reader (Athena, Trino, Spark) sees
+ * the old rows or the new ones, never a mix and never none, and a writer that dies before its
+ * commit leaves the old rows as they were. Programs share a table although their
  * columns differ: a program's new columns are added to the table's schema ({@code mergeSchema});
  * a column another program wrote with another type fails the write, naming the column.
  *
@@ -60,33 +63,108 @@ public final class PartitionedTableSink implements Sink {
     return basePath;
   }
 
+  /** Prepares and publishes at once: for a table written on its own, outside a run's journal. */
   @Override
   public long write(Dataset<Row> rows, RunPartition partition) {
+    Prepared prepared = prepare(rows, partition);
+    publish(rows.sparkSession(), prepared, 1);
+    return rowsOf(rows.sparkSession(), partition);
+  }
+
+  /**
+   * The run's rows of this table, written but not yet visible to any reader: the expensive half
+   * of a write. {@link #publish} then makes them the partition's rows in one atomic metadata step;
+   * {@link #discard} deletes them. Between the two the table reads exactly as before.
+   *
+   * <p>Delta: a new table, or columns the table lacks, are first committed as schema only (no
+   * rows: readers see nothing new); then the rows are written as data files in the table's folder
+   * that no commit lists yet (Delta's {@code OptimisticTransaction.writeFiles}, as its own
+   * {@code replaceWhere} writer does before committing). Parquet: the rows are written to the
+   * staging folder beside the table ({@link RunPartition#stagingUnder}).
+   *
+   * @throws TargetingException a user error when the table exists in the other format, or holds a
+   *     column of the same name with another type (naming the column)
+   */
+  public Prepared prepare(Dataset<Row> rows, RunPartition partition) {
     SparkSession spark = rows.sparkSession();
     requireFormatOfExistingTable(spark);
     if (format == Format.DELTA) {
-      String run = runPredicate(partition);
-      rows.withColumn(Columns.PROGRAM, lit(partition.program()))
-          .withColumn(Columns.RUN_DATE, lit(partition.runDate().toString()))
-          .write()
-          .format("delta")
-          .mode(SaveMode.Overwrite)
-          .option("replaceWhere", run)
-          .option("mergeSchema", "true")
-          .partitionBy(Columns.PROGRAM, Columns.RUN_DATE)
-          .save(basePath);
-      return spark.read().format("delta").load(basePath).where(run).count();
+      return DeltaPublishing.prepare(this, rows.withColumn(Columns.PROGRAM, lit(partition.program()))
+          .withColumn(Columns.RUN_DATE, lit(partition.runDate().toString())), partition);
     }
     // Parquet: the run's rows are written beside the partition and swapped in once complete,
     // which works with every committer (the S3A magic committer cannot overwrite dynamically)
     // and leaves the previous rows whole if the write fails. Files hold no partition columns:
     // readers take program and dt from the path, as Athena's partition projection does.
-    String target = partition.under(basePath);
     String staging = partition.stagingUnder(basePath);
     HadoopFiles.deleteRecursively(spark, staging);
     rows.write().mode(SaveMode.Overwrite).parquet(staging);
-    HadoopFiles.replace(spark, staging, target);
+    long count = HadoopFiles.exists(spark, staging) ? spark.read().parquet(staging).count() : 0;
+    return new Prepared(name, format, basePath, partition.program(), partition.runDate().toString(),
+        staging, 0L, List.of(), count);
+  }
+
+  /**
+   * Makes prepared rows the partition's rows. Idempotent: publishing what is already published
+   * changes nothing, so a run that finds an unfinished publish in its journal can complete it.
+   *
+   * <p>Delta: one commit that adds the prepared files and removes the partition's current ones,
+   * with a {@code SetTransaction} (application id per table and partition, version from the
+   * preparation) by which a later publish sees that this one committed. A concurrent commit that
+   * conflicts (Delta's optimistic concurrency) is retried with the table's new state up to
+   * {@code maxAttempts} times, then reported as an outside failure (exit 3, retry the run).
+   * Parquet: the staging folder replaces the partition by a delete and a rename.
+   */
+  public static void publish(SparkSession spark, Prepared prepared, int maxAttempts) {
+    if (prepared.format() == Format.DELTA) {
+      DeltaPublishing.publish(spark, prepared, maxAttempts);
+      return;
+    }
+    String target = new RunPartition(prepared.program(), java.time.LocalDate.parse(prepared.runDate())).under(prepared.basePath());
+    if (!HadoopFiles.exists(spark, prepared.staging())) {
+      return; // the rename of an earlier publish went through (Spark writes the folder even for no rows)
+    }
+    HadoopFiles.replace(spark, prepared.staging(), target);
+  }
+
+  /** Deletes prepared rows that were never published; published ones are left alone. */
+  public static void discard(SparkSession spark, Prepared prepared) {
+    if (prepared.format() == Format.DELTA) {
+      DeltaPublishing.discard(spark, prepared);
+    } else {
+      HadoopFiles.deleteRecursively(spark, prepared.staging());
+    }
+  }
+
+  /** The rows the table holds for the run, counted by the store. */
+  public long rowsOf(SparkSession spark, RunPartition partition) {
+    if (format == Format.DELTA) {
+      return HadoopFiles.exists(spark, basePath + "/_delta_log")
+          ? spark.read().format("delta").load(basePath).where(runPredicate(partition)).count() : 0;
+    }
     return readBack(spark, partition);
+  }
+
+  /**
+   * Rows of one table and run date, written and not yet published: what a run journal records
+   * (as JSON) between preparing and publishing.
+   *
+   * @param staging Parquet: the staging folder
+   * @param version Delta: the SetTransaction version of this preparation (epoch milliseconds)
+   * @param files Delta: the prepared files, as Delta AddFile actions in the log's JSON
+   * @param rows rows prepared (Delta: from the files' statistics; -1 where they lack a count)
+   */
+  public record Prepared(String table, Format format, String basePath, String program, String runDate,
+      String staging, long version, List<String> files, long rows) {
+    public Prepared {
+      requireNonNull(table, "table is null");
+      requireNonNull(format, "format is null");
+      requireNonNull(basePath, "basePath is null");
+      requireNonNull(program, "program is null");
+      requireNonNull(runDate, "runDate is null");
+      requireNonNull(staging, "staging is null");
+      files = List.copyOf(files);
+    }
   }
 
   /**
@@ -122,7 +200,7 @@ public final class PartitionedTableSink implements Sink {
     return HadoopFiles.exists(spark, partition.under(basePath));
   }
 
-  private static String runPredicate(RunPartition partition) {
+  static String runPredicate(RunPartition partition) {
     return Columns.PROGRAM + " = '" + partition.program() + "' AND " + Columns.RUN_DATE + " = '" + partition.runDate() + "'";
   }
 
