@@ -105,10 +105,13 @@ public final class ProgramRunner {
       lock = RunLock.acquire(spark, journalDirectory + "/lock.json", program.runId(),
           "Program " + program.id() + ", run date " + program.runDate(), program.outputs().publishing().lock());
       RunJournal journal = RunJournal.of(spark, journalDirectory, program.runId(), startedAt);
-      journal.recover(program.outputs().publishing().maxAttempts()).ifPresent(recovery -> {
-        summary.put("recovered", recovery.report());
-        recordInterrupted(recovery);
-      });
+      journal.recover(program.outputs().publishing().maxAttempts())
+          .filter(recovery -> !HadoopFiles.exists(spark, summaryPath(recovery.runId())))
+          .ifPresent(recovery -> {
+            summary.put("recovered", recovery.report());
+            recordInterrupted(recovery);
+          });
+      journal.begin();
       execute(summary, journal, lock);
       summary.put("status", "succeeded");
     } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
@@ -140,18 +143,19 @@ public final class ProgramRunner {
    */
   private void recordInterrupted(RunJournal.Recovery recovery) {
     String path = summaryPath(recovery.runId());
-    if (HadoopFiles.exists(spark, path)) {
-      return;
-    }
+    String done = switch (recovery.action()) {
+      case "rolled_forward" -> "completed its publish";
+      case "rolled_back" -> "deleted its unpublished files";
+      default -> "found its outputs published";
+    };
     RunSummary interrupted = new RunSummary()
         .put("program", program.id())
         .put("run_date", program.runDate().toString())
         .put("run_id", recovery.runId())
         .put("started_at", recovery.startedAt())
         .put("status", "failed")
-        .put("error", Map.of("category", "interrupted", "message", "The run stopped while " + recovery.stateFound()
-            + " its outputs (killed or lost); run " + program.runId() + " found it and "
-            + (recovery.action().equals("rolled_forward") ? "completed its publish" : "deleted its unpublished files")))
+        .put("error", Map.of("category", "interrupted", "message", "The run stopped without a summary (killed or lost) "
+            + "with its outputs " + recovery.stateFound() + "; run " + program.runId() + " found it and " + done))
         .put("recovered_by", program.runId())
         .put("summary_path", path);
     HadoopFiles.writeString(spark, path, interrupted.toJson());

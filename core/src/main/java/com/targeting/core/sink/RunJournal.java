@@ -43,6 +43,8 @@ public final class RunJournal {
   public static final String PUBLISHING = "publishing";
   public static final String PUBLISHED = "published";
   public static final String ROLLED_BACK = "rolled_back";
+  /** {@link Recovery#action()} when the earlier run's tables were all published. */
+  public static final String NOTHING_TO_DO = "none";
 
   /** What {@link #recover} found and did about an unfinished run. */
   public record Recovery(String runId, String startedAt, String stateFound, String action, List<String> tables) {
@@ -79,8 +81,10 @@ public final class RunJournal {
   }
 
   /**
-   * Completes or rolls back what an earlier run of the date left unfinished; empty when it finished
-   * (or there was none). Call while holding the date's {@link RunLock}, before anything else.
+   * Completes or rolls back what the latest earlier run of the date left unfinished. Empty when
+   * there was none or it rolled back by itself (a failure before publishing); action {@value
+   * #NOTHING_TO_DO} when its tables were all published (it may still have died after that, before
+   * its summary). Call while holding the date's {@link RunLock}, before anything else.
    *
    * @param maxAttempts commit attempts per table when rolling forward
    */
@@ -95,6 +99,11 @@ public final class RunJournal {
       throw TargetingException.internal("Unreadable run journal %s: %s", location, e.getMessage());
     }
     String state = journal.path("state").asText();
+    String earlierRun = journal.path("run_id").asText();
+    if (state.equals(PUBLISHED)) {
+      // Complete as far as the tables go; whether the run itself ended is for its summary to say.
+      return Optional.of(new Recovery(earlierRun, journal.path("started_at").asText(), state, NOTHING_TO_DO, List.of()));
+    }
     if (!state.equals(PREPARING) && !state.equals(PUBLISHING)) {
       return Optional.empty();
     }
@@ -103,7 +112,6 @@ public final class RunJournal {
       tables.add(JSON.convertValue(table, Prepared.class));
     }
     List<String> names = tables.stream().map(Prepared::table).toList();
-    String earlierRun = journal.path("run_id").asText();
     if (state.equals(PUBLISHING)) {
       LOG.warn("Run {} died while publishing {}: completing its publish", earlierRun, names);
       for (Prepared table : tables) {
@@ -118,6 +126,11 @@ public final class RunJournal {
     }
     write(journal, ROLLED_BACK);
     return Optional.of(new Recovery(earlierRun, journal.path("started_at").asText(), state, "rolled_back", names));
+  }
+
+  /** Records that this run starts: from here on a crash of it is found by the next run. */
+  public void begin() {
+    record(PREPARING);
   }
 
   /** Records a table this run prepared (so that a crash from here on is rolled back). */
