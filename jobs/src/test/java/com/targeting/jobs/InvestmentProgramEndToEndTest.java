@@ -132,16 +132,15 @@ class InvestmentProgramEndToEndTest {
   @Test
   @Order(4)
   void aRunDateCanBeReExportedIntoDynamoDbWithoutRescoring() {
-    String endpoint = com.targeting.core.testing.DynamoDbLocal.instance().endpoint();
+    // dynalite never deletes expired items: the program's 7-day TTL, long past for the fixed run
+    // date, leaves every item there to read back.
+    String endpoint = com.targeting.core.testing.Dynalite.instance().endpoint();
     String[] export = {"dynamodb-export", "--program", PROGRAM, "--run-date", "2026-11-20",
         "--conf", "program.outputs.dynamodb.mode=batch-write",
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
-        "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
+        "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
-        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment",
-        // The local server deletes items past their TTL, and the run date is fixed: 7 days from
-        // 2026-11-20 had passed, and items vanished while the serving queries were checked.
-        "--conf", "program.outputs.dynamodb.ttl-days=3650"};
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment"};
 
     JobRun first = run(export);
     JobRun again = run(export);
