@@ -140,7 +140,9 @@ class InvestmentProgramEndToEndTest {
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
         "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
-        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment"};
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment",
+        // Every item read back by key and compared, not a sample.
+        "--conf", "program.outputs.dynamodb.verify.sample=1000000"};
 
     JobRun first = run(export);
     JobRun again = run(export);
@@ -150,6 +152,7 @@ class InvestmentProgramEndToEndTest {
       assertThat(result.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
       JsonNode report = result.summary().get("dynamodb");
       assertThat(report.get("failed").asLong()).isZero();
+      assertThat(report.get("verification").get("sampled_items").asLong()).isEqualTo(firstRun.get("candidates").asLong());
       assertThat(report.get("verification").get("sampled_mismatches").asLong()).isZero();
       for (JsonNode query : report.get("verification").get("gsi_queries")) {
         assertThat(query.get("returned").asLong()).isEqualTo(query.get("expected").asLong());

@@ -157,11 +157,14 @@ class LoanProgramEndToEndTest {
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
         "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
-        "--conf", "program.outputs.dynamodb.batch-write.table=e2eLoanOffers");
+        "--conf", "program.outputs.dynamodb.batch-write.table=e2eLoanOffers",
+        // Every item read back by key and compared, not a sample.
+        "--conf", "program.outputs.dynamodb.verify.sample=1000000");
 
     assertThat(export.code()).as(export.summary().toString()).isZero();
     assertThat(export.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
     JsonNode verification = export.summary().get("dynamodb").get("verification");
+    assertThat(verification.get("sampled_items").asLong()).isEqualTo(firstRun.get("candidates").asLong());
     assertThat(verification.get("sampled_mismatches").asLong()).isZero();
     // gsi1: GetCandidatesByCreditTier, one query per tier; gsi2: the week's offers by amount.
     assertThat(verification.get("gsi_queries").size()).isEqualTo(3 + 1);
