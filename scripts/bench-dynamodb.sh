@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the DynamoDB batch writer against DynamoDB Local (started by the benchmark itself):
+# Measures the DynamoDB batch writer against dynalite (started by the benchmark itself; needs node):
 #   scripts/bench-dynamodb.sh ITEMS BUDGET_WCU_PER_SECOND WRITERS [faults]
 # "faults" puts the fault proxy in front (every 10th BatchWriteItem throttled, every 25th a 500,
 # every 5th half unprocessed). Prints a JSON line with items/s and write units/s vs the budget.
@@ -7,6 +7,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 mvn -B -q -DskipTests install 1>&2
+# -DskipTests leaves the test servers out: install dynalite (npm) for the benchmark.
+mvn -B -q -f core/test-servers/dynalite/pom.xml generate-resources 1>&2
 classpath_file=core/target/test-classpath.txt
 mvn -B -q -pl core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=test-classpath.txt 1>&2
 mv core/test-classpath.txt "$classpath_file" 2>/dev/null || true

@@ -43,7 +43,7 @@ class DynamoDbTtlCheckJobTest {
   private static JobRun check(String table) {
     return JobRun.of(List.of("dynamodb-ttl-check", "--program", PROGRAM, "--conf-dir", TestSpark.confDirectory().toString(),
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + Dynalite.instance().endpoint(),
-        "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
+        "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
         "--conf", "program.outputs.dynamodb.batch-write.table=" + table,
         "--conf", "dynamodb-ttl-check.segments=2",
         "--conf", "dynamodb-ttl-check.page-size=4"));

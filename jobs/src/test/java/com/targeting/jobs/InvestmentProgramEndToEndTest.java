@@ -132,16 +132,17 @@ class InvestmentProgramEndToEndTest {
   @Test
   @Order(4)
   void aRunDateCanBeReExportedIntoDynamoDbWithoutRescoring() {
-    String endpoint = com.targeting.core.testing.DynamoDbLocal.instance().endpoint();
+    // dynalite never deletes expired items: the program's 7-day TTL, long past for the fixed run
+    // date, leaves every item there to read back.
+    String endpoint = com.targeting.core.testing.Dynalite.instance().endpoint();
     String[] export = {"dynamodb-export", "--program", PROGRAM, "--run-date", "2026-11-20",
         "--conf", "program.outputs.dynamodb.mode=batch-write",
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
-        "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
+        "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
         "--conf", "program.outputs.dynamodb.batch-write.table=e2e-investment",
-        // The local server deletes items past their TTL, and the run date is fixed: 7 days from
-        // 2026-11-20 had passed, and items vanished while the serving queries were checked.
-        "--conf", "program.outputs.dynamodb.ttl-days=3650"};
+        // Every item read back by key and compared, not a sample.
+        "--conf", "program.outputs.dynamodb.verify.sample=1000000"};
 
     JobRun first = run(export);
     JobRun again = run(export);
@@ -151,6 +152,7 @@ class InvestmentProgramEndToEndTest {
       assertThat(result.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
       JsonNode report = result.summary().get("dynamodb");
       assertThat(report.get("failed").asLong()).isZero();
+      assertThat(report.get("verification").get("sampled_items").asLong()).isEqualTo(firstRun.get("candidates").asLong());
       assertThat(report.get("verification").get("sampled_mismatches").asLong()).isZero();
       for (JsonNode query : report.get("verification").get("gsi_queries")) {
         assertThat(query.get("returned").asLong()).isEqualTo(query.get("expected").asLong());

@@ -149,19 +149,22 @@ class LoanProgramEndToEndTest {
   @Test
   @Order(3)
   void theServingQueriesReturnExactlyTheOffersFromDynamoDb() {
-    String endpoint = com.targeting.core.testing.DynamoDbLocal.instance().endpoint();
+    // dynalite never deletes expired items: the program's 7-day TTL, long past for the fixed run
+    // date, leaves every item there to read back.
+    String endpoint = com.targeting.core.testing.Dynalite.instance().endpoint();
     JobRun export = run("dynamodb-export", "--program", PROGRAM, "--run-date", RUN_DATE,
         "--conf", "program.outputs.dynamodb.mode=batch-write",
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
-        "--conf", "program.outputs.dynamodb.batch-write.credentials=dynamodb-local",
+        "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
         "--conf", "program.outputs.dynamodb.batch-write.create-table-if-missing=true",
         "--conf", "program.outputs.dynamodb.batch-write.table=e2eLoanOffers",
-        // Items must outlive the test: the local server deletes items past their TTL (fixed run date).
-        "--conf", "program.outputs.dynamodb.ttl-days=3650");
+        // Every item read back by key and compared, not a sample.
+        "--conf", "program.outputs.dynamodb.verify.sample=1000000");
 
     assertThat(export.code()).as(export.summary().toString()).isZero();
     assertThat(export.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
     JsonNode verification = export.summary().get("dynamodb").get("verification");
+    assertThat(verification.get("sampled_items").asLong()).isEqualTo(firstRun.get("candidates").asLong());
     assertThat(verification.get("sampled_mismatches").asLong()).isZero();
     // gsi1: GetCandidatesByCreditTier, one query per tier; gsi2: the week's offers by amount.
     assertThat(verification.get("gsi_queries").size()).isEqualTo(3 + 1);

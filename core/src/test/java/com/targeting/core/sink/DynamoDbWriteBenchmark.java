@@ -2,7 +2,7 @@ package com.targeting.core.sink;
 
 import com.targeting.core.sink.dynamodb.DynamoDbSettings;
 import com.targeting.core.sink.dynamodb.DynamoDbWriteSink;
-import com.targeting.core.testing.DynamoDbLocal;
+import com.targeting.core.testing.Dynalite;
 import com.targeting.core.testing.FaultProxy;
 import com.targeting.core.testing.TestSpark;
 import java.util.List;
@@ -11,7 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Not a test: measures the batch writer against DynamoDB Local, with or without the fault proxy.
+ * Not a test: measures the batch writer against dynalite, with or without the fault proxy.
  * {@code scripts/bench-dynamodb.sh ITEMS BUDGET WRITERS [faults]} prints one JSON report per run:
  * items per second, and write units per second against the configured budget.
  */
@@ -26,9 +26,9 @@ public final class DynamoDbWriteBenchmark {
     Dataset<Row> candidates = DynamoDbWriteSinkTest.candidates(items).cache();
     candidates.count();
     String table = "bench-" + System.nanoTime();
-    FaultProxy proxy = faults ? new FaultProxy(DynamoDbLocal.instance().endpoint(), 10, 25, 5) : null;
+    FaultProxy proxy = faults ? new FaultProxy(Dynalite.instance().endpoint(), 10, 25, 5) : null;
     try {
-      String endpoint = proxy == null ? DynamoDbLocal.instance().endpoint() : proxy.endpoint();
+      String endpoint = proxy == null ? Dynalite.instance().endpoint() : proxy.endpoint();
       DynamoDbWriteSink sink = new DynamoDbWriteSink(
           new DynamoDbSettings(table, "us-east-1", endpoint, true, budget, writers, 12, 25, 2_000, 2),
           DynamoDbWriteSinkTest.INVESTMENT_LAYOUT, Optional.of(DynamoDbWriteSinkTest.INVESTMENT_TABLE), 0, List.of());

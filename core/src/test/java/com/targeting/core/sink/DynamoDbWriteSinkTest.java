@@ -9,7 +9,7 @@ import com.targeting.core.sink.dynamodb.DynamoDbSettings;
 import com.targeting.core.sink.dynamodb.DynamoDbWriteSink;
 import com.targeting.core.sink.dynamodb.GsiCheck;
 import com.targeting.core.sink.dynamodb.TableDefinition;
-import com.targeting.core.testing.DynamoDbLocal;
+import com.targeting.core.testing.Dynalite;
 import com.targeting.core.testing.FaultProxy;
 import com.targeting.core.testing.TestSpark;
 import java.time.LocalDate;
@@ -25,15 +25,19 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
-/** BatchWriteItem into DynamoDB Local (a real server, its own process), with and without faults. */
+/**
+ * BatchWriteItem into dynalite (a real DynamoDB-compatible server, its own process; through
+ * {@link Dynalite#endpoint()} it also has DynamoDB's TTL operations), with and without the fault
+ * proxy's throttling, server errors and unprocessed items.
+ */
 class DynamoDbWriteSinkTest {
   private static final String PROGRAM = "investment-recommendations";
   private static final RunPartition RUN = new RunPartition(PROGRAM, LocalDate.of(2026, 11, 20));
   private static final String[] PROFILES = {"conservative", "moderate", "aggressive"};
   private static final String[] CLASSES = {"stocks", "bonds", "etfs"};
-  // Items must outlive the test: the local server deletes items past their TTL once TTL is on, and
-  // the run date is fixed (a 7-day TTL from 2026-11-20 expired on 2026-11-27, and items vanished).
-  private static final int TTL_DAYS = 3650;
+  // The program's own 7 days: long past for the fixed run date, but dynalite never deletes expired
+  // items, so every item written is there to read back.
+  private static final int TTL_DAYS = 7;
   static final DynamoDbItemLayout INVESTMENT_LAYOUT = new DynamoDbItemLayout(
       Map.of("pk", "concat(customer_id, '#', '" + PROGRAM + "')",
           "gsi1pk", "concat('" + PROGRAM + "', '#', risk_tolerance)",
@@ -74,7 +78,7 @@ class DynamoDbWriteSinkTest {
   @Test
   @SuppressWarnings("unchecked")
   void itemsLandWithTheirLayoutAndTheServingQueriesReturnExactlyTheExpectedCustomers() {
-    DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "investment-layout", 3);
+    DynamoDbSettings settings = settings(Dynalite.instance().endpoint(), "investment-layout", 3);
     DynamoDbWriteSink sink = sink(settings, 50, List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.7),
         new GsiCheck("gsi2", "gsi2pk", "gsi2sk", "2026-11-20")));
 
@@ -129,7 +133,7 @@ class DynamoDbWriteSinkTest {
     }
     Dataset<Row> offers = TestSpark.rows("customer_id STRING, credit_tier STRING, approval_score DOUBLE, offer_amount DOUBLE, "
         + "apr DOUBLE, term_months INT", rows.toArray(Object[][]::new));
-    DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "loan-offers", 3);
+    DynamoDbSettings settings = settings(Dynalite.instance().endpoint(), "loan-offers", 3);
     DynamoDbWriteSink sink = new DynamoDbWriteSink(settings, loans, Optional.of(INVESTMENT_TABLE), 20,
         List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.5), new GsiCheck("gsi2", "gsi2pk", "gsi2sk", "2026-11-16")));
 
@@ -157,10 +161,10 @@ class DynamoDbWriteSinkTest {
   void aNightlyImportCreatesTheRunsTableWithItsIndexesAndMovesTheServingPointer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) {
     java.nio.file.Path bucket = temp.resolve("bucket");
     try (com.targeting.core.testing.ImportTableFake fake = new com.targeting.core.testing.ImportTableFake(
-        DynamoDbLocal.instance().endpoint(), Map.of("exports", bucket))) {
+        Dynalite.instance().endpoint(), Map.of("exports", bucket))) {
       DynamoDbSettings settings = new DynamoDbSettings("serving", "us-east-1", fake.endpoint(), true, 100, 1, 3, 5, 100, 2);
       try (DynamoDbClient client = settings.client()) {
-        new TableDefinition(List.of()).createIfMissing(client, "serving-pointers", "unused");
+        new TableDefinition(List.of()).createIfMissing(client, "serving-pointers", "unused", true);
       }
       com.targeting.core.sink.dynamodb.DynamoDbImportSink sink = new com.targeting.core.sink.dynamodb.DynamoDbImportSink(
           bucket.resolve("dynamodb-import").toString(), INVESTMENT_LAYOUT, Optional.of(
@@ -220,8 +224,46 @@ class DynamoDbWriteSinkTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aLocalServerWithoutUpdateTimeToLiveGetsTheTableWithoutTtlAndEveryItem() {
+    // dynalite itself, as scripts/dynalite.sh runs it: UpdateTimeToLive is an UnknownOperationException.
+    DynamoDbSettings settings = settings(Dynalite.instance().serverEndpoint(), "investment-no-ttl", 3);
+    DynamoDbWriteSink sink = sink(settings, 120, List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.5)));
+
+    assertThat(sink.write(candidates(120), RUN)).isEqualTo(120);
+
+    assertThat(sink.report()).containsEntry("ttl", "not enabled: the local server does not implement UpdateTimeToLive");
+    Map<String, Object> verification = (Map<String, Object>) sink.report().get("verification");
+    assertThat(verification).containsEntry("sampled_items", 120).containsEntry("sampled_mismatches", 0);
+    assertThat(itemsIn(settings)).isEqualTo(120);
+    try (DynamoDbClient client = settings.client()) {
+      assertThat(client.describeTimeToLive(r -> r.tableName(settings.table())).timeToLiveDescription().timeToLiveStatusAsString())
+          .isEqualTo("DISABLED");
+      // Against DynamoDB itself (not a local server) the same answer is a failure, never ignored.
+      assertThatThrownBy(() -> new TableDefinition(List.of()).createIfMissing(client, "no-ttl-not-local", "expires_at", false))
+          .isInstanceOf(software.amazon.awssdk.services.dynamodb.model.DynamoDbException.class)
+          .hasMessageContaining("UnknownOperationException");
+    }
+  }
+
+  @Test
+  void credentialsAreTheAwsChainOrALocalServersMadeUpKeyAndNothingElse() {
+    com.typesafe.config.Config base = com.typesafe.config.ConfigFactory.parseString(
+        "table = investment-local, endpoint = \"http://127.0.0.1:8000\", write-budget = 10");
+    assertThat(DynamoDbSettings.from(com.targeting.core.config.ConfigNode.root(
+        com.typesafe.config.ConfigFactory.parseString("credentials = local").withFallback(base))).localCredentials()).isTrue();
+    assertThat(DynamoDbSettings.from(com.targeting.core.config.ConfigNode.root(base)).localCredentials()).isFalse();
+
+    assertThatThrownBy(() -> DynamoDbSettings.from(com.targeting.core.config.ConfigNode.root(
+        com.typesafe.config.ConfigFactory.parseString("credentials = dynamo-local").withFallback(base))))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageEndingWith("credentials: must be default (the AWS provider chain) or local (a local server's made-up key)")
+        .extracting(e -> ((TargetingException) e).category()).isEqualTo(TargetingException.Category.USER_ERROR);
+  }
+
+  @Test
   void duplicateKeysAreResolvedBeforeBatchingAndRerunsAreIdempotent() {
-    DynamoDbSettings settings = settings(DynamoDbLocal.instance().endpoint(), "investment-rerun", 3);
+    DynamoDbSettings settings = settings(Dynalite.instance().endpoint(), "investment-rerun", 3);
     Dataset<Row> withDuplicate = candidates(120).union(candidates(1));
 
     DynamoDbWriteSink first = sink(settings, 0, List.of());
@@ -234,8 +276,8 @@ class DynamoDbWriteSinkTest {
 
   @Test
   void throttlingServerErrorsAndUnprocessedItemsAreRetriedUntilNothingIsLost() {
-    DynamoDbSettings direct = settings(DynamoDbLocal.instance().endpoint(), "investment-faults", 12);
-    try (FaultProxy proxy = new FaultProxy(DynamoDbLocal.instance().endpoint(), 4, 7, 3)) {
+    DynamoDbSettings direct = settings(Dynalite.instance().endpoint(), "investment-faults", 12);
+    try (FaultProxy proxy = new FaultProxy(Dynalite.instance().endpoint(), 4, 7, 3)) {
       DynamoDbSettings settings = settings(proxy.endpoint(), "investment-faults", 12);
       DynamoDbWriteSink sink = sink(settings, 100, List.of(new GsiCheck("gsi1", "gsi1pk", "gsi1sk", 0.5)));
 
@@ -253,7 +295,7 @@ class DynamoDbWriteSinkTest {
 
   @Test
   void whenRetriesRunOutTheRunFailsWithTheNumberOfItemsNotWritten() {
-    try (FaultProxy proxy = new FaultProxy(DynamoDbLocal.instance().endpoint(), 1, 0, 0)) {
+    try (FaultProxy proxy = new FaultProxy(Dynalite.instance().endpoint(), 1, 0, 0)) {
       DynamoDbWriteSink sink = sink(settings(proxy.endpoint(), "investment-exhausted", 3), 0, List.of());
 
       assertThatThrownBy(() -> sink.write(candidates(60), RUN))
@@ -269,7 +311,7 @@ class DynamoDbWriteSinkTest {
     Dataset<Row> big = candidates(3).withColumn("score_band",
         org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("customer_id").equalTo("C1"),
             org.apache.spark.sql.functions.repeat(org.apache.spark.sql.functions.lit("x"), 420 * 1024)).otherwise(org.apache.spark.sql.functions.col("score_band")));
-    DynamoDbWriteSink sink = sink(settings(DynamoDbLocal.instance().endpoint(), "investment-big", 3), 0, List.of());
+    DynamoDbWriteSink sink = sink(settings(Dynalite.instance().endpoint(), "investment-big", 3), 0, List.of());
 
     assertThatThrownBy(() -> sink.write(big, RUN))
         .hasMessage("DynamoDB export: the item with pk C1#investment-recommendations is larger than DynamoDB's 400 KB limit");

@@ -21,9 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A loopback HTTP proxy in front of DynamoDB Local that answers a share of BatchWriteItem calls
- * with faults, as DynamoDB does under load: throttling (400 ProvisionedThroughputExceeded),
- * server errors (500) and partial success (half the items back as UnprocessedItems). The share is
+ * A loopback HTTP proxy in front of dynalite (which is no throttling simulator) that answers a
+ * share of BatchWriteItem calls with faults, as DynamoDB does under load: throttling (400
+ * ProvisionedThroughputExceeded), server errors (500) and partial success (half the items back as UnprocessedItems). The share is
  * a deterministic pattern over the calls (every n-th), so a test is repeatable. Everything else
  * passes through unchanged.
  */

@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
- * DynamoDB Local has no ImportTable, so this loopback front for it does what the service does:
+ * dynalite has no ImportTable, so this loopback front for it does what the service does:
  * on ImportTable it creates the table from the TableCreationParameters (a CreateTable request to
- * DynamoDB Local) and loads every gzip DynamoDB-JSON file under the S3 prefix, which it reads from
+ * dynalite) and loads every gzip DynamoDB-JSON file under the S3 prefix, which it reads from
  * a local directory standing in for the bucket; DescribeImport first answers IN_PROGRESS, then
  * COMPLETED with the item count. Every other call passes through. The ImportTable requests are
  * kept so a test can check what the job asked for.
@@ -76,7 +76,8 @@ public final class ImportTableFake implements AutoCloseable {
         int seen = describes.merge(arn, 1, Integer::sum);
         ServerProcess.replyJson(exchange, 200, description(arn, seen > 1 ? "COMPLETED" : "IN_PROGRESS"));
       } else {
-        HttpResponse<byte[]> response = send(operation, body, exchange.getRequestHeaders().getFirst("Authorization"));
+        HttpResponse<byte[]> response = send(operation, body, exchange.getRequestHeaders().getFirst("Authorization"),
+            exchange.getRequestHeaders().getFirst("X-Amz-Date"));
         exchange.getResponseHeaders().put("Content-Type", List.of("application/x-amz-json-1.0"));
         exchange.sendResponseHeaders(response.statusCode(), response.body().length == 0 ? -1 : response.body().length);
         exchange.getResponseBody().write(response.body());
@@ -91,7 +92,7 @@ public final class ImportTableFake implements AutoCloseable {
     JsonNode parameters = request.get("TableCreationParameters");
     String table = parameters.get("TableName").asText();
     ObjectNode create = ((ObjectNode) parameters).deepCopy();
-    check(send("DynamoDB_20120810.CreateTable", JSON.writeValueAsBytes(create), null));
+    check(send("DynamoDB_20120810.CreateTable", JSON.writeValueAsBytes(create), null, null));
     String bucket = request.get("S3BucketSource").get("S3Bucket").asText();
     String prefix = request.get("S3BucketSource").get("S3KeyPrefix").asText();
     long items = 0;
@@ -109,7 +110,7 @@ public final class ImportTableFake implements AutoCloseable {
             ObjectNode put = JSON.createObjectNode();
             put.put("TableName", table);
             put.set("Item", item);
-            check(send("DynamoDB_20120810.PutItem", JSON.writeValueAsBytes(put), null));
+            check(send("DynamoDB_20120810.PutItem", JSON.writeValueAsBytes(put), null, null));
             items++;
           }
         }
@@ -128,13 +129,16 @@ public final class ImportTableFake implements AutoCloseable {
         + "\"ProcessedItemCount\":" + (items + failed) + ",\"ImportedItemCount\":" + items + ",\"ErrorCount\":" + failed + "}}";
   }
 
-  private HttpResponse<byte[]> send(String operation, byte[] body, String authorization) throws IOException, InterruptedException {
+  private HttpResponse<byte[]> send(String operation, byte[] body, String authorization, String date)
+      throws IOException, InterruptedException {
+    // dynalite accepts any signature, but a SigV4 Authorization header needs its X-Amz-Date.
     String auth = authorization != null ? authorization
-        : "AWS4-HMAC-SHA256 Credential=dynamodblocal/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=fake";
+        : "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=fake";
     HttpRequest request = HttpRequest.newBuilder(URI.create(target + "/"))
         .header("X-Amz-Target", operation)
         .header("Content-Type", "application/x-amz-json-1.0")
         .header("Authorization", auth)
+        .header("X-Amz-Date", authorization != null && date != null ? date : "20260101T000000Z")
         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .build();
     return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -142,7 +146,7 @@ public final class ImportTableFake implements AutoCloseable {
 
   private static void check(HttpResponse<byte[]> response) {
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("DynamoDB Local refused: " + new String(response.body(), StandardCharsets.UTF_8));
+      throw new IllegalStateException("dynalite refused: " + new String(response.body(), StandardCharsets.UTF_8));
     }
   }
 

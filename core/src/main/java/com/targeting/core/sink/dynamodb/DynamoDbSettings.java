@@ -17,10 +17,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
- * How batch writes reach a table: the table, region and (for DynamoDB Local) endpoint, the
- * job-wide write budget in write units per second, shared equally by {@code writers} concurrent
- * tasks, and the retry policy (full-jitter exponential backoff) for throttling and unprocessed
- * items. Plain values (an empty endpoint means AWS's own): it travels to the executors.
+ * How batch writes reach a table: the table, region and (for a local server such as dynalite)
+ * endpoint, the job-wide write budget in write units per second, shared equally by {@code writers}
+ * concurrent tasks, and the retry policy (full-jitter exponential backoff) for throttling and
+ * unprocessed items. Plain values (an empty endpoint means AWS's own): it travels to the executors.
  */
 public record DynamoDbSettings(
     String table,
@@ -46,9 +46,9 @@ public record DynamoDbSettings(
 
   public static DynamoDbSettings from(ConfigNode node) {
     String credentials = node.string("credentials", "default");
-    if (!credentials.equals("default") && !credentials.equals("dynamodb-local")) {
+    if (!credentials.equals("default") && !credentials.equals("local")) {
       // The value is not echoed: a mistaken substitution could have put a secret here.
-      throw node.invalid("credentials", "must be default (the AWS provider chain) or dynamodb-local");
+      throw node.invalid("credentials", "must be default (the AWS provider chain) or local (a local server's made-up key)");
     }
     double budget = node.doubleValue("write-budget");
     if (budget <= 0) {
@@ -68,7 +68,7 @@ public record DynamoDbSettings(
       throw node.invalid("backoff-max-ms", "backoff-base-ms must be at least 0 and at most backoff-max-ms");
     }
     return new DynamoDbSettings(node.string("table"), node.string("region", "us-east-1"), node.optionalString("endpoint").orElse(""),
-        credentials.equals("dynamodb-local"), budget, writers, attempts, base, max, 0);
+        credentials.equals("local"), budget, writers, attempts, base, max, 0);
   }
 
   /** The same settings for a table with {@code count} global secondary indexes. */
@@ -101,7 +101,7 @@ public record DynamoDbSettings(
     }
     AwsCredentialsProvider provider = localCredentials
         // A local server accepts any letters-and-digits key; these are not secrets and reach nothing else.
-        ? StaticCredentialsProvider.create(AwsBasicCredentials.create("dynamodblocal", "dynamodblocal"))
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
         : DefaultCredentialsProvider.create();
     return builder.credentialsProvider(provider).build();
   }

@@ -69,8 +69,14 @@ public final class DynamoDbWriteSink implements DynamoDbSink {
     layout.requireKeys(candidates);
     if (createIfMissing.isPresent()) {
       try (DynamoDbClient client = settings.client()) {
-        if (createIfMissing.get().createIfMissing(client, settings.table(), layout.ttlAttribute())) {
-          LOG.info("Created DynamoDB table {}", settings.table());
+        switch (createIfMissing.get().createIfMissing(client, settings.table(), layout.ttlAttribute(), settings.localCredentials())) {
+          case CREATED -> LOG.info("Created DynamoDB table {}", settings.table());
+          case CREATED_WITHOUT_TTL -> {
+            LOG.warn("Created DynamoDB table {} without TTL: the local server at {} does not implement UpdateTimeToLive, "
+                + "so its items never expire", settings.table(), settings.endpoint());
+            report.put("ttl", "not enabled: the local server does not implement UpdateTimeToLive");
+          }
+          case EXISTED -> { }
         }
       }
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -51,11 +52,29 @@ public record TableDefinition(List<Index> indexes) {
     return new TableDefinition(indexes);
   }
 
-  /** Creates the table (on-demand capacity) with TTL on {@code ttlAttribute}, unless it exists. */
-  public boolean createIfMissing(DynamoDbClient client, String table, String ttlAttribute) {
+  /** What {@link #createIfMissing} did. */
+  public enum Created {
+    /** The table existed and was left as it was. */
+    EXISTED,
+    /** The table was created, with TTL enabled. */
+    CREATED,
+    /** The table was created on a local server that has no UpdateTimeToLive: its items never expire. */
+    CREATED_WITHOUT_TTL
+  }
+
+  /**
+   * Creates the table (on-demand capacity) with TTL on {@code ttlAttribute}, unless it exists.
+   *
+   * @param localServer the client talks to a local DynamoDB-compatible server ({@code credentials =
+   *     local}): when that server answers UpdateTimeToLive with UnknownOperationException (dynalite
+   *     does), the table stays without TTL and {@link Created#CREATED_WITHOUT_TTL} says so. Against
+   *     DynamoDB itself every failure propagates.
+   * @throws software.amazon.awssdk.services.dynamodb.model.DynamoDbException as DynamoDB answers
+   */
+  public Created createIfMissing(DynamoDbClient client, String table, String ttlAttribute, boolean localServer) {
     try {
       client.describeTable(r -> r.tableName(table));
-      return false;
+      return Created.EXISTED;
     } catch (ResourceNotFoundException e) {
       // create below
     }
@@ -71,7 +90,14 @@ public record TableDefinition(List<Index> indexes) {
       }
     });
     client.waiter().waitUntilTableExists(r -> r.tableName(table));
-    client.updateTimeToLive(r -> r.tableName(table).timeToLiveSpecification(t -> t.attributeName(ttlAttribute).enabled(true)));
-    return true;
+    try {
+      client.updateTimeToLive(r -> r.tableName(table).timeToLiveSpecification(t -> t.attributeName(ttlAttribute).enabled(true)));
+    } catch (DynamoDbException e) {
+      if (localServer && e.awsErrorDetails() != null && "UnknownOperationException".equals(e.awsErrorDetails().errorCode())) {
+        return Created.CREATED_WITHOUT_TTL;
+      }
+      throw e;
+    }
+    return Created.CREATED;
   }
 }

@@ -21,7 +21,8 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * The TTL check against dynalite, a real DynamoDB-compatible server that never deletes expired
- * items: whatever the items' TTLs say, they stay, so the counts are exactly what was written.
+ * items: whatever the items' TTLs say, they stay, so the counts are exactly what was written (the
+ * stand-in for DynamoDB's deletion lagging behind, or TTL not being enabled at all).
  */
 class DynamoDbTtlCheckTest {
   private static final String PROGRAM = "investment-recommendations";
@@ -47,7 +48,7 @@ class DynamoDbTtlCheckTest {
   private static void table(String table, List<Map<String, AttributeValue>> items) {
     DynamoDbTtlCheck.Settings settings = settings(table, 1, 100);
     try (DynamoDbClient client = settings.client()) {
-      // Created here, not by TableDefinition.createIfMissing: dynalite has no UpdateTimeToLive.
+      // Created here without TTL (TableDefinition.createIfMissing would enable it): DISABLED at first.
       client.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
           .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S))
           .keySchema(k -> k.attributeName("pk").keyType(KeyType.HASH)));
@@ -97,6 +98,17 @@ class DynamoDbTtlCheckTest {
         + "not enabled on expires_at: DynamoDB will not delete these items until it is");
     // Keys and expiries only: no customer attribute leaves the table.
     assertThat(result.toJson().toString()).doesNotContain("suitability_score").doesNotContain("customer_id");
+
+    // With TTL enabled on the attribute, the same items mean DynamoDB's background deletion is behind.
+    try (DynamoDbClient client = settings("ttl-check-mixed", 1, 100).client()) {
+      client.updateTimeToLive(r -> r.tableName("ttl-check-mixed").timeToLiveSpecification(t -> t.attributeName("expires_at").enabled(true)));
+    }
+    DynamoDbTtlCheck.Result enabled = DynamoDbTtlCheck.run(settings("ttl-check-mixed", 2, 7), NOW);
+    assertThat(enabled.ttlStatus()).isEqualTo("ENABLED");
+    assertThat(enabled.pastGrace()).isEqualTo(17);
+    assertThat(enabled.failure()).hasValue("DynamoDB table ttl-check-mixed: 17 items of program investment-recommendations are past "
+        + "their TTL (expires_at) by more than 48 hours, the oldest since 2026-11-19T01:00:00Z; TTL is enabled on expires_at: "
+        + "DynamoDB's deletion is behind, check again later");
 
     // A week later, those within the grace and those then expired for 4 days have joined them; another
     // program's items and items without a TTL never count.
