@@ -3,7 +3,9 @@
 A program run writes its summary, succeeded or failed, to
 ``<root>/output/summaries/program=<program>/dt=<run-date>/<run-id>.json`` with ``status``
 (``succeeded`` | ``failed``) and, when failed, ``error: {category, message}`` where category is
-``user_error`` (exit code 2), ``external`` (exit code 3) or ``internal`` (exit code 4).
+``user_error`` (exit code 2), ``external`` (exit code 3) or ``internal`` (exit code 4); a run that
+died without writing one (killed, a lost driver) gets one with category ``interrupted`` from the
+next run of its date, which first completes or rolls back what it left.
 Only ``external`` is worth retrying: an outside store failed, and may not next time.
 """
 from __future__ import annotations

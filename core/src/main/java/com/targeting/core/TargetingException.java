@@ -65,7 +65,9 @@ public final class TargetingException extends RuntimeException {
   /**
    * Who has to act on any failure: a {@code TargetingException} anywhere in the cause chain says
    * so itself; a plan that does not analyze comes from config (a config expression names a column
-   * the data lacks); an I/O failure anywhere in the chain is a store's fault; anything else is ours.
+   * the data lacks); an I/O failure anywhere in the chain is a store's fault, as is a conflict with
+   * a concurrent writer of a Delta table (Delta's optimistic concurrency: a retry of the run
+   * succeeds); anything else is ours.
    */
   public static Category categoryOf(Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
@@ -75,7 +77,7 @@ public final class TargetingException extends RuntimeException {
       if (cause instanceof org.apache.spark.sql.AnalysisException) {
         return Category.USER_ERROR;
       }
-      if (cause instanceof java.io.IOException) {
+      if (cause instanceof java.io.IOException || cause instanceof org.apache.spark.sql.delta.DeltaConcurrentModificationException) {
         return Category.EXTERNAL;
       }
     }

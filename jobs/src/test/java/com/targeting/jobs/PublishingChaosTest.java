@@ -97,7 +97,8 @@ class PublishingChaosTest {
       }
       writer.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
       assertThat(writer.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(reached).as("kill %d (%s) reached its point before the run ended; log: %s", kill, point.getKey(), log).isTrue();
+      assertThat(reached).as("kill %d (%s) reached its point before the run ended (exit %d); the end of its log:%n%s",
+          kill, point.getKey(), writer.exitValue(), tail(log)).isTrue();
       JsonNode state = journalOf(journal, "killed-" + kill);
       String stateAtKill = state == null ? "none" : state.path("state").asText();
       landed.add(point.getKey() + " -> journal " + stateAtKill);
@@ -143,6 +144,11 @@ class PublishingChaosTest {
     assertThat(JSON.readTree(journal.toFile()).path("state").asText()).isEqualTo("published");
     System.out.printf("chaos (%d rows): kills landed at %s; earlier run %d ms, last run %d ms%n", ROWS, landed,
         earlier.summary().get("total_ms").asLong(), summary.get("total_ms").asLong());
+  }
+
+  private static String tail(Path log) throws IOException {
+    List<String> lines = Files.readAllLines(log).stream().filter(line -> !line.startsWith("\tat ") && !line.contains(" INFO ")).toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
   private static Path generate(String folder, int seed) {

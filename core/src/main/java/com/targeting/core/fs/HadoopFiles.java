@@ -94,9 +94,18 @@ public final class HadoopFiles {
       return;
     }
     Path temporary = new Path(path.getParent(), "_" + path.getName() + "." + java.util.UUID.randomUUID() + ".tmp");
-    writeString(spark, temporary.toString(), content);
     try {
       FileSystem fs = fileSystem(spark, path);
+      if (fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed) {
+        // The local file system keeps a .crc beside each file and renames the two one after the
+        // other: a kill between them leaves a file its checksum refuses. Written raw, with the old
+        // checksum removed first, the file is replaced by one rename.
+        fs.delete(checksummed.getChecksumFile(path), false);
+        fs = checksummed.getRawFileSystem();
+      }
+      try (OutputStream out = fs.create(temporary, true)) {
+        out.write(content.getBytes(StandardCharsets.UTF_8));
+      }
       if (!fs.rename(temporary, path)) {
         fs.delete(path, false);
         if (!fs.rename(temporary, path)) {
@@ -106,6 +115,15 @@ public final class HadoopFiles {
     } catch (IOException e) {
       throw TargetingException.external(e, "Cannot write %s: %s", location, e.getMessage());
     }
+  }
+
+  /**
+   * The file system of a small bookkeeping file (a lock, a journal) without the local file
+   * system's .crc files, whose separate writes and renames a kill can leave behind the file's.
+   */
+  public static FileSystem bookkeeping(SparkSession spark, Path path) throws IOException {
+    FileSystem fs = fileSystem(spark, path);
+    return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
   }
 
   /** A file found by {@link #glob}: its full path and modification time (epoch milliseconds). */

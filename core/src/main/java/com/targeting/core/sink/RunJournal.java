@@ -96,7 +96,8 @@ public final class RunJournal {
     try {
       journal = JSON.readTree(HadoopFiles.readString(spark, location));
     } catch (java.io.IOException e) {
-      throw TargetingException.internal("Unreadable run journal %s: %s", location, e.getMessage());
+      throw TargetingException.internal("Unreadable run journal %s (%s): no run of this date starts until it is "
+          + "looked at; if its tables are as they should be, delete it", location, e.getMessage());
     }
     String state = journal.path("state").asText();
     String earlierRun = journal.path("run_id").asText();

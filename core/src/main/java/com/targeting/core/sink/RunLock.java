@@ -79,7 +79,7 @@ public final class RunLock implements AutoCloseable {
   public static RunLock acquire(SparkSession spark, String location, String runId, String what, Settings settings) {
     Path path = new Path(location);
     try {
-      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      FileSystem fs = com.targeting.core.fs.HadoopFiles.bookkeeping(spark, path);
       for (int attempt = 0; attempt < 2; attempt++) {
         if (create(fs, path, runId)) {
           String holder = holder(fs, path);
