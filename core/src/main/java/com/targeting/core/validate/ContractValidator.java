@@ -101,12 +101,10 @@ public final class ContractValidator {
         continue;
       }
       String name = contractName(contract, field.name());
+      boolean same = expected.equals(field.dataType());
       Column typed = raw;
-      if (expected.equals(field.dataType())) {
-        projection.add(raw);
-      } else {
+      if (!same) {
         typed = raw.cast(expected);
-        projection.add(typed.as(name));
         Column broken = conversionLoses(raw, field.dataType(), typed, expected);
         if (broken != null) {
           problems.add(new Problem(broken, UNPARSEABLE, concat(lit("unparseable " + name + ": '"),
@@ -119,6 +117,7 @@ public final class ContractValidator {
         Column nonFinite = isnan(value).or(value.equalTo(lit(Double.POSITIVE_INFINITY)))
             .or(value.equalTo(lit(Double.NEGATIVE_INFINITY)));
         problems.add(new Problem(nonFinite, NON_FINITE, concat(lit("non-finite " + name + ": "), shownValue)));
+        projection.add(same ? raw : typed.as(name));
       } else if (expected.equals(DataTypes.DateType) || expected.equals(DataTypes.TimestampType)) {
         Contract.Limits limits = contract.limits();
         Column outside = expected.equals(DataTypes.DateType)
@@ -128,6 +127,11 @@ public final class ContractValidator {
                 .or(typed.geq(lit(limits.maxDate().plusDays(1).toString()).cast(DataTypes.TimestampType)));
         problems.add(new Problem(outside, DATE_OUT_OF_RANGE, concat(lit(name + " out of range: "), shownValue,
             lit(" is outside " + limits.minDate() + " to " + limits.maxDate() + " (contract.date-range)"))));
+        // The value stays in the reason only: a year-0000 date in the quarantined row would break
+        // the quarantine's own Parquet write (WRITE_ANCIENT_DATETIME).
+        projection.add(when(outside, lit(null).cast(expected)).otherwise(typed).as(same ? field.name() : name));
+      } else {
+        projection.add(same ? raw : typed.as(name));
       }
     }
 

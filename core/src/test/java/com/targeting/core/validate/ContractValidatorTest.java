@@ -187,6 +187,8 @@ class ContractValidatorTest {
     assertThat(byNote.get("year zero").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.DATE_OUT_OF_RANGE);
     assertThat(byNote.get("year zero").<String>getAs(QUARANTINE_REASON))
         .isEqualTo("account_open_date out of range: '0000-01-01' is outside 1900-01-01 to 2199-12-31 (contract.date-range)");
+    assertThat(byNote.get("year zero").<Object>getAs("account_open_date")).as("kept in the reason only: never written").isNull();
+    assertThat(byNote.get("both edges").<Object>getAs("account_open_date")).isEqualTo(java.sql.Date.valueOf("1900-01-01"));
     assertThat(byNote.get("day before min").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.DATE_OUT_OF_RANGE);
     assertThat(byNote.get("both edges").<String>getAs(QUARANTINE_RULE)).isNull();
     assertThat(byNote.get("timestamp after max").<String>getAs(QUARANTINE_REASON)).startsWith("seen_at out of range: '2200-01-01 00:00:00'");
