@@ -1,11 +1,14 @@
 package com.targeting.jobs;
 
+import static org.apache.spark.sql.functions.col;
+
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
+import com.targeting.core.program.Columns;
 import com.targeting.core.program.RunSummary;
 import com.targeting.core.score.ModelScorer;
 import com.targeting.core.source.ReaderSource;
@@ -13,6 +16,7 @@ import com.targeting.core.source.SourceConfig;
 import com.typesafe.config.Config;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -20,8 +24,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Scores a file with a model's champion (or its pinned version): {@code score-model --config FILE
- * --input PATH [--format csv] --output DIR}. Writes the input rows with the score (and reason
- * codes, if the model config asks for them) as Parquet.
+ * --input PATH [--format csv] --output DIR}. Writes every input row once, as Parquet: the rows that
+ * meet the model's training contract with the score (and reason codes, if the model config asks for
+ * them), the others unscored with {@code quarantine_rule} / {@code quarantine_reason}
+ * ({@link ModelScorer#scoreOrQuarantine}); the summary counts both.
  */
 final class ScoreModelJob {
   private ScoreModelJob() {}
@@ -42,8 +48,18 @@ final class ScoreModelJob {
     String path = ModelRegistry.at(spark, spec.registry()).resolve(spec);
     SavedModel model = SavedModel.load(spark, path);
     Dataset<Row> rows = ReaderSource.of(new SourceConfig(format, Optional.of(input), options)).read(spark);
-    ModelScorer.of(model, spec.output(), spec.reasonCodes()).score(rows).write().mode(SaveMode.Overwrite).parquet(output);
-    long written = spark.read().parquet(output).count();
+    ModelScorer.of(model, spec.output(), spec.reasonCodes()).scoreOrQuarantine(rows, input)
+        .write().mode(SaveMode.Overwrite).parquet(output);
+    // The funnel: every input row is written once, scored or quarantined with its reason.
+    Map<String, Long> quarantinedByRule = new TreeMap<>();
+    long written = 0;
+    for (Row group : (Row[]) spark.read().parquet(output).groupBy(col(Columns.QUARANTINE_RULE)).count().collect()) {
+      written += group.getLong(1);
+      if (!group.isNullAt(0)) {
+        quarantinedByRule.put(group.getString(0), group.getLong(1));
+      }
+    }
+    long quarantined = quarantinedByRule.values().stream().mapToLong(Long::longValue).sum();
     return new RunSummary()
         .put("job", "score-model")
         .put("model", spec.id())
@@ -51,6 +67,9 @@ final class ScoreModelJob {
         .put("input", input)
         .put("output", output)
         .put("rows", written)
+        .put("scored", written - quarantined)
+        .put("quarantined", quarantined)
+        .put("quarantined_by_rule", quarantinedByRule)
         .put("total_ms", (System.nanoTime() - start) / 1_000_000)
         .put("status", "succeeded");
   }

@@ -93,6 +93,39 @@ class ModelJobsEndToEndTest {
     assertThat(first.select("customerID", "churn_score").except(second.select("customerID", "churn_score")).count())
         .as("a reloaded champion scores identically").isZero();
 
+    // Cases score-unparseable-as-missing and score-infinity: the training contract, applied by the
+    // scorer: quarantined with a reason and counted, never scored as missing.
+    Path crafted = root.resolve("crafted.csv");
+    Files.writeString(crafted, String.join("\n",
+        "customerID,gender,tenure,Contract,MonthlyCharges,TotalCharges",
+        "X1,Female,5,Month-to-month,,100",
+        "X2,Female,5,Month-to-month,abc,100",
+        "X3,Male,NA,Month-to-month,50.0,100",
+        "X4,Male,null,Month-to-month,50.0,100",
+        "X5,Male,5,Month-to-month,Infinity,100",
+        "X6,Male,5,Month-to-month,50.0,100", ""));
+    JsonNode scored = run("score-model", "--config", config.toString(), "--input", crafted.toString(), "--format", "csv",
+        "--output", root.resolve("scored-crafted").toString());
+    assertThat(scored.get("rows").asLong()).isEqualTo(6);
+    assertThat(scored.get("scored").asLong()).isEqualTo(2);
+    assertThat(scored.get("quarantined").asLong()).isEqualTo(4);
+    assertThat(JobRun.counts(scored.get("quarantined_by_rule"))).containsExactly(
+        java.util.Map.entry("non-finite", 1L), java.util.Map.entry("unparseable", 3L));
+    java.util.Map<String, Row> byId = new java.util.TreeMap<>();
+    TestSpark.session().read().parquet(root.resolve("scored-crafted").toString()).collectAsList()
+        .forEach(row -> byId.put(row.getAs("customerID"), row));
+    assertThat(byId.get("X2").<String>getAs("quarantine_reason")).isEqualTo("unparseable MonthlyCharges: 'abc' is not double");
+    assertThat(byId.get("X3").<String>getAs("quarantine_reason")).isEqualTo("unparseable tenure: 'NA' is not double");
+    assertThat(byId.get("X4").<String>getAs("quarantine_reason")).isEqualTo("unparseable tenure: 'null' is not double");
+    assertThat(byId.get("X5").<String>getAs("quarantine_reason")).isEqualTo("non-finite MonthlyCharges: 'Infinity'");
+    for (String id : List.of("X2", "X3", "X4", "X5")) {
+      assertThat(byId.get(id).<Object>getAs("churn_score")).as(id).isNull();
+    }
+    for (String id : List.of("X1", "X6")) {
+      assertThat(byId.get(id).<Object>getAs("quarantine_rule")).as(id).isNull();
+      assertThat(byId.get(id).<Double>getAs("churn_score")).as(id).isBetween(0.0, 1.0);
+    }
+
     JsonNode retrained = run("train-model", "--config", config.toString()).get("models").get("churn");
     assertThat(retrained.get("version").asInt()).isEqualTo(2);
     assertThat(retrained.get("promotion").get("champion_version").asInt()).isEqualTo(1);

@@ -3,10 +3,12 @@ package com.targeting.core.decide;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.uplift.RunningSums;
 import java.util.ArrayList;
@@ -32,7 +34,9 @@ import org.apache.spark.sql.Row;
  * ({@code uplift-not-positive}); optionally never one whose uplift lower bound is at or below zero
  * ({@code lower-bound-not-positive}); never one whose expected profit is not positive
  * ({@code unprofitable}, unless {@code require-profit = false}); cost missing or not positive
- * ({@code invalid-cost}); past the budget ({@code over-budget}); else {@code selected}.
+ * ({@code invalid-cost}); cost, value or expected profit NaN or infinite ({@code invalid-value}: never
+ * ranked, never in the report's figures, which are never NaN: a figure that is not finite fails the
+ * run naming it); past the budget ({@code over-budget}); else {@code selected}.
  *
  * <pre>
  * { type = budget-selection, budget = 20000, key = customer_id,
@@ -47,6 +51,8 @@ public record BudgetSelection(double budget, String key, String uplift, String p
   public static final String CUMULATIVE_COST = "cumulative_cost";
   public static final String INCREMENTAL_PROFIT = "expected_incremental_profit";
   public static final String SELECTED = "selected";
+  /** A cost, value or expected profit that is NaN or infinite. */
+  public static final String INVALID_VALUE = "invalid-value";
 
   public BudgetSelection {
     requireNonNull(key, "key is null");
@@ -79,11 +85,19 @@ public record BudgetSelection(double budget, String key, String uplift, String p
       Column bound = c(lowerBound.get()).cast("double");
       reason = reason.when(bound.isNull().or(bound.leq(0)), "lower-bound-not-positive");
     }
+    // NaN sorts first and sums to NaN: a non-finite cost, value or profit (from a derived
+    // expression, say) is never ranked, and never reaches the report's figures.
+    reason = reason.when(nonFinite(c(cost).cast("double")).or(nonFinite(c(value).cast("double"))).or(nonFinite(profit())),
+        INVALID_VALUE);
     reason = reason.when(c(cost).isNull().or(c(cost).cast("double").leq(0)).or(c(value).isNull()), "invalid-cost");
     if (requireProfit) {
       reason = reason.when(profit().leq(0), "unprofitable");
     }
     return reason;
+  }
+
+  private static Column nonFinite(Column value) {
+    return isnan(value).or(value.equalTo(lit(Double.POSITIVE_INFINITY))).or(value.equalTo(lit(Double.NEGATIVE_INFINITY)));
   }
 
   private Column profit() {
@@ -136,7 +150,9 @@ public record BudgetSelection(double budget, String key, String uplift, String p
 
     // Top-K by propensity: the customers most likely to respond when treated, while the budget lasts.
     Dataset<Row> byPropensity = RunningSums.cumulative(
-        decided.where(c(cost).cast("double").gt(0)).withColumn("__cost", c(cost).cast("double")),
+        decided.where(c(cost).cast("double").gt(0).and(col(DECISION).notEqual(INVALID_VALUE))
+                .and(c(propensity).isNotNull()).and(nonFinite(c(propensity).cast("double")).unary_$bang()))
+            .withColumn("__cost", c(cost).cast("double")),
         List.of(c(propensity).desc(), c(key).asc()), List.of("__cost"));
     Dataset<Row> topK = byPropensity.where(col("__cost_cum").leq(budget + 1e-9));
     Map<String, Object> propensityFigures = figures(topK);
@@ -146,7 +162,26 @@ public record BudgetSelection(double budget, String key, String uplift, String p
     report.put("curves", Map.of(
         "uplift", curve(decided.where(col(RANK).isNotNull()), col(CUMULATIVE_COST), points),
         "propensity", curve(byPropensity, col("__cost_cum"), points)));
+    requireFinite(report, "budget");
     return report;
+  }
+
+  /** A report figure that is NaN or infinite is never printed: the run fails naming it. */
+  private void requireFinite(Object figure, String path) {
+    if (figure instanceof Double number && !Double.isFinite(number)) {
+      throw TargetingException.userError("Budget selection: report figure %s is %s; the columns %s, %s, %s (or the expressions "
+          + "deriving them) hold values too large to add up", path, number, uplift, cost, value);
+    } else if (figure instanceof Map<?, ?> map) {
+      map.forEach((key, value) -> requireFinite(value, path + "." + key));
+    } else if (figure instanceof List<?> list) {
+      for (Object item : list) {
+        if (item instanceof double[] point) {
+          for (double value : point) {
+            requireFinite(value, path + ".curves");
+          }
+        }
+      }
+    }
   }
 
   private Map<String, Object> figures(Dataset<Row> rows) {

@@ -20,7 +20,7 @@ import java.util.Optional;
  *   id = churn
  *   objective = binary                  # binary | multiclass | regression
  *   data { format = csv, train = "...", test = "...", options { header = "true" } }
- *   label { column = Churn, positive = "Yes" }
+ *   label { column = Churn, positive = "Yes" }   # optional: negative = "No" (else only one other value may occur)
  *   features { numeric = [tenure, MonthlyCharges], categorical = [Contract] }
  *   protected = [gender]               # never features; used by fairness reports
  *   xgboost { num-round = 300, max-depth = 4, eta = 0.05, early-stopping-rounds = 30 }
@@ -86,11 +86,20 @@ public record ModelSpec(
     }
   }
 
-  /** The label column; {@code positive} names the positive value of a binary string label. */
-  public record Label(String column, Optional<String> positive) {
+  /**
+   * The label column; {@code positive} names the positive value of a binary string label,
+   * {@code negative} its one negative value (optional: without it the label may hold one other
+   * value; see {@link com.targeting.core.validate.BinaryValues}).
+   */
+  public record Label(String column, Optional<String> positive, Optional<String> negative) {
     public Label {
       requireNonNull(column, "column is null");
       requireNonNull(positive, "positive is null");
+      requireNonNull(negative, "negative is null");
+    }
+
+    public Label(String column, Optional<String> positive) {
+      this(column, positive, Optional.empty());
     }
   }
 
@@ -151,7 +160,10 @@ public record ModelSpec(
       throw node.invalid("id", "must be lower-case letters, digits and dashes, was " + id);
     }
     Objective objective = Objective.parse(node, "objective");
-    Label label = new Label(node.string("label.column"), node.optionalString("label.positive"));
+    Label label = new Label(node.string("label.column"), node.optionalString("label.positive"), node.optionalString("label.negative"));
+    if (label.negative().isPresent() && (label.positive().isEmpty() || objective != Objective.BINARY)) {
+      throw node.invalid("label.negative", "is for a binary label with label.positive (a 0/1 or boolean label has no named values)");
+    }
     List<String> numeric = node.strings("features.numeric");
     List<String> categorical = node.strings("features.categorical");
     if (numeric.isEmpty() && categorical.isEmpty()) {

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.source.ReaderSource;
+import com.targeting.core.validate.BinaryValues;
 import com.targeting.core.validate.Contract;
 import com.targeting.core.validate.ContractValidator;
 import java.io.IOException;
@@ -51,17 +52,23 @@ import org.slf4j.LoggerFactory;
 public final class ModelTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(ModelTrainer.class);
   private static final String RANDOM = "__split_random";
+  /** A binary label value that is neither the positive nor the negative one (or not 0/1). */
+  public static final String LABEL_UNEXPECTED = "label-unexpected";
 
   private ModelTrainer() {}
 
   /** What a training run produced and decided. */
-  public record Result(String path, ModelMetadata metadata, Map<String, Object> promotion) {
+  public record Result(String path, ModelMetadata metadata, Map<String, Object> promotion, Map<String, Long> labelValues) {
     public Map<String, Object> summary() {
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("version", metadata.version());
       summary.put("path", path);
       summary.put("rows", metadata.rows());
       summary.put("quarantined_by_rule", metadata.quarantinedByRule());
+      if (!labelValues.isEmpty()) {
+        // Every value of a binary label, quarantined ones included: a label written several ways shows here.
+        summary.put("label_values", labelValues);
+      }
       summary.put("metrics", metadata.metrics());
       summary.put("promotion", promotion);
       List<Map.Entry<String, Double>> top = new ArrayList<>(metadata.featureImportance().entrySet());
@@ -91,6 +98,7 @@ public final class ModelTrainer {
     String path = registry.versionPath(spec.id(), version);
     String prefix = spec.columnPrefix();
 
+    Map<String, Long> labelValues = labelValues(spec, trainRows, trainName, testRows, testName);
     Contract contract = contract(spec, data.maxQuarantinedFraction());
     Map<String, Long> quarantined = new TreeMap<>();
     Map<String, Dataset<Row>> quarantinedRows = new LinkedHashMap<>();
@@ -172,7 +180,7 @@ public final class ModelTrainer {
       if (Boolean.TRUE.equals(promotion.get("promoted"))) {
         registry.promote(spec.id(), version, spec.promotion().metric(), metrics.get(spec.promotion().metric()));
       }
-      return new Result(path, metadata, promotion);
+      return new Result(path, metadata, promotion, labelValues);
     } finally {
       cached.forEach(Dataset::unpersist);
     }
@@ -199,6 +207,18 @@ public final class ModelTrainer {
         .lt(fraction);
   }
 
+  /**
+   * The contract rows to score must meet: the training contract's features (numeric as double,
+   * categorical as text), with its value rules (unparseable and non-finite numbers quarantined),
+   * no label, no key, no quarantine limit (every row is scored or quarantined, and counted).
+   */
+  public static Contract scoringContract(ModelMetadata metadata) {
+    Map<String, DataType> columns = new LinkedHashMap<>();
+    metadata.numericFeatures().forEach(f -> columns.put(f, DataTypes.DoubleType));
+    metadata.categoricalFeatures().forEach(f -> columns.put(f, DataTypes.StringType));
+    return new Contract(Optional.empty(), columns, List.of(), 1.0);
+  }
+
   /** The contract of labeled rows: features typed, label present. */
   static Contract contract(ModelSpec spec, double maxQuarantinedFraction) {
     Map<String, DataType> columns = new LinkedHashMap<>();
@@ -211,8 +231,44 @@ public final class ModelTrainer {
     }
     spec.idColumn().ifPresent(id -> columns.putIfAbsent(id, DataTypes.StringType));
     String label = "`" + spec.label().column().replace("`", "``") + "`";
-    List<Contract.Rule> rules = List.of(new Contract.Rule("missing-label", label + " IS NULL", "missing label " + spec.label().column()));
+    List<Contract.Rule> rules = new ArrayList<>();
+    rules.add(new Contract.Rule("missing-label", label + " IS NULL", "missing label " + spec.label().column()));
+    if (spec.objective() == ModelSpec.Objective.BINARY) {
+      BinaryValues.rule(LABEL_UNEXPECTED, "label", spec.label().column(), spec.label().positive(), spec.label().negative(),
+          "set label.positive to name the positive value").ifPresent(rules::add);
+    }
     return new Contract(spec.idColumn(), columns, rules, maxQuarantinedFraction);
+  }
+
+  /**
+   * A binary label's values with their counts in the training (and test) rows, for the summary;
+   * refuses a label with a positive value, no label.negative and several other values
+   * ({@link BinaryValues#requireOneNegative}). Empty for other objectives.
+   */
+  private static Map<String, Long> labelValues(ModelSpec spec, Dataset<Row> trainRows, String trainName,
+      Optional<Dataset<Row>> testRows, Optional<String> testName) {
+    if (spec.objective() != ModelSpec.Objective.BINARY) {
+      return Map.of();
+    }
+    String column = spec.label().column();
+    if (!List.of(trainRows.columns()).contains(column)) {
+      return Map.of(); // the contract names the missing column
+    }
+    Map<String, Long> counts = new LinkedHashMap<>(BinaryValues.counts(trainRows, column));
+    String sources = trainName;
+    if (testRows.isPresent() && List.of(testRows.get().columns()).contains(column)) {
+      BinaryValues.counts(testRows.get(), column).forEach((value, rows) -> counts.merge(value, rows, Long::sum));
+      sources = trainName + " and " + testName.orElse("test");
+    }
+    List<Map.Entry<String, Long>> sorted = new ArrayList<>(counts.entrySet());
+    sorted.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    Map<String, Long> result = new LinkedHashMap<>();
+    sorted.forEach(e -> result.put(e.getKey(), e.getValue()));
+    if (spec.label().positive().isPresent() && spec.label().negative().isEmpty()) {
+      BinaryValues.requireOneNegative(result, "Model " + spec.id(), "label", column, spec.label().positive().get(),
+          "label.negative", sources);
+    }
+    return result;
   }
 
   /** Counts quarantined rows by rule and fails past the limit; returns the rest, keeps the bad rows to write. */

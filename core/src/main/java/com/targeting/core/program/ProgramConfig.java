@@ -202,7 +202,7 @@ public record ProgramConfig(
         runDate,
         runId(root),
         SourceConfig.from(program.node("source")),
-        Contract.from(program.node("contract"), program.string("key"), parameters),
+        Contract.from(contractNode(root, program), program.string("key"), parameters),
         enrichments,
         derived,
         filters,
@@ -223,6 +223,12 @@ public record ProgramConfig(
             Publishing.from(root.node("publishing"))),
         dynamodb,
         program.optionalNode("fairness").map(AdverseImpact::from));
+  }
+
+  /** {@code program.contract} over {@code contract-defaults} (date range, serving key). */
+  private static ConfigNode contractNode(ConfigNode root, ConfigNode program) {
+    ConfigNode contract = program.node("contract");
+    return root.optionalNode("contract-defaults").map(contract::withFallback).orElse(contract);
   }
 
   static LocalDate runDate(ConfigNode root) {

@@ -23,7 +23,7 @@ import java.util.OptionalDouble;
  *   learner = t                              # t | s | x | dr
  *   data { format = csv, train = "...", options { header = "true" }, test-fraction = 0.5, seed = 42 }
  *   treatment { column = segment, treated = "Womens E-Mail", control = "No E-Mail" }
- *   outcome { column = visit }               # 0/1, boolean, or positive = "yes"
+ *   outcome { column = visit }               # 0/1, boolean, or positive = "yes" (and negative = "no" if others occur)
  *   features { numeric = [recency, history], categorical = [channel] }
  *   id-column = customer_id                  # optional: else row_id, the row's position in the source
  *   weight-column = w                        # optional sample weights
@@ -44,6 +44,7 @@ public record UpliftSpec(
     String controlValue,
     String outcomeColumn,
     Optional<String> outcomePositive,
+    Optional<String> outcomeNegative,
     List<String> numericFeatures,
     List<String> categoricalFeatures,
     List<String> protectedAttributes,
@@ -170,7 +171,7 @@ public record UpliftSpec(
     Evaluation evaluation = new Evaluation(k, mode, node.integer("evaluation.bins", 100),
         node.longValue("evaluation.exact-row-limit", 2_000_000L), holdoutFormat, node.integer("evaluation.curve-points", 100));
     return new UpliftSpec(
-        id, learner, treatment, treated, control, outcome, node.optionalString("outcome.positive"),
+        id, learner, treatment, treated, control, outcome, node.optionalString("outcome.positive"), outcomeNegative(node),
         numeric, categorical, protectedAttributes, node.optionalString("id-column"), node.optionalString("weight-column"),
         propensity, data, xgboost, node.string("registry"), metric, margin,
         node.has("version") ? Optional.of(node.integer("version")) : Optional.empty(),
@@ -213,5 +214,13 @@ public record UpliftSpec(
     return new ModelSpec(id + "-" + name, objective, new ModelSpec.Label(UpliftColumns.LABEL, Optional.empty()), numeric,
         categoricalFeatures, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
         ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0);
+  }
+
+  private static Optional<String> outcomeNegative(ConfigNode node) {
+    Optional<String> negative = node.optionalString("outcome.negative");
+    if (negative.isPresent() && !node.has("outcome.positive")) {
+      throw node.invalid("outcome.negative", "needs outcome.positive (a 0/1 or boolean outcome has no named values)");
+    }
+    return negative;
   }
 }

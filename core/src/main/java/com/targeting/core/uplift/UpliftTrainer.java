@@ -16,6 +16,7 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelTrainer;
 import com.targeting.core.source.ReaderSource;
+import com.targeting.core.validate.BinaryValues;
 import com.targeting.core.validate.Contract;
 import com.targeting.core.validate.ContractValidator;
 import java.time.Instant;
@@ -49,6 +50,8 @@ public final class UpliftTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(UpliftTrainer.class);
   /** The id given to each row when the config names no id column: its position in the source. */
   public static final String ROW_ID = "row_id";
+  /** An outcome value that is neither 0 nor 1, or neither outcome.positive nor outcome.negative. */
+  public static final String OUTCOME_NOT_BINARY = "outcome-not-binary";
 
   private UpliftTrainer() {}
 
@@ -67,6 +70,12 @@ public final class UpliftTrainer {
     String id = spec.idColumn().orElse(ROW_ID);
     Dataset<Row> rows = spec.idColumn().isPresent() ? campaign : withRowId(spark, campaign);
 
+    Map<String, Long> outcomeValues = List.of(rows.columns()).contains(spec.outcomeColumn())
+        ? BinaryValues.counts(rows, spec.outcomeColumn()) : Map.of();
+    if (spec.outcomePositive().isPresent() && spec.outcomeNegative().isEmpty()) {
+      BinaryValues.requireOneNegative(outcomeValues, "Uplift model " + spec.id(), "outcome", spec.outcomeColumn(),
+          spec.outcomePositive().get(), "outcome.negative", sourceName);
+    }
     Contract contract = contract(spec, id);
     Dataset<Row> validated = ContractValidator.validate(rows, contract, sourceName).cache();
     List<Dataset<Row>> cached = new ArrayList<>(List.of(validated));
@@ -181,6 +190,7 @@ public final class UpliftTrainer {
       }
       Map<String, Object> summary = new LinkedHashMap<>(metadata);
       summary.put("path", path);
+      summary.put("outcome_values", outcomeValues);
       summary.put("promotion", promotion);
       return new Result(path, version, summary);
     } finally {
@@ -249,10 +259,8 @@ public final class UpliftTrainer {
     List<Contract.Rule> rules = new ArrayList<>();
     rules.add(new Contract.Rule("missing-treatment", treatment + " IS NULL", "missing treatment " + spec.treatmentColumn()));
     rules.add(new Contract.Rule("missing-outcome", outcome + " IS NULL", "missing outcome " + spec.outcomeColumn()));
-    if (spec.outcomePositive().isEmpty()) {
-      rules.add(new Contract.Rule("outcome-not-binary", outcome + " NOT IN (0, 1)",
-          "outcome " + spec.outcomeColumn() + " is not 0 or 1 (set outcome.positive to name the positive value)"));
-    }
+    BinaryValues.rule(OUTCOME_NOT_BINARY, "outcome", spec.outcomeColumn(), spec.outcomePositive(), spec.outcomeNegative(),
+        "set outcome.positive to name the positive value").ifPresent(rules::add);
     spec.weightColumn().ifPresent(w -> rules.add(new Contract.Rule("bad-weight", quote(w) + " IS NULL OR " + quote(w) + " < 0",
         "weight " + w + " missing or negative")));
     return new Contract(Optional.of(id), columns, rules, spec.data().maxQuarantinedFraction());

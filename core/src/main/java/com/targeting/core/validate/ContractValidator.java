@@ -2,11 +2,14 @@ package com.targeting.core.validate;
 
 import static com.targeting.core.program.Columns.QUARANTINE_REASON;
 import static com.targeting.core.program.Columns.QUARANTINE_RULE;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.trim;
@@ -31,11 +34,26 @@ import org.apache.spark.sql.types.StructField;
  * cannot be converted) stop the run before any scan. Row problems never drop a row: each row gets
  * {@code quarantine_rule} / {@code quarantine_reason}, null when the row is good, so that the
  * funnel can account for it and the quarantine sink can write it out.
+ *
+ * <p>One rule for every value that enters (issue 15), whatever the source's types (text from CSV,
+ * typed from Parquet or JDBC): a float or double that is NaN or infinite is quarantined as
+ * {@value #NON_FINITE}, a date or timestamp outside the contract's date range as
+ * {@value #DATE_OUT_OF_RANGE}, and, where the contract has a serving key, a key that cannot
+ * form one as {@value #INVALID_KEY}; each reason names the column and the value (cut to 40
+ * characters). A row's first problem, in column order, is its reason.
  */
 public final class ContractValidator {
   public static final String NULL_KEY = "null-key";
   public static final String DUPLICATE_KEY = "duplicate-key";
   public static final String UNPARSEABLE = "unparseable";
+  /** A float or double that is NaN or infinite (as text "NaN", "Infinity", or too large, e.g. "1e309"). */
+  public static final String NON_FINITE = "non-finite";
+  /** A date or timestamp outside the contract's {@code date-range}. */
+  public static final String DATE_OUT_OF_RANGE = "date-out-of-range";
+  /** A key that cannot form a serving key ({@link Contract.ServingKey}). */
+  public static final String INVALID_KEY = "invalid-key";
+
+  private static final String CONTROL_CHARACTERS = "\\p{Cc}";
 
   private static final int MAX_VALUE_CHARS = 40;
 
@@ -71,24 +89,49 @@ public final class ContractValidator {
       throw TargetingException.userError("Extract %s breaks its contract: %s", sourceName, wrongTypes);
     }
 
-    // Convert in one projection; remember for each column whether a present value failed to parse.
+    // Convert in one projection; remember for each column whether a present value failed to parse,
+    // or parsed to a value the rest of the run cannot handle (non-finite numbers, dates out of range).
     List<Column> projection = new ArrayList<>();
-    List<Column[]> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
     for (StructField field : extract.schema().fields()) {
       DataType expected = contract.columns().get(contractName(contract, field.name()));
-      if (expected == null || expected.equals(field.dataType())) {
-        projection.add(col(quoted(field.name())));
+      Column raw = col(quoted(field.name()));
+      if (expected == null) {
+        projection.add(raw);
         continue;
       }
       String name = contractName(contract, field.name());
-      Column raw = col(quoted(field.name()));
-      Column typed = raw.cast(expected);
-      projection.add(typed.as(name));
-      Column broken = conversionLoses(raw, field.dataType(), typed, expected);
-      if (broken != null) {
-        Column reason = concat(lit("unparseable " + name + ": '"),
-            substring(raw.cast("string"), 1, MAX_VALUE_CHARS), lit("' is not " + expected.simpleString()));
-        problems.add(new Column[] {broken, reason});
+      boolean same = expected.equals(field.dataType());
+      Column typed = raw;
+      if (!same) {
+        typed = raw.cast(expected);
+        Column broken = conversionLoses(raw, field.dataType(), typed, expected);
+        if (broken != null) {
+          problems.add(new Problem(broken, UNPARSEABLE, concat(lit("unparseable " + name + ": '"),
+              shown(raw), lit("' is not " + expected.simpleString()))));
+        }
+      }
+      Column shownValue = concat(lit("'"), shown(raw), lit("'"));
+      if (expected.equals(DataTypes.DoubleType) || expected.equals(DataTypes.FloatType)) {
+        Column value = typed.cast(DataTypes.DoubleType);
+        Column nonFinite = isnan(value).or(value.equalTo(lit(Double.POSITIVE_INFINITY)))
+            .or(value.equalTo(lit(Double.NEGATIVE_INFINITY)));
+        problems.add(new Problem(nonFinite, NON_FINITE, concat(lit("non-finite " + name + ": "), shownValue)));
+        projection.add(same ? raw : typed.as(name));
+      } else if (expected.equals(DataTypes.DateType) || expected.equals(DataTypes.TimestampType)) {
+        Contract.Limits limits = contract.limits();
+        Column outside = expected.equals(DataTypes.DateType)
+            ? typed.lt(lit(limits.minDate().toString()).cast(DataTypes.DateType))
+                .or(typed.gt(lit(limits.maxDate().toString()).cast(DataTypes.DateType)))
+            : typed.lt(lit(limits.minDate().toString()).cast(DataTypes.TimestampType))
+                .or(typed.geq(lit(limits.maxDate().plusDays(1).toString()).cast(DataTypes.TimestampType)));
+        problems.add(new Problem(outside, DATE_OUT_OF_RANGE, concat(lit(name + " out of range: "), shownValue,
+            lit(" is outside " + limits.minDate() + " to " + limits.maxDate() + " (contract.date-range)"))));
+        // The value stays in the reason only: a year-0000 date in the quarantined row would break
+        // the quarantine's own Parquet write (WRITE_ANCIENT_DATETIME).
+        projection.add(when(outside, lit(null).cast(expected)).otherwise(typed).as(same ? field.name() : name));
+      } else {
+        projection.add(same ? raw : typed.as(name));
       }
     }
 
@@ -106,9 +149,12 @@ public final class ContractValidator {
       Column copies = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
       // An unparseable key is reported as such (with its value), not as a missing one.
       finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"))
-          .when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)))
-          .when(copies.gt(1),
-              verdict(DUPLICATE_KEY, concat(lit("duplicate " + key + " ("), copies.cast("string"), lit(" rows)"))));
+          .when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)));
+      if (contract.limits().servingKey().isPresent()) {
+        finalVerdict = invalidKey(finalVerdict, key, contract.limits().servingKey().get());
+      }
+      finalVerdict = finalVerdict.when(copies.gt(1),
+          verdict(DUPLICATE_KEY, concat(lit("duplicate " + key + " ("), copies.cast("string"), lit(" rows)"))));
     } else {
       finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"));
     }
@@ -119,7 +165,11 @@ public final class ContractValidator {
         throw TargetingException.userError("Contract rule %s (%s) cannot be evaluated on %s: %s",
             rule.id(), rule.when(), sourceName, TargetingException.firstLine(e.getMessage()));
       }
-      finalVerdict = finalVerdict.when(expr(rule.when()), verdict(rule.id(), lit(rule.reason())));
+      Column reason = rule.valueColumn()
+          .map(column -> concat(lit(rule.reason() + ": "),
+              coalesce(concat(lit("'"), shown(col(quoted(column))), lit("'")), lit("null"))))
+          .orElse(lit(rule.reason()));
+      finalVerdict = finalVerdict.when(expr(rule.when()), verdict(rule.id(), reason));
     }
     return typed
         .withColumn(verdictColumn, finalVerdict)
@@ -150,15 +200,44 @@ public final class ContractValidator {
     return null;
   }
 
-  private static Column parseVerdict(List<Column[]> problems) {
+  private static Column parseVerdict(List<Problem> problems) {
     if (problems.isEmpty()) {
       return lit(null).cast(verdictType());
     }
-    Column result = when(problems.get(0)[0], verdict(UNPARSEABLE, problems.get(0)[1]));
+    Column result = when(problems.get(0).when(), verdict(problems.get(0).rule(), problems.get(0).reason()));
     for (int i = 1; i < problems.size(); i++) {
-      result = result.when(problems.get(i)[0], verdict(UNPARSEABLE, problems.get(i)[1]));
+      result = result.when(problems.get(i).when(), verdict(problems.get(i).rule(), problems.get(i).reason()));
     }
     return result;
+  }
+
+  /** A value problem of one column: rows where {@code when} holds are quarantined under {@code rule}. */
+  private record Problem(Column when, String rule, Column reason) {}
+
+  /** The value as shown in a reason: text, cut to {@value #MAX_VALUE_CHARS} characters, control characters as '?'. */
+  private static Column shown(Column raw) {
+    return regexp_replace(substring(raw.cast("string"), 1, MAX_VALUE_CHARS), CONTROL_CHARACTERS, "?");
+  }
+
+  /**
+   * Keys that cannot form a serving key: blank, holding a separator of the serving key or a
+   * control character, or longer in UTF-8 than {@code key.maxBytes()}.
+   */
+  private static Column invalidKey(Column verdicts, String key, Contract.ServingKey servingKey) {
+    Column value = col(quoted(key)).cast("string");
+    Column shownKey = concat(lit("invalid " + key + " '"), shown(value), lit("': "));
+    Column result = verdicts.when(trim(value).equalTo(lit("")), verdict(INVALID_KEY, lit("blank " + key)));
+    if (!servingKey.forbiddenCharacters().isEmpty()) {
+      String characters = servingKey.forbiddenCharacters();
+      String pattern = "[" + java.util.regex.Pattern.quote(characters) + "]";
+      String named = characters.length() == 1 ? "'" + characters + "'" : "one of '" + characters + "'";
+      result = result.when(value.rlike(pattern), verdict(INVALID_KEY, concat(shownKey,
+          lit("contains " + named + ", a separator of the serving key (contract.serving-key.forbidden-characters)"))));
+    }
+    result = result.when(value.rlike(CONTROL_CHARACTERS), verdict(INVALID_KEY, concat(shownKey, lit("contains a control character"))));
+    Column bytes = expr("octet_length(CAST(" + quoted(key) + " AS STRING))");
+    return result.when(bytes.gt(servingKey.maxBytes()), verdict(INVALID_KEY, concat(shownKey, bytes.cast("string"),
+        lit(" bytes in UTF-8, over contract.serving-key.max-bytes = " + servingKey.maxBytes()))));
   }
 
   private static DataType verdictType() {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,19 @@ class ProgramConfigTest {
         .containsExactly(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4), new ScoreBands.Band("low", 0.0));
     assertThat(program.dynamodb()).isPresent();
     assertThat(((com.targeting.core.sink.dynamodb.DynamoDbImportSink) program.dynamodb().get()).layout().ttlDays()).isEqualTo(7);
+  }
+
+  @Test
+  void programContractsTakeTheirDateRangeAndServingKeyFromContractDefaultsUnlessTheySetTheirOwn() {
+    ProgramConfig defaults = ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, PROGRAM), RUN_DATE));
+    ProgramConfig own = ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, PROGRAM),
+        List.of("program.contract.date-range.min=\"1950-01-01\"", "program.contract.serving-key.max-bytes=100", "run.date=\"2026-01-02\"")));
+
+    assertThat(defaults.contract().limits()).isEqualTo(new com.targeting.core.validate.Contract.Limits(LocalDate.of(1900, 1, 1),
+        LocalDate.of(2199, 12, 31), Optional.of(new com.targeting.core.validate.Contract.ServingKey(1024, "#"))));
+    assertThat(own.contract().limits().minDate()).isEqualTo(LocalDate.of(1950, 1, 1));
+    assertThat(own.contract().limits().maxDate()).isEqualTo(LocalDate.of(2199, 12, 31));
+    assertThat(own.contract().limits().servingKey().get().maxBytes()).isEqualTo(100);
   }
 
   @Test

@@ -126,4 +126,31 @@ class BudgetSelectionTest {
     assertThat(ranks).containsExactly(3L, 1L, 2L, 4L, null);
     assertThat(decisions).containsExactly("selected", "selected", "selected", "over-budget", "uplift-not-positive");
   }
+
+  // Case program-crafted-rows: a NaN conversion value was selected at rank 1 and turned revenue,
+  // profit and ROI in the summary into "NaN".
+  @Test
+  void nonFiniteValuesAreNeverRankedAndTheReportIsNeverNaN() {
+    Dataset<Row> rows = TestSpark.rows("id STRING, uplift DOUBLE, p DOUBLE, cost DOUBLE, value DOUBLE", new Object[][] {
+        {"a", 0.10, 0.5, 10.0, 200.0},
+        {"nan-value", 0.30, 0.99, 1.0, Double.NaN},
+        {"infinite-value", 0.30, 0.98, 1.0, Double.POSITIVE_INFINITY},
+        {"nan-cost", 0.30, 0.97, Double.NaN, 100.0},
+        {"infinite-uplift", Double.POSITIVE_INFINITY, 0.96, 1.0, 100.0}});
+    BudgetSelection selection = selection(100, Optional.empty());
+    Dataset<Row> decided = selection.apply(rows).cache();
+
+    Map<String, Object> decisions = new java.util.TreeMap<>();
+    decided.collectAsList().forEach(r -> decisions.put(r.getAs("id"), r.getAs(BudgetSelection.DECISION)));
+    assertThat(decisions).containsEntry("a", BudgetSelection.SELECTED)
+        .containsEntry("nan-value", BudgetSelection.INVALID_VALUE)
+        .containsEntry("infinite-value", BudgetSelection.INVALID_VALUE)
+        .containsEntry("nan-cost", BudgetSelection.INVALID_VALUE)
+        .containsEntry("infinite-uplift", BudgetSelection.INVALID_VALUE);
+    Map<String, Object> report = selection.report(decided, 10);
+    assertThat(report.toString()).doesNotContain("NaN").doesNotContain("Infinity");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> topK = (Map<String, Object>) report.get("top_k_by_propensity");
+    assertThat((Long) topK.get("customers")).as("non-finite rows are not ranked by propensity either").isEqualTo(1L);
+  }
 }

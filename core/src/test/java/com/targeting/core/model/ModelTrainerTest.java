@@ -1,6 +1,7 @@
 package com.targeting.core.model;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -235,6 +236,107 @@ class ModelTrainerTest {
         .isInstanceOf(TargetingException.class)
         .hasMessageContaining("was trained differently from its config")
         .hasMessageContaining("features [x, kind] vs [x]");
+  }
+
+  // Case train-infinity: "Infinity" / "-Infinity" in a feature aborted training inside XGBoost.
+  @Test
+  void nonFiniteFeaturesAreQuarantinedAndTrainingGoesOn() {
+    Dataset<Row> withInfinities = labeled.withColumn("x",
+        org.apache.spark.sql.functions.when(col("customer_id").equalTo("C1"), "Infinity")
+            .when(col("customer_id").equalTo("C2"), "-Infinity")
+            .when(col("customer_id").equalTo("C3"), "1e309")
+            .otherwise(col("x")));
+
+    ModelTrainer.Result result = ModelTrainer.train(TestSpark.session(), buyer(""), withInfinities, "memory",
+        Optional.empty(), Optional.empty());
+
+    assertThat(result.metadata().quarantinedByRule()).containsEntry("non-finite", 3L).containsEntry("unparseable", 6L);
+    assertThat(result.metadata().trainingRows() + result.metadata().testRows()).isEqualTo(2_000 - 9);
+    List<String> reasons = TestSpark.session().read().parquet(result.path() + "/training-quarantine/train")
+        .where(col("quarantine_rule").equalTo("non-finite")).orderBy("customer_id")
+        .select("quarantine_reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertThat(reasons).containsExactly("non-finite x: 'Infinity'", "non-finite x: '-Infinity'", "non-finite x: '1e309'");
+  }
+
+  // Case label-case: "yes" and "Yes " beside "Yes" were silently trained as negatives.
+  @Test
+  void aBinaryLabelWithSeveralNegativeCandidatesIsRefusedWithItsValueCounts() {
+    Dataset<Row> misspelled = labeled.withColumn("bought",
+        org.apache.spark.sql.functions.when(col("bought").equalTo("Yes").and(col("customer_id").endsWith("7")), "yes")
+            .when(col("bought").equalTo("Yes").and(col("customer_id").endsWith("3")), "Yes ")
+            .otherwise(col("bought")));
+    long yes = misspelled.where(col("bought").equalTo("yes")).count();
+    long yesSpace = misspelled.where(col("bought").equalTo("Yes ")).count();
+
+    assertThatThrownBy(() -> ModelTrainer.train(TestSpark.session(), buyer(""), misspelled, "memory", Optional.empty(), Optional.empty()))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("Model buyer: binary label bought in memory has 3 values besides the positive 'Yes'")
+        .hasMessageContaining("'yes' " + yes)
+        .hasMessageContaining("'Yes ' " + yesSpace)
+        .hasMessageContaining("label.negative");
+
+    // Naming the negative value quarantines the others, each with its value; the summary counts every value.
+    ModelSpec withNegative = spec("id = buyer\nobjective = binary\nlabel { column = bought, positive = \"Yes\", negative = \"No\" }\n"
+        + "features { numeric = [x], categorical = [kind] }\nid-column = customer_id\ndata { train = x, max-quarantined-fraction = 0.5 }\n");
+    ModelTrainer.Result result = ModelTrainer.train(TestSpark.session(), withNegative, misspelled, "memory", Optional.empty(), Optional.empty());
+
+    assertThat(result.metadata().quarantinedByRule()).containsEntry(ModelTrainer.LABEL_UNEXPECTED, yes + yesSpace);
+    assertThat(result.labelValues()).containsEntry("yes", yes).containsEntry("Yes ", yesSpace).containsKeys("Yes", "No");
+    @SuppressWarnings("unchecked")
+    Map<String, Long> summaryValues = (Map<String, Long>) result.summary().get("label_values");
+    assertThat(summaryValues).isEqualTo(result.labelValues());
+    List<String> reasons = TestSpark.session().read().parquet(result.path() + "/training-quarantine/train")
+        .where(col("quarantine_rule").equalTo(ModelTrainer.LABEL_UNEXPECTED)).select("quarantine_reason").distinct()
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertThat(reasons).containsExactlyInAnyOrder("label bought is neither 'Yes' nor 'No': 'yes'", "label bought is neither 'Yes' nor 'No': 'Yes '");
+  }
+
+  @Test
+  void aZeroOneLabelWithOtherValuesQuarantinesThem() {
+    Dataset<Row> numeric = labeled.withColumn("bought",
+        org.apache.spark.sql.functions.when(col("customer_id").equalTo("C5"), lit(2.0))
+            .when(col("bought").equalTo("Yes"), lit(1.0)).otherwise(lit(0.0)));
+    ModelSpec spec = spec("id = zero-one\nobjective = binary\nlabel { column = bought }\nfeatures { numeric = [x] }\nid-column = customer_id\n");
+
+    ModelTrainer.Result result = ModelTrainer.train(TestSpark.session(), spec, numeric, "memory", Optional.empty(), Optional.empty());
+
+    assertThat(result.metadata().quarantinedByRule()).containsEntry(ModelTrainer.LABEL_UNEXPECTED, 1L);
+    assertThat(result.labelValues()).containsEntry("2.0", 1L);
+  }
+
+  // Cases score-unparseable-as-missing and score-infinity: the scorer applies the training contract.
+  @Test
+  void scoringAppliesTheTrainingContractAndQuarantinesInsteadOfScoringAsMissing() {
+    ModelTrainer.Result result = train(buyer(""));
+    SavedModel model = SavedModel.load(TestSpark.session(), result.path());
+    Dataset<Row> toScore = TestSpark.rows("customer_id STRING, x STRING, kind STRING, note STRING",
+        new Object[] {"S1", "", "gold", "blank is missing"},
+        new Object[] {"S2", "abc", "gold", "abc"},
+        new Object[] {"S3", "NA", "gold", "NA"},
+        new Object[] {"S4", "null", "gold", "null text"},
+        new Object[] {"S5", "Infinity", "gold", "infinity"},
+        new Object[] {"S6", "NaN", "gold", "nan"},
+        new Object[] {"S7", "4.5", "gold", "ok"});
+
+    Map<String, Row> byNote = new java.util.LinkedHashMap<>();
+    for (Row row : (Row[]) com.targeting.core.score.ModelScorer.of(model, "score", 2).scoreOrQuarantine(toScore, "score.csv").collect()) {
+      byNote.put(row.getAs("note"), row);
+    }
+
+    assertThat(byNote).hasSize(7);
+    assertThat(byNote.get("abc").<String>getAs("quarantine_reason")).isEqualTo("unparseable x: 'abc' is not double");
+    assertThat(byNote.get("NA").<String>getAs("quarantine_reason")).isEqualTo("unparseable x: 'NA' is not double");
+    assertThat(byNote.get("null text").<String>getAs("quarantine_reason")).isEqualTo("unparseable x: 'null' is not double");
+    assertThat(byNote.get("infinity").<String>getAs("quarantine_reason")).isEqualTo("non-finite x: 'Infinity'");
+    assertThat(byNote.get("nan").<String>getAs("quarantine_rule")).isEqualTo("non-finite");
+    for (String note : List.of("abc", "NA", "null text", "infinity", "nan")) {
+      assertThat(byNote.get(note).<Object>getAs("score")).as(note).isNull();
+      assertThat(byNote.get(note).<Object>getAs("score_reasons")).as(note).isNull();
+    }
+    for (String note : List.of("blank is missing", "ok")) {
+      assertThat(byNote.get(note).<String>getAs("quarantine_rule")).as(note).isNull();
+      assertThat(byNote.get(note).<Double>getAs("score")).as(note).isBetween(0.0, 1.0);
+    }
   }
 
   private static double[] scores(Dataset<Row> scored, String column) {

@@ -126,4 +126,134 @@ class ContractValidatorTest {
     assertThatThrownBy(() -> ContractValidator.validate(extract, contract(), "warehouse"))
         .hasMessage("Extract warehouse breaks its contract: [account_balance is boolean, expected double]");
   }
+
+  // Cases program-infinity, train-infinity, score-infinity, program-crafted-rows: "Infinity",
+  // "1e309" and "NaN" in a double the contract accepts reached XGBoost and the budget summary.
+  @Test
+  void nonFiniteNumbersAreQuarantinedWhereTheyEnterFromTextOrTypedColumns() {
+    Dataset<Row> text = rows(TEXT_EXTRACT,
+        new Object[] {"C1", "10", "Infinity", "infinity"},
+        new Object[] {"C2", "10", "-Infinity", "minus infinity"},
+        new Object[] {"C3", "NaN", "1", "nan"},
+        new Object[] {"C4", "10", "1e309", "overflow"},
+        new Object[] {"C5", "10", "1e300", "large but finite"});
+    Dataset<Row> typed = rows("customer_id STRING, account_balance DOUBLE, income FLOAT, note STRING",
+        new Object[] {"D1", Double.NaN, 1.0f, "typed nan"},
+        new Object[] {"D2", 5.0, Float.POSITIVE_INFINITY, "typed float infinity"},
+        new Object[] {"D3", 5.0, 2.0f, "typed ok"});
+
+    Map<String, Row> byNote = new LinkedHashMap<>();
+    for (Dataset<Row> extract : List.of(text, typed)) {
+      for (Row row : (Row[]) ContractValidator.validate(extract, contract(), "x").collect()) {
+        byNote.put(row.getAs("note"), row);
+      }
+    }
+
+    assertThat(byNote.get("infinity").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.NON_FINITE);
+    assertThat(byNote.get("infinity").<String>getAs(QUARANTINE_REASON)).isEqualTo("non-finite income: 'Infinity'");
+    assertThat(byNote.get("minus infinity").<String>getAs(QUARANTINE_REASON)).isEqualTo("non-finite income: '-Infinity'");
+    assertThat(byNote.get("nan").<String>getAs(QUARANTINE_REASON)).isEqualTo("non-finite account_balance: 'NaN'");
+    assertThat(byNote.get("overflow").<String>getAs(QUARANTINE_REASON)).isEqualTo("non-finite income: '1e309'");
+    assertThat(byNote.get("large but finite").<String>getAs(QUARANTINE_RULE)).isNull();
+    assertThat(byNote.get("typed nan").<String>getAs(QUARANTINE_REASON)).isEqualTo("non-finite account_balance: 'NaN'");
+    assertThat(byNote.get("typed float infinity").<String>getAs(QUARANTINE_REASON)).isEqualTo("non-finite income: 'Infinity'");
+    assertThat(byNote.get("typed ok").<String>getAs(QUARANTINE_RULE)).isNull();
+  }
+
+  // Case extract-ancient-date: 0000-01-01 passed the contract and broke the Parquet write.
+  @Test
+  void datesOutsideTheContractsRangeAreQuarantinedFromTextOrTypedColumns() {
+    Map<String, DataType> columns = new LinkedHashMap<>();
+    columns.put("customer_id", DataTypes.StringType);
+    columns.put("account_open_date", DataTypes.DateType);
+    columns.put("seen_at", DataTypes.TimestampType);
+    Contract contract = new Contract(java.util.Optional.of("customer_id"), columns, List.of(), 1.0);
+    Dataset<Row> text = rows("customer_id STRING, account_open_date STRING, seen_at STRING, note STRING",
+        new Object[] {"C1", "0000-01-01", null, "year zero"},
+        new Object[] {"C2", "1899-12-31", null, "day before min"},
+        new Object[] {"C3", "1900-01-01", "2199-12-31 23:59:59", "both edges"},
+        new Object[] {"C4", "2009-11-03", "2200-01-01 00:00:00", "timestamp after max"});
+    Dataset<Row> typed = rows("customer_id STRING, account_open_date DATE, seen_at TIMESTAMP, note STRING",
+        new Object[] {"D1", java.sql.Date.valueOf("1850-06-01"), null, "typed old date"},
+        new Object[] {"D2", java.sql.Date.valueOf("2020-06-01"), java.sql.Timestamp.valueOf("2020-06-01 10:00:00"), "typed ok"});
+
+    Map<String, Row> byNote = new LinkedHashMap<>();
+    for (Dataset<Row> extract : List.of(text, typed)) {
+      for (Row row : (Row[]) ContractValidator.validate(extract, contract, "x").collect()) {
+        byNote.put(row.getAs("note"), row);
+      }
+    }
+
+    assertThat(byNote.get("year zero").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.DATE_OUT_OF_RANGE);
+    assertThat(byNote.get("year zero").<String>getAs(QUARANTINE_REASON))
+        .isEqualTo("account_open_date out of range: '0000-01-01' is outside 1900-01-01 to 2199-12-31 (contract.date-range)");
+    assertThat(byNote.get("year zero").<Object>getAs("account_open_date")).as("kept in the reason only: never written").isNull();
+    assertThat(byNote.get("both edges").<Object>getAs("account_open_date")).isEqualTo(java.sql.Date.valueOf("1900-01-01"));
+    assertThat(byNote.get("day before min").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.DATE_OUT_OF_RANGE);
+    assertThat(byNote.get("both edges").<String>getAs(QUARANTINE_RULE)).isNull();
+    assertThat(byNote.get("timestamp after max").<String>getAs(QUARANTINE_REASON)).startsWith("seen_at out of range: '2200-01-01 00:00:00'");
+    assertThat(byNote.get("typed old date").<String>getAs(QUARANTINE_REASON)).startsWith("account_open_date out of range: '1850-06-01'");
+    assertThat(byNote.get("typed ok").<String>getAs(QUARANTINE_RULE)).isNull();
+  }
+
+  @Test
+  void theDateRangeAndServingKeyComeFromTheContractsConfig() {
+    com.targeting.core.config.ConfigNode node = com.targeting.core.config.ConfigNode.root(com.typesafe.config.ConfigFactory.parseString(
+        "columns { customer_id = string, opened = date }, rules = [], max-quarantined-fraction = 1.0,"
+            + " date-range { min = \"2000-01-01\", max = \"2030-12-31\" },"
+            + " serving-key { max-bytes = 8, forbidden-characters = \"#|\" }"));
+    Contract contract = Contract.from(node, "customer_id", Map.of());
+    Dataset<Row> extract = rows("customer_id STRING, opened STRING, note STRING",
+        new Object[] {"C1", "1999-12-31", "before configured min"},
+        new Object[] {"C2|x", "2001-01-01", "pipe"},
+        new Object[] {"C3", "2001-01-01", "ok"});
+
+    Map<String, String> reasons = new LinkedHashMap<>();
+    for (Row row : (Row[]) ContractValidator.validate(extract, contract, "x").collect()) {
+      reasons.put(row.getAs("note"), row.getAs(QUARANTINE_REASON));
+    }
+
+    assertThat(reasons.get("before configured min")).isEqualTo(
+        "opened out of range: '1999-12-31' is outside 2000-01-01 to 2030-12-31 (contract.date-range)");
+    assertThat(reasons.get("pipe")).startsWith("invalid customer_id 'C2|x': contains one of '#|'");
+    assertThat(reasons.get("ok")).isNull();
+    assertThatThrownBy(() -> Contract.from(com.targeting.core.config.ConfigNode.root(com.typesafe.config.ConfigFactory.parseString(
+        "columns { customer_id = string }, rules = [], max-quarantined-fraction = 1.0, serving-key { max-bytes = 4096, forbidden-characters = \"#\" }")),
+        "customer_id", Map.of()))
+        .hasMessageContaining("serving-key.max-bytes: must be between 1 and 2048");
+  }
+
+  // Issue 15: a '#' in a customer id made an ambiguous DynamoDB key; a 3,007-character id a key
+  // over DynamoDB's 2,048-byte limit.
+  @Test
+  void keysThatCannotFormAServingKeyAreQuarantinedNamingTheKeyAndTheProblem() {
+    Contract contract = new Contract(java.util.Optional.of("customer_id"), contract().columns(), List.of(), 1.0,
+        Contract.Limits.DEFAULT.withServingKey(new Contract.ServingKey(1024, "#")));
+    String longKey = "K".repeat(3007);
+    Dataset<Row> extract = rows(TEXT_EXTRACT,
+        new Object[] {"A#1", "1", "1", "separator"},
+        new Object[] {"B\u00012", "1", "1", "control"},
+        new Object[] {longKey, "1", "1", "too long"},
+        new Object[] {"\u00e9".repeat(600), "1", "1", "1200 bytes in utf-8"},
+        new Object[] {"C3", "1", "1", "ok"});
+
+    Map<String, Row> byNote = new LinkedHashMap<>();
+    for (Row row : (Row[]) ContractValidator.validate(extract, contract, "x").collect()) {
+      byNote.put(row.getAs("note"), row);
+    }
+    Map<String, Row> withoutServingKey = new LinkedHashMap<>();
+    for (Row row : (Row[]) ContractValidator.validate(extract, contract(), "x").collect()) {
+      withoutServingKey.put(row.getAs("note"), row);
+    }
+
+    assertThat(byNote.get("separator").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.INVALID_KEY);
+    assertThat(byNote.get("separator").<String>getAs(QUARANTINE_REASON))
+        .isEqualTo("invalid customer_id 'A#1': contains '#', a separator of the serving key (contract.serving-key.forbidden-characters)");
+    assertThat(byNote.get("control").<String>getAs(QUARANTINE_REASON)).isEqualTo("invalid customer_id 'B?2': contains a control character");
+    assertThat(byNote.get("too long").<String>getAs(QUARANTINE_REASON))
+        .isEqualTo("invalid customer_id '" + "K".repeat(40) + "': 3007 bytes in UTF-8, over contract.serving-key.max-bytes = 1024");
+    assertThat(byNote.get("1200 bytes in utf-8").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.INVALID_KEY);
+    assertThat(byNote.get("ok").<String>getAs(QUARANTINE_RULE)).isNull();
+    assertThat(withoutServingKey.values()).allSatisfy(row -> assertThat(row.<String>getAs(QUARANTINE_RULE)).isNull());
+  }
 }
