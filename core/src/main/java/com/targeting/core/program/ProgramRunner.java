@@ -48,7 +48,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -119,7 +118,7 @@ public final class ProgramRunner {
   }
 
   private void execute(RunSummary summary) {
-    Source source = ReaderSource.of(program.source());
+    ReaderSource source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
     FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
     Map<String, Object> models = new LinkedHashMap<>();
@@ -131,9 +130,8 @@ public final class ProgramRunner {
     // The extract is scanned once, into the classified cache. The rows the reader produced are
     // counted on the way (an observed metric of that same scan), independently of everything after
     // it: the funnel must account for each of them.
-    Observation extractRows = new Observation("extract_rows");
-    Dataset<Row> validated = ContractValidator.validate(source.read(spark).observe(extractRows, count(lit(1)).as("rows")),
-        program.contract(), source.describe());
+    Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
+    Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
     Dataset<Row> classified = null;
     Dataset<Row> decided = null;
     try {
@@ -141,6 +139,13 @@ public final class ProgramRunner {
       classified = timer.time("enrich_filter", () -> chain.apply(derive(enrich(validated)))
           .persist(StorageLevel.MEMORY_AND_DISK()));
       Dataset<Row> classifiedRows = classified;
+      // The funnel's aggregation builds the classified cache: the extract's rows are counted (and
+      // checked against the source's min-rows) before any scoring or write.
+      Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
+      long sourceRows = timer.time("read_validate", () -> extractRowCount(extractRows, source));
+      requireMinRows(sourceRows, source);
+      filtered.requireBalanced(sourceRows);
+      requireQuarantineWithinLimit(filtered, source);
       // Scored and decided rows, classified again by the post-score filters (declines that need the
       // scores), feed the funnel, the sinks and the summary: cache. The null quarantine column lets
       // the same chain and funnel code run over them.
@@ -154,13 +159,6 @@ public final class ProgramRunner {
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
       program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
 
-      Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
-      // Observed while the classified cache was built; delivered once the funnel's aggregation over
-      // that cache completed.
-      long sourceRows = timer.time("read_validate",
-          () -> ((Number) Observations.await(extractRows, "the extract's row count").get("rows")).longValue());
-      filtered.requireBalanced(sourceRows);
-      requireQuarantineWithinLimit(filtered, source);
 
       // Scoring, decisions and declines run (and are cached) before the first write, so that a model or
       // decision failure leaves every output of an earlier run of this date as it was.
@@ -207,6 +205,32 @@ public final class ProgramRunner {
       if (decided != null) {
         decided.unpersist();
       }
+    }
+  }
+
+  /**
+   * The rows the reader produced: observed while the classified cache was built and delivered once
+   * the funnel's aggregation over that cache completed; counted by reading the source again when
+   * that query ran without collecting them (Spark drops the collecting node from plans it proves
+   * empty).
+   */
+  private long extractRowCount(Observations.Observed extractRows, ReaderSource source) {
+    Object rows = extractRows.await("the extract's row count",
+        () -> Map.of("rows", source.readForContract(spark).count())).get("rows");
+    return ((Number) rows).longValue();
+  }
+
+  /**
+   * Fails the run (user error, before anything is written) when the extract has fewer rows than
+   * its source's {@code min-rows}: a daily extract with no rows is usually an upstream failure, and
+   * a run over it would replace the date's outputs with nothing.
+   */
+  private void requireMinRows(long sourceRows, ReaderSource source) {
+    long minRows = program.source().minRows();
+    if (sourceRows < minRows) {
+      throw TargetingException.userError("Extract %s has %d rows, fewer than program.source.min-rows = %d: nothing was written "
+          + "(an empty extract is usually an upstream failure; set program.source.min-rows = 0 to accept it)",
+          source.describe(), sourceRows, minRows);
     }
   }
 

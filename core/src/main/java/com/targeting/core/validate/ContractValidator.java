@@ -7,12 +7,14 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
+import com.targeting.core.source.ReaderSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,8 @@ public final class ContractValidator {
   public static final String NULL_KEY = "null-key";
   public static final String DUPLICATE_KEY = "duplicate-key";
   public static final String UNPARSEABLE = "unparseable";
+  /** A record the reader could not read as a row (wrong number of fields, a quote left open). */
+  public static final String MALFORMED_RECORD = "malformed-record";
 
   private static final int MAX_VALUE_CHARS = 40;
 
@@ -49,8 +53,11 @@ public final class ContractValidator {
    */
   public static Dataset<Row> validate(Dataset<Row> extract, Contract contract, String sourceName) {
     Map<String, StructField> actual = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    boolean readsMalformed = java.util.Arrays.asList(extract.columns()).contains(ReaderSource.MALFORMED_RECORD);
     for (StructField field : extract.schema().fields()) {
-      actual.put(field.name(), field);
+      if (!field.name().equals(ReaderSource.MALFORMED_RECORD)) {
+        actual.put(field.name(), field);
+      }
     }
     List<String> missing = new ArrayList<>();
     List<String> wrongTypes = new ArrayList<>();
@@ -75,6 +82,9 @@ public final class ContractValidator {
     List<Column> projection = new ArrayList<>();
     List<Column[]> problems = new ArrayList<>();
     for (StructField field : extract.schema().fields()) {
+      if (field.name().equals(ReaderSource.MALFORMED_RECORD)) {
+        continue;
+      }
       DataType expected = contract.columns().get(contractName(contract, field.name()));
       if (expected == null || expected.equals(field.dataType())) {
         projection.add(col(quoted(field.name())));
@@ -94,7 +104,16 @@ public final class ContractValidator {
 
     // The unparseable test reads the raw column, so it is evaluated on the raw extract and carried.
     String verdictColumn = "__verdict";
-    Dataset<Row> withProblems = extract.withColumn(verdictColumn + "_parse", parseVerdict(problems));
+    Column parseVerdict = parseVerdict(problems);
+    if (readsMalformed) {
+      // Checked first: the other columns of such a row hold what could be read, not the record.
+      Column raw = col(ReaderSource.MALFORMED_RECORD);
+      parseVerdict = when(raw.isNotNull(), verdict(MALFORMED_RECORD, concat(
+          lit("malformed record (wrong number of fields or a quote left open): '"),
+          substring(regexp_replace(raw, "\\r?\\n", "\\\\n"), 1, MAX_VALUE_CHARS), lit("'"))))
+          .otherwise(parseVerdict);
+    }
+    Dataset<Row> withProblems = extract.withColumn(verdictColumn + "_parse", parseVerdict);
     List<Column> convertedWithVerdict = new ArrayList<>(projection);
     convertedWithVerdict.add(col(verdictColumn + "_parse"));
     Dataset<Row> typed = withProblems.select(convertedWithVerdict.toArray(Column[]::new));
