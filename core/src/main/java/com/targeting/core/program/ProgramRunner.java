@@ -149,8 +149,8 @@ public final class ProgramRunner {
       // Scored and decided rows, classified again by the post-score filters (declines that need the
       // scores), feed the funnel, the sinks and the summary: cache. The null quarantine column lets
       // the same chain and funnel code run over them.
-      // Timed: XGBoost4J-Spark's transform asks for its input's RDD, which runs the plan up to the
-      // classified cache (read, validate, enrich, filter) here, while the plan is being built.
+      // Timed: XGBoost4J-Spark's transform asks for its input's RDD (read from the classified cache,
+      // built by the funnel above) here, while the plan is being built.
       decided = timer.time("build_score_plan", () -> postScoreChain.apply(decide(score(candidates(classifiedRows), scorers))
               .withColumn(QUARANTINE_RULE, lit(null).cast("string")))
           .persist(StorageLevel.MEMORY_AND_DISK()));
@@ -158,7 +158,6 @@ public final class ProgramRunner {
       Dataset<Row> selected = decidedRows.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
       program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
-
 
       // Scoring, decisions and declines run (and are cached) before the first write, so that a model or
       // decision failure leaves every output of an earlier run of this date as it was.

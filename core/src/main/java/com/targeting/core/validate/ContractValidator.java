@@ -47,7 +47,10 @@ public final class ContractValidator {
 
   /**
    * Returns the extract with contract columns converted to their types and the two quarantine
-   * columns added; other columns pass through unchanged.
+   * columns added; other columns pass through unchanged. An extract read by
+   * {@link ReaderSource#readForContract} may carry {@link ReaderSource#MALFORMED_RECORD}: a row with
+   * it set is quarantined as {@link #MALFORMED_RECORD} (before any other rule, with the record's
+   * first characters in the reason, line breaks shown as {@code \n}) and the column is dropped.
    *
    * @param sourceName names the extract in error messages
    */
