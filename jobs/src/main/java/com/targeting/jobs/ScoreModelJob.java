@@ -41,13 +41,18 @@ final class ScoreModelJob {
     Config config = ConfigLoader.load(arguments.configFilesForEnvironment(), arguments.overridesWithRunDate());
     ConfigNode root = ConfigNode.root(config);
     ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
+    // A csv input is read as warehouses write it: ReaderSource.CSV_DEFAULTS.
     String format = arguments.option("format").orElse("csv");
-    Map<String, String> options = "csv".equals(format) ? Map.of("header", "true") : Map.of();
     SparkSession spark = Sessions.start(config, "score-model");
     long start = System.nanoTime();
+    ReaderSource source = ReaderSource.of(new SourceConfig(format, Optional.of(input), Map.of()));
+    // Read for the contract: a CSV record that cannot be read is quarantined under its key (malformed-record).
+    Dataset<Row> rows = source.readForContract(spark);
+    if (rows.isEmpty()) {
+      throw TargetingException.userError("score-model: input %s has no rows; nothing was scored or written", source.describe());
+    }
     String path = ModelRegistry.at(spark, spec.registry()).resolve(spec);
     SavedModel model = SavedModel.load(spark, path);
-    Dataset<Row> rows = ReaderSource.of(new SourceConfig(format, Optional.of(input), options)).read(spark);
     ModelScorer.of(model, spec.output(), spec.reasonCodes()).scoreOrQuarantine(rows, input)
         .write().mode(SaveMode.Overwrite).parquet(output);
     // The funnel: every input row is written once, scored or quarantined with its reason.

@@ -228,4 +228,122 @@ class InvestmentProgramEndToEndTest {
     assertThat(badDate.code()).isEqualTo(2);
     assertThat(badDate.summary().get("error").get("message").asText()).isEqualTo("Invalid --run-date '20-11-2026': expected YYYY-MM-DD");
   }
+
+  /** Only a guard against a hang (a header-only extract once waited forever): far above a run's time. */
+  private static final java.time.Duration HANG_GUARD = java.time.Duration.ofSeconds(300);
+
+  /** The generated extract's header line, then its first records, each as RFC 4180 text (a null as an empty field). */
+  private static List<String> extractLines(int records) {
+    Dataset<Row> extract = TestSpark.session().read().options(com.targeting.core.source.ReaderSource.CSV_DEFAULTS)
+        .csv(root.resolve("data").resolve(PROGRAM).resolve("customer_investment_profiles").toString())
+        .where(col("customer_id").isNotNull()).dropDuplicates("customer_id");
+    List<String> lines = new ArrayList<>(List.of(String.join(",", extract.columns())));
+    for (Row row : (Row[]) extract.orderBy("customer_id").limit(records).collect()) {
+      List<String> fields = new ArrayList<>();
+      for (int i = 0; i < row.size(); i++) {
+        fields.add(row.isNullAt(i) ? "" : quoted(row.getString(i)));
+      }
+      lines.add(String.join(",", fields));
+    }
+    return lines;
+  }
+
+  private static Path writeExtract(String name, List<String> lines) throws Exception {
+    Path folder = Files.createDirectories(root.resolve("extracts").resolve(name));
+    Files.writeString(folder.resolve("part-0.csv"), String.join("\r\n", lines) + "\r\n");
+    return folder;
+  }
+
+  private static long rowsOf(String table, String runDate) {
+    return table(table).where(col("dt").equalTo(runDate)).count();
+  }
+
+  @Test
+  @Order(8)
+  void aHeaderOnlyExtractFailsPromptlyAndLeavesTheDatesOutputsAsTheyWere() throws Exception {
+    Path empty = writeExtract("header-only", List.of(extractLines(0).get(0)));
+    long candidatesBefore = rowsOf("candidates", "2026-11-20");
+    long quarantineBefore = rowsOf("quarantine", "2026-11-20");
+
+    JobRun result = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(HANG_GUARD, () -> run(PROGRAM, "--run-date", "2026-11-20",
+        "--run-id", "empty-extract", "--conf", "program.source.path=" + empty));
+
+    assertThat(result.code()).as(result.summary().toString()).isEqualTo(2);
+    assertThat(result.summary().get("error").get("message").asText())
+        .contains(empty.toString()).contains("has 0 rows").contains("program.source.min-rows = 1").contains("nothing was written");
+    assertThat(rowsOf("candidates", "2026-11-20")).isEqualTo(candidatesBefore).isPositive();
+    assertThat(rowsOf("quarantine", "2026-11-20")).isEqualTo(quarantineBefore);
+    Path recorded = root.resolve("output/summaries/program=" + PROGRAM + "/dt=2026-11-20/empty-extract.json");
+    JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(recorded.toFile());
+    assertThat(summary.get("status").asText()).isEqualTo("failed");
+    assertThat(summary.get("error").get("category").asText()).isEqualTo("user_error");
+    assertThat(summary.get("error").get("message").asText()).isEqualTo(result.summary().get("error").get("message").asText());
+  }
+
+  @Test
+  @Order(9)
+  void aHeaderOnlyExtractAcceptedByMinRowsZeroGivesAnAllZeroFunnel() throws Exception {
+    Path empty = writeExtract("header-only", List.of(extractLines(0).get(0)));
+
+    JobRun result = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(HANG_GUARD, () -> run(PROGRAM, "--run-date", "2026-11-22",
+        "--conf", "program.source.path=" + empty, "--conf", "program.source.min-rows=0"));
+
+    assertThat(result.code()).as(result.summary().toString()).isZero();
+    assertThat(result.summary().get("status").asText()).isEqualTo("succeeded");
+    assertThat(result.summary().get("input_rows").asLong()).isZero();
+    assertThat(result.summary().get("quarantined_rows").asLong()).isZero();
+    assertThat(result.summary().get("candidates").asLong()).isZero();
+    assertThat(JobRun.counts(result.summary().get("written")).values()).containsOnly(0L);
+    assertThat(rowsOf("candidates", "2026-11-22")).isZero();
+  }
+
+  /** RFC 4180 quoting of one field: in quotes, with quotes doubled. */
+  private static String quoted(String value) {
+    return "\"" + value.replace("\"", "\"\"") + "\"";
+  }
+
+  @Test
+  @Order(10)
+  void quotedLineBreaksStayInTheirRecordAndAnUnreadableRecordIsQuarantinedUnderItsKey() throws Exception {
+    List<String> crafted = extractLines(300);
+    List<String> header = List.of(crafted.get(0).split(","));
+    int goals = header.indexOf("investment_goals");
+    Row firstRow = TestSpark.session().read().options(com.targeting.core.source.ReaderSource.CSV_DEFAULTS)
+        .csv(root.resolve("data").resolve(PROGRAM).resolve("customer_investment_profiles").toString())
+        .where(col("customer_id").isNotNull()).dropDuplicates("customer_id").orderBy("customer_id").first();
+    List<String> ids = List.of(firstRow.getString(0), crafted.get(2).substring(1, crafted.get(2).indexOf('"', 1)));
+    // The first customer's goals span two lines, with a quote in them; the second has a field too many.
+    String goalsText = firstRow.getString(goals) + "\nsee \"notes\"";
+    List<String> first = new ArrayList<>();
+    for (int i = 0; i < firstRow.size(); i++) {
+      first.add(i == goals ? quoted(goalsText) : firstRow.isNullAt(i) ? "" : quoted(firstRow.getString(i)));
+    }
+    crafted.set(1, String.join(",", first));
+    crafted.set(2, crafted.get(2) + ",surplus");
+    Path path = writeExtract("crafted", crafted);
+
+    JobRun result = run(PROGRAM, "--run-date", "2026-11-23", "--conf", "program.source.path=" + path,
+        "--conf", "program.contract.max-quarantined-fraction=0.5");
+
+    assertThat(result.code()).as(result.summary().toString()).isZero();
+    assertThat(result.summary().get("input_rows").asLong()).as("one row per record").isEqualTo(300);
+    Dataset<Row> quarantine = table("quarantine").where(col("dt").equalTo("2026-11-23"));
+    Row malformed = quarantine.where(col("customer_id").equalTo(ids.get(1))).first();
+    assertThat(malformed.<String>getAs("quarantine_rule")).isEqualTo("malformed-record");
+    assertThat(malformed.<String>getAs("quarantine_reason")).startsWith("malformed record (wrong number of fields");
+    long copies = 0;
+    for (String name : List.of("candidates", "rejections", "quarantine")) {
+      Dataset<Row> rows = table(name).where(col("dt").equalTo("2026-11-23").and(col("customer_id").equalTo(ids.get(0))));
+      copies += rows.count();
+      if (List.of(rows.columns()).contains("investment_goals")) {
+        for (Row row : (Row[]) rows.select("investment_goals").collect()) {
+          assertThat(row.getString(0)).isEqualTo(goalsText);
+        }
+      }
+    }
+    assertThat(copies).as("the customer whose field spans two lines is one row").isEqualTo(1);
+    assertThat(table("quarantine").where(col("dt").equalTo("2026-11-23")).count()
+        + table("rejections").where(col("dt").equalTo("2026-11-23")).count()
+        + table("candidates").where(col("dt").equalTo("2026-11-23")).count()).isEqualTo(300);
+  }
 }

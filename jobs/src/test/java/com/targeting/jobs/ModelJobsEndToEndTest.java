@@ -134,4 +134,54 @@ class ModelJobsEndToEndTest {
         .isCloseTo(retrained.get("promotion").get("challenger_value").asDouble(), org.assertj.core.api.Assertions.within(0.005));
     assertThat(Files.readString(root.resolve("runs/models/churn/champion.json"))).contains("\"version\":1");
   }
+
+  /** Only a guard against a hang: far above what these jobs take. */
+  private static final java.time.Duration HANG_GUARD = java.time.Duration.ofSeconds(300);
+
+  private static JobRun runAny(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--conf-dir", TestSpark.confDirectory().toString(), "--conf", "paths.root=" + root.resolve("runs")));
+    return org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(HANG_GUARD, () -> JobRun.of(all));
+  }
+
+  @Test
+  void aQuotedLineBreakInAScoredFileStaysInItsRecord() throws Exception {
+    run("train-model", "--config", config.toString(), "--conf", "model.id=churn-csv");
+    List<String> lines = new ArrayList<>(List.of("customerID,gender,tenure,Contract,MonthlyCharges,TotalCharges,Churn"));
+    for (int i = 1; i <= 10; i++) {
+      String contract = i == 7 ? "\"Two\nYear\"" : i == 8 ? "\"One \"\"year\"\"\"" : "Month-to-month";
+      lines.add(String.format("S%03d,Female,%d,%s,50.0,%d.0,No", i, i, contract, 50 * i));
+    }
+    Path input = Files.createDirectories(root.resolve("score-qnl"));
+    Files.writeString(input.resolve("score.csv"), String.join("\n", lines) + "\n");
+
+    JsonNode scored = run("score-model", "--config", config.toString(), "--conf", "model.id=churn-csv",
+        "--input", input.toString(), "--format", "csv", "--output", root.resolve("scored-qnl").toString());
+
+    Dataset<Row> output = TestSpark.session().read().parquet(root.resolve("scored-qnl").toString());
+    assertThat(scored.get("rows").asLong()).isEqualTo(10);
+    assertThat(output.select("customerID").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+        .containsExactlyInAnyOrder("S001", "S002", "S003", "S004", "S005", "S006", "S007", "S008", "S009", "S010");
+    assertThat(output.where(col("customerID").equalTo("S007")).first().<String>getAs("Contract")).isEqualTo("Two\nYear");
+    assertThat(output.where(col("customerID").equalTo("S008")).first().<String>getAs("Contract")).isEqualTo("One \"year\"");
+    assertThat(output.where(col("churn_csv_score").isNull()).count()).isZero();
+  }
+
+  @Test
+  void emptyInputsToTrainingAndScoringAreUserErrorsThatNameTheFile() throws Exception {
+    Path empty = Files.createDirectories(root.resolve("header-only"));
+    Files.writeString(empty.resolve("part-0.csv"), "customerID,gender,tenure,Contract,MonthlyCharges,TotalCharges,Churn\n");
+
+    JobRun training = runAny("train-model", "--config", config.toString(), "--conf", "model.id=churn-empty",
+        "--conf", "model.data.train=\"" + empty + "\"");
+    JobRun scoring = runAny("score-model", "--config", config.toString(), "--input", empty.toString(), "--format", "csv",
+        "--output", root.resolve("scored-empty").toString());
+
+    assertThat(training.code()).as(training.summary().toString()).isEqualTo(2);
+    assertThat(training.summary().get("error").get("message").asText())
+        .contains("churn-empty").contains(empty.toString()).contains("has no rows");
+    assertThat(scoring.code()).as(scoring.summary().toString()).isEqualTo(2);
+    assertThat(scoring.summary().get("error").get("message").asText()).contains(empty.toString()).contains("has no rows");
+    assertThat(root.resolve("scored-empty")).doesNotExist();
+  }
 }

@@ -80,19 +80,29 @@ public final class ModelTrainer {
     }
   }
 
+  /** Fails (user error) before any work when a source of training rows has none (one row is read to know). */
+  static void requireRows(String model, Dataset<Row> rows, String sourceName) {
+    if (rows.isEmpty()) {
+      throw TargetingException.userError("Model %s: training data %s has no rows; nothing was trained", model, sourceName);
+    }
+  }
+
   /** Trains from the sources in the spec's {@code data} block. */
   public static Result train(SparkSession spark, ModelSpec spec) {
     ModelSpec.TrainingData data = spec.data().orElseThrow(() ->
         TargetingException.userError("Model %s has no data block: it needs data.train (and optionally data.test)", spec.id()));
     ReaderSource train = ReaderSource.of(data.train());
     Optional<ReaderSource> test = data.test().map(ReaderSource::of);
-    return train(spark, spec, train.read(spark), train.describe(), test.map(t -> t.read(spark)), test.map(ReaderSource::describe));
+    return train(spark, spec, train.readForContract(spark), train.describe(), test.map(t -> t.readForContract(spark)),
+        test.map(ReaderSource::describe));
   }
 
   public static Result train(SparkSession spark, ModelSpec spec, Dataset<Row> trainRows, String trainName,
       Optional<Dataset<Row>> testRows, Optional<String> testName) {
     ModelSpec.TrainingData data = spec.data().orElse(new ModelSpec.TrainingData(
         new com.targeting.core.source.SourceConfig("memory", Optional.empty(), Map.of()), Optional.empty(), 0.2, 0.2, 42L, 0.05));
+    requireRows(spec.id(), trainRows, trainName);
+    testRows.ifPresent(rows -> requireRows(spec.id(), rows, testName.orElse("test")));
     ModelRegistry registry = ModelRegistry.at(spark, spec.registry());
     int version = registry.nextVersion(spec.id());
     String path = registry.versionPath(spec.id(), version);

@@ -51,7 +51,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -169,7 +168,7 @@ public final class ProgramRunner {
   }
 
   private void execute(RunSummary summary, RunJournal journal, RunLock lock) {
-    Source source = ReaderSource.of(program.source());
+    ReaderSource source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
     FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
     Map<String, Object> models = new LinkedHashMap<>();
@@ -181,9 +180,8 @@ public final class ProgramRunner {
     // The extract is scanned once, into the classified cache. The rows the reader produced are
     // counted on the way (an observed metric of that same scan), independently of everything after
     // it: the funnel must account for each of them.
-    Observation extractRows = new Observation("extract_rows");
-    Dataset<Row> validated = ContractValidator.validate(source.read(spark).observe(extractRows, count(lit(1)).as("rows")),
-        program.contract(), source.describe());
+    Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
+    Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
     Dataset<Row> classified = null;
     Dataset<Row> decided = null;
     try {
@@ -191,11 +189,18 @@ public final class ProgramRunner {
       classified = timer.time("enrich_filter", () -> chain.apply(derive(enrich(validated)))
           .persist(StorageLevel.MEMORY_AND_DISK()));
       Dataset<Row> classifiedRows = classified;
+      // The funnel's aggregation builds the classified cache: the extract's rows are counted (and
+      // checked against the source's min-rows) before any scoring or write.
+      Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
+      long sourceRows = timer.time("read_validate", () -> extractRowCount(extractRows, source));
+      requireMinRows(sourceRows, source);
+      filtered.requireBalanced(sourceRows);
+      requireQuarantineWithinLimit(filtered, source);
       // Scored and decided rows, classified again by the post-score filters (declines that need the
       // scores), feed the funnel, the sinks and the summary: cache. The null quarantine column lets
       // the same chain and funnel code run over them.
-      // Timed: XGBoost4J-Spark's transform asks for its input's RDD, which runs the plan up to the
-      // classified cache (read, validate, enrich, filter) here, while the plan is being built.
+      // Timed: XGBoost4J-Spark's transform asks for its input's RDD (read from the classified cache,
+      // built by the funnel above) here, while the plan is being built.
       decided = timer.time("build_score_plan", () -> postScoreChain.apply(decide(score(candidates(classifiedRows), scorers))
               .withColumn(QUARANTINE_RULE, lit(null).cast("string")))
           .persist(StorageLevel.MEMORY_AND_DISK()));
@@ -203,14 +208,6 @@ public final class ProgramRunner {
       Dataset<Row> selected = decidedRows.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
       program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
-
-      Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
-      // Observed while the classified cache was built; delivered once the funnel's aggregation over
-      // that cache completed.
-      long sourceRows = timer.time("read_validate",
-          () -> ((Number) Observations.await(extractRows, "the extract's row count").get("rows")).longValue());
-      filtered.requireBalanced(sourceRows);
-      requireQuarantineWithinLimit(filtered, source);
 
       // Scoring, decisions and declines run (and are cached) before the first write, so that a model or
       // decision failure leaves every output of an earlier run of this date as it was.
@@ -302,6 +299,32 @@ public final class ProgramRunner {
       case "rejections" -> program.outputs().rejectionsTable();
       default -> program.outputs().candidatesTable();
     };
+  }
+
+  /**
+   * The rows the reader produced: observed while the classified cache was built and delivered once
+   * the funnel's aggregation over that cache completed; counted by reading the source again when
+   * that query ran without collecting them (Spark drops the collecting node from plans it proves
+   * empty).
+   */
+  private long extractRowCount(Observations.Observed extractRows, ReaderSource source) {
+    Object rows = extractRows.await("the extract's row count",
+        () -> Map.of("rows", source.readForContract(spark).count())).get("rows");
+    return ((Number) rows).longValue();
+  }
+
+  /**
+   * Fails the run (user error, before anything is written) when the extract has fewer rows than
+   * its source's {@code min-rows}: a daily extract with no rows is usually an upstream failure, and
+   * a run over it would replace the date's outputs with nothing.
+   */
+  private void requireMinRows(long sourceRows, ReaderSource source) {
+    long minRows = program.source().minRows();
+    if (sourceRows < minRows) {
+      throw TargetingException.userError("Extract %s has %d rows, fewer than program.source.min-rows = %d: nothing was written "
+          + "(an empty extract is usually an upstream failure; set program.source.min-rows = 0 to accept it)",
+          source.describe(), sourceRows, minRows);
+    }
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";

@@ -18,8 +18,9 @@ import org.apache.spark.sql.SaveMode;
 final class SampleTables {
   private SampleTables() {}
 
+  /** As warehouses write CSV (RFC 4180: a quote inside a quoted field doubled), which is how sources read it. */
   static String writeCsv(Dataset<Row> data, String path) {
-    data.write().mode(SaveMode.Overwrite).option("header", "true").csv(path);
+    data.write().mode(SaveMode.Overwrite).option("header", "true").option("escape", "\"").csv(path);
     return path;
   }
 

@@ -99,7 +99,7 @@ public final class RunLock implements AutoCloseable {
           throw refused(fs, path, what, holder(fs, path), settings);
         }
         LOG.warn("Taking over the lock of {} at {}: run {} last refreshed it {} s ago, more than the timeout of {} s "
-            + "(publishing.lock-timeout); that run died", what, location, holder(fs, path), age.toSeconds(),
+            + "(publishing.lock-timeout); that run died", what, location, String.valueOf(holder(fs, path)), age.toSeconds(),
             settings.timeout().toSeconds());
         fs.delete(path, false);
       }
@@ -180,11 +180,23 @@ public final class RunLock implements AutoCloseable {
     lock.put("run_id", runId);
     lock.put("written_at", Instant.now().toString());
     lock.put("host", hostName());
-    if (!overwrite && fs.exists(path)) {
-      throw new FileAlreadyExistsException(path.toString());
+    byte[] content = JSON.writeValueAsString(lock).getBytes(StandardCharsets.UTF_8);
+    if (!overwrite) {
+      if (fs.exists(path)) {
+        throw new FileAlreadyExistsException(path.toString());
+      }
+      try (OutputStream out = fs.create(path, false)) {
+        out.write(content);
+      }
+      return;
     }
-    try (OutputStream out = fs.create(path, overwrite)) {
-      out.write(JSON.writeValueAsString(lock).getBytes(StandardCharsets.UTF_8));
+    // A heartbeat replaces the file by a rename, so that a kill in the middle leaves it whole.
+    Path temporary = new Path(path.getParent(), "_lock." + java.util.UUID.randomUUID() + ".tmp");
+    try (OutputStream out = fs.create(temporary, true)) {
+      out.write(content);
+    }
+    if (!fs.rename(temporary, path)) {
+      fs.delete(temporary, false);
     }
   }
 
@@ -208,7 +220,7 @@ public final class RunLock implements AutoCloseable {
     }
     return TargetingException.userError("%s is already being run by run %s (lock %s%s). Wait for it to end; "
         + "the lock of a run that died expires %d s after its last refresh (publishing.lock-timeout)",
-        what, holder, path, since, settings.timeout().toSeconds());
+        what, holder == null ? "(a run whose lock is being written)" : holder, path, since, settings.timeout().toSeconds());
   }
 
   /** The file system's clock: a file's modification time, compared with a file written now. */

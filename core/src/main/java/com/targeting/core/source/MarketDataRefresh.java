@@ -152,7 +152,7 @@ public final class MarketDataRefresh {
 
   private Result execute() {
     ReaderSource source = ReaderSource.of(settings.extract());
-    Dataset<Row> validated = ContractValidator.validate(source.read(spark), settings.contract(), source.describe());
+    Dataset<Row> validated = ContractValidator.validate(source.readForContract(spark), settings.contract(), source.describe());
     // Read by the counts and both writes: cache, so the extract is read once.
     Dataset<Row> classified = classify(validated).persist(StorageLevel.MEMORY_AND_DISK());
     try {

@@ -14,6 +14,12 @@ import org.apache.spark.sql.SparkSession;
  * Every source is a Spark {@link DataFrameReader} with a format and options: files (parquet, csv,
  * json, delta), JDBC, Snowflake (spark-snowflake) and Redshift (the spark-redshift community
  * connector, which EMR ships: it is named here by data source and never bundled).
+ *
+ * <p>CSV is read as warehouses write it (RFC 4180): every csv source starts from
+ * {@link #CSV_DEFAULTS} (a header line, quoted line breaks kept inside one record, a doubled quote
+ * as a quote in a quoted field), and its own {@code options} override any of them (option names
+ * are case-insensitive, as Spark's are). Note that with {@code multiLine} a CSV file is read by one
+ * task, however large: parallelism comes from the number of files.
  */
 public final class ReaderSource implements Source {
   /** Short names in config for the connectors' data source names. */
@@ -28,6 +34,21 @@ public final class ReaderSource implements Source {
           + "to spark-submit (locally, build with the Maven profile -Predshift)",
       "snowflake", "net.snowflake:spark-snowflake_2.12 and net.snowflake:snowflake-jdbc: build the job jar with the Maven "
           + "profile -Psnowflake, or add them with spark-submit --packages");
+
+  /** The reader options every csv source starts from; the source's own options win. */
+  public static final Map<String, String> CSV_DEFAULTS = Map.of(
+      "header", "true",
+      "multiLine", "true",
+      "quote", "\"",
+      "escape", "\"");
+
+  /**
+   * The column {@link #readForContract} adds to a csv source: the raw text of a record that could
+   * not be read as a row of the header's columns (wrong number of fields, a quote left open), null
+   * for every record read whole. {@link com.targeting.core.validate.ContractValidator} quarantines
+   * such rows as {@code malformed-record} and drops the column.
+   */
+  public static final String MALFORMED_RECORD = "_malformed_record";
 
   private final SourceConfig config;
 
@@ -48,9 +69,60 @@ public final class ReaderSource implements Source {
     return config.toString();
   }
 
+  /**
+   * The options the reader gets: for csv, {@link #CSV_DEFAULTS} overridden by the source's own
+   * options (matched case-insensitively); for other formats, the source's options.
+   */
+  public Map<String, String> options() {
+    if (!"csv".equals(config.format())) {
+      return config.options();
+    }
+    Map<String, String> options = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    options.putAll(CSV_DEFAULTS);
+    options.putAll(config.options());
+    return options;
+  }
+
   @Override
   public Dataset<Row> read(SparkSession spark) {
-    DataFrameReader reader = spark.read().format(dataSourceName()).options(config.options());
+    return load(spark.read().format(dataSourceName()).options(options()));
+  }
+
+  /**
+   * As {@link #read}, for a reader that checks rows against a contract: a csv source (unless its
+   * options set {@code mode} or {@code columnNameOfCorruptRecord} themselves) also gets the
+   * {@link #MALFORMED_RECORD} column, so that a record that cannot be read is kept, with the
+   * fields that could be read (its key among them, where readable), instead of being split, merged
+   * or failing the read. The header is read first for the columns (every one a string, unless
+   * {@code inferSchema} is set, which then reads the files once more).
+   */
+  public Dataset<Row> readForContract(SparkSession spark) {
+    Dataset<Row> rows = read(spark);
+    Map<String, String> options = options();
+    if (!"csv".equals(config.format()) || options.containsKey("mode") || options.containsKey("columnNameOfCorruptRecord")
+        || java.util.Arrays.asList(rows.columns()).contains(MALFORMED_RECORD)) {
+      return rows;
+    }
+    org.apache.spark.sql.types.StructType schema = rows.schema().add(MALFORMED_RECORD, org.apache.spark.sql.types.DataTypes.StringType);
+    Dataset<Row> records = load(spark.read().format(dataSourceName()).options(options)
+        .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", MALFORMED_RECORD).schema(schema));
+    String[] columns = rows.columns();
+    if (columns.length == 0 || !"true".equalsIgnoreCase(options.getOrDefault("multiLine", "false"))) {
+      return records;
+    }
+    // A quote left open in the last field still gives the right number of fields: that field then
+    // runs to the end of the file, line break included. Such a record is malformed too.
+    org.apache.spark.sql.Column last = org.apache.spark.sql.functions.col("`" + columns[columns.length - 1].replace("`", "``") + "`");
+    org.apache.spark.sql.Column[] all = java.util.Arrays.stream(columns)
+        .map(c -> org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.col("`" + c.replace("`", "``") + "`"),
+            org.apache.spark.sql.functions.lit("")))
+        .toArray(org.apache.spark.sql.Column[]::new);
+    org.apache.spark.sql.Column malformed = org.apache.spark.sql.functions.col(MALFORMED_RECORD);
+    return records.withColumn(MALFORMED_RECORD, org.apache.spark.sql.functions.when(
+        malformed.isNull().and(last.rlike("[\\r\\n]$")), org.apache.spark.sql.functions.concat_ws(",", all)).otherwise(malformed));
+  }
+
+  private Dataset<Row> load(DataFrameReader reader) {
     try {
       return config.path().isPresent() ? reader.load(config.path().get()) : reader.load();
     } catch (Exception e) { // Scala throws checked exceptions undeclared

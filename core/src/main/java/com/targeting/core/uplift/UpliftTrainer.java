@@ -60,10 +60,13 @@ public final class UpliftTrainer {
 
   public static Result train(SparkSession spark, UpliftSpec spec) {
     ReaderSource source = ReaderSource.of(spec.data().train());
-    return train(spark, spec, source.read(spark), source.describe());
+    return train(spark, spec, source.readForContract(spark), source.describe());
   }
 
   public static Result train(SparkSession spark, UpliftSpec spec, Dataset<Row> campaign, String sourceName) {
+    if (campaign.isEmpty()) {
+      throw TargetingException.userError("Uplift model %s: training data %s has no rows; nothing was trained", spec.id(), sourceName);
+    }
     ModelRegistry registry = ModelRegistry.at(spark, spec.registry());
     int version = registry.nextVersion(spec.id());
     String path = registry.versionPath(spec.id(), version);
@@ -279,7 +282,7 @@ public final class UpliftTrainer {
     }
     Dataset<Row> rows = scored.select(columns.toArray(Column[]::new));
     if (format.equals("csv")) {
-      rows.write().option("header", "true").csv(path);
+      rows.write().option("header", "true").option("escape", "\"").csv(path);
     } else {
       rows.write().parquet(path);
     }
@@ -287,7 +290,7 @@ public final class UpliftTrainer {
 
   private static Dataset<Row> readHoldout(SparkSession spark, String format, String path) {
     return format.equals("csv")
-        ? spark.read().option("header", "true").option("inferSchema", "true").csv(path)
+        ? spark.read().options(ReaderSource.CSV_DEFAULTS).option("inferSchema", "true").csv(path)
         : spark.read().parquet(path);
   }
 

@@ -16,6 +16,7 @@ import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
+import com.targeting.core.source.ReaderSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,8 @@ public final class ContractValidator {
   public static final String INVALID_KEY = "invalid-key";
 
   private static final String CONTROL_CHARACTERS = "\\p{Cc}";
+  /** A record the reader could not read as a row (wrong number of fields, a quote left open). */
+  public static final String MALFORMED_RECORD = "malformed-record";
 
   private static final int MAX_VALUE_CHARS = 40;
 
@@ -61,14 +64,20 @@ public final class ContractValidator {
 
   /**
    * Returns the extract with contract columns converted to their types and the two quarantine
-   * columns added; other columns pass through unchanged.
+   * columns added; other columns pass through unchanged. An extract read by
+   * {@link ReaderSource#readForContract} may carry {@link ReaderSource#MALFORMED_RECORD}: a row with
+   * it set is quarantined as {@link #MALFORMED_RECORD} (before any other rule, with the record's
+   * first characters in the reason, line breaks shown as {@code \n}) and the column is dropped.
    *
    * @param sourceName names the extract in error messages
    */
   public static Dataset<Row> validate(Dataset<Row> extract, Contract contract, String sourceName) {
     Map<String, StructField> actual = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    boolean readsMalformed = java.util.Arrays.asList(extract.columns()).contains(ReaderSource.MALFORMED_RECORD);
     for (StructField field : extract.schema().fields()) {
-      actual.put(field.name(), field);
+      if (!field.name().equals(ReaderSource.MALFORMED_RECORD)) {
+        actual.put(field.name(), field);
+      }
     }
     List<String> missing = new ArrayList<>();
     List<String> wrongTypes = new ArrayList<>();
@@ -94,6 +103,9 @@ public final class ContractValidator {
     List<Column> projection = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     for (StructField field : extract.schema().fields()) {
+      if (field.name().equals(ReaderSource.MALFORMED_RECORD)) {
+        continue;
+      }
       DataType expected = contract.columns().get(contractName(contract, field.name()));
       Column raw = col(quoted(field.name()));
       if (expected == null) {
@@ -137,7 +149,16 @@ public final class ContractValidator {
 
     // The unparseable test reads the raw column, so it is evaluated on the raw extract and carried.
     String verdictColumn = "__verdict";
-    Dataset<Row> withProblems = extract.withColumn(verdictColumn + "_parse", parseVerdict(problems));
+    Column parseVerdict = parseVerdict(problems);
+    if (readsMalformed) {
+      // Checked first: the other columns of such a row hold what could be read, not the record.
+      Column raw = col(ReaderSource.MALFORMED_RECORD);
+      parseVerdict = when(raw.isNotNull(), verdict(MALFORMED_RECORD, concat(
+          lit("malformed record (wrong number of fields or a quote left open): '"),
+          substring(regexp_replace(raw, "\\r?\\n", "\\\\n"), 1, MAX_VALUE_CHARS), lit("'"))))
+          .otherwise(parseVerdict);
+    }
+    Dataset<Row> withProblems = extract.withColumn(verdictColumn + "_parse", parseVerdict);
     List<Column> convertedWithVerdict = new ArrayList<>(projection);
     convertedWithVerdict.add(col(verdictColumn + "_parse"));
     Dataset<Row> typed = withProblems.select(convertedWithVerdict.toArray(Column[]::new));

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -74,11 +73,12 @@ public final class DynamoDbImportSink implements DynamoDbSink {
     String staging = partition.stagingUnder(basePath);
     HadoopFiles.deleteRecursively(spark, staging);
     Dataset<Row> unique = layout.uniqueItems(candidates, partition);
-    Observation longest = new Observation("dynamodb_items");
-    unique.observe(longest, max(octet_length(col("item"))).as("longest"))
+    Observations.Observed longest = Observations.observe(unique, "dynamodb_items", max(octet_length(col("item"))).as("longest"));
+    longest.dataset()
         .select("item")
         .write().mode(SaveMode.Overwrite).option("compression", FastGzipCodec.class.getName()).text(staging);
-    Object longestText = Observations.await(longest, "the DynamoDB export's item sizes").get("longest");
+    Object longestText = longest.await("the DynamoDB export's item sizes",
+        () -> java.util.Collections.singletonMap("longest", unique.agg(max(octet_length(col("item")))).first().get(0))).get("longest");
     if (longestText != null && ((Number) longestText).longValue() > DynamoDbItems.MAX_ITEM_BYTES) {
       try {
         DynamoDbItemLayout.requireSizes(unique);
