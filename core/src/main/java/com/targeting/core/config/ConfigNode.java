@@ -61,15 +61,13 @@ public final class ConfigNode {
 
   /**
    * This node with settings it lacks taken from {@code defaults} (HOCON merge). What is read
-   * through it counts as read in both (a model's {@code xgboost.eta} and {@code model-defaults.xgboost.eta}).
+   * through it counts as read in both (a model's {@code xgboost.eta} and {@code model-defaults.xgboost.eta}),
+   * in this node's root.
    */
   public ConfigNode withFallback(ConfigNode defaults) {
     List<String> all = new ArrayList<>(aliases);
     all.add(defaults.path);
     all.addAll(defaults.aliases);
-    if (defaults.reads != reads) {
-      throw new IllegalArgumentException("a node and its defaults must come from the same root");
-    }
     return new ConfigNode(config.withFallback(defaults.config), path, all, reads);
   }
 
