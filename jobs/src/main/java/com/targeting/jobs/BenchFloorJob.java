@@ -48,7 +48,7 @@ final class BenchFloorJob {
 
   static RunSummary run(JobArguments arguments) {
     String programId = arguments.requireProgram();
-    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ProgramConfig program = ProgramConfig.from(config);
     if (program.models().isEmpty()) {
       throw TargetingException.userError("bench-floor: program %s has no XGBoost models (program.models) to predict with; "

@@ -28,10 +28,12 @@ final class DailyMetricsJob {
   private DailyMetricsJob() {}
 
   static RunSummary run(JobArguments arguments, PrintStream log) {
-    Config config = ConfigLoader.load(arguments.configFilesForEnvironment(), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesForEnvironment());
     Map<String, CronSchedule> schedules = programSchedules(arguments.confDir() + "/schedules.json");
-    DailyMetrics.Settings settings = DailyMetrics.Settings.from(ConfigNode.root(config).node("daily-metrics"),
+    ConfigNode root = ConfigNode.root(config);
+    DailyMetrics.Settings settings = DailyMetrics.Settings.from(root.node("daily-metrics"),
         program -> Optional.ofNullable(schedules.get(program)));
+    root.refuseUnread(java.util.List.of("daily-metrics"));
     SparkSession spark = Sessions.start(config, "daily-metrics");
     long start = System.nanoTime();
     DailyMetrics.Report report = DailyMetrics.build(spark, settings, arguments.runDate(), Instant.now());

@@ -23,7 +23,7 @@ final class DynamoDbExportJob {
 
   static RunSummary run(JobArguments arguments) {
     String programId = arguments.requireProgram();
-    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ProgramConfig program = ProgramConfig.from(config);
     DynamoDbSink sink = program.dynamodb().orElseThrow(() ->
         TargetingException.userError("Program %s has no program.outputs.dynamodb section", programId));

@@ -23,7 +23,7 @@ final class DynamoDbTtlCheckJob {
 
   static RunSummary run(JobArguments arguments) {
     String programId = arguments.requireProgram();
-    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ConfigNode root = ConfigNode.root(config);
     ConfigNode program = root.node("program");
     if (!program.has("outputs.dynamodb")) {
@@ -32,6 +32,7 @@ final class DynamoDbTtlCheckJob {
     }
     DynamoDbTtlCheck.Settings settings = DynamoDbTtlCheck.Settings.from(program.node("outputs.dynamodb"),
         root.node("dynamodb-ttl-check"), program.string("id"));
+    root.refuseUnread(java.util.List.of("dynamodb-ttl-check"));
     long start = System.nanoTime();
     DynamoDbTtlCheck.Result result = DynamoDbTtlCheck.run(settings, Instant.now());
     RunSummary summary = new RunSummary().put("job", "dynamodb-ttl-check");

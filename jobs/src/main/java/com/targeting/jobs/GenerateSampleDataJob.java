@@ -18,7 +18,7 @@ final class GenerateSampleDataJob {
 
   static RunSummary run(JobArguments arguments) {
     String programId = arguments.program().orElse(InvestmentSampleData.PROGRAM);
-    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ConfigNode root = ConfigNode.root(config);
     long rows = arguments.longOption("rows", root.longValue("bootstrap.rows", 150_000));
     long historyRows = arguments.longOption("history-rows", root.longValue("bootstrap.history-rows", 30_000));

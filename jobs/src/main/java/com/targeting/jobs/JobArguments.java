@@ -144,6 +144,17 @@ public record JobArguments(
     return files;
   }
 
+  /**
+   * The resolved config of {@code files} (highest priority first) under the --conf overrides, the
+   * run date and run id; refuses a run date outside the run window ({@code run.max-days-ahead},
+   * {@code run.max-days-back}) before anything else reads the config.
+   */
+  public com.typesafe.config.Config loadConfig(List<String> files) {
+    com.typesafe.config.Config config = com.targeting.core.config.ConfigLoader.load(files, overridesWithRunDate());
+    com.targeting.core.config.RunWindow.check(config, "--run-date", runDate, LocalDate.now(ZoneOffset.UTC));
+    return config;
+  }
+
   /** --conf overrides plus the run date and, when given, the run id. */
   public List<String> overridesWithRunDate() {
     List<String> all = new ArrayList<>(overrides);

@@ -17,9 +17,10 @@ final class RefreshMarketDataJob {
   private RefreshMarketDataJob() {}
 
   static RunSummary run(JobArguments arguments) {
-    Config config = ConfigLoader.load(arguments.configFilesForEnvironment(), arguments.overridesWithRunDate());
-    MarketDataRefresh.Settings settings = MarketDataRefresh.Settings.from(ConfigNode.root(config).node("market-data"),
-        arguments.runDate());
+    Config config = arguments.loadConfig(arguments.configFilesForEnvironment());
+    ConfigNode root = ConfigNode.root(config);
+    MarketDataRefresh.Settings settings = MarketDataRefresh.Settings.from(root.node("market-data"), arguments.runDate());
+    root.refuseUnread(java.util.List.of("market-data"));
     LocalDate from = arguments.option("from-date").map(RefreshMarketDataJob::date).orElse(arguments.runDate());
     SparkSession spark = Sessions.start(config, "refresh-market-data");
     long start = System.nanoTime();

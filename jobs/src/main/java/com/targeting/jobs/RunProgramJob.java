@@ -14,7 +14,7 @@ final class RunProgramJob {
 
   static RunSummary run(JobArguments arguments, String programId) {
     // Config is read and checked completely before Spark starts: a bad file fails in milliseconds.
-    Config config = ConfigLoader.load(arguments.configFilesFor(programId), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ProgramConfig program = ProgramConfig.from(config);
     SparkSession spark = Sessions.start(config, programId);
     RunSummary bootstrap = null;

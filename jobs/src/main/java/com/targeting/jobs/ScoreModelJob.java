@@ -38,9 +38,10 @@ final class ScoreModelJob {
     }
     String input = arguments.option("input").orElseThrow(() -> TargetingException.userError("score-model needs --input PATH"));
     String output = arguments.option("output").orElseThrow(() -> TargetingException.userError("score-model needs --output DIR"));
-    Config config = ConfigLoader.load(arguments.configFilesForEnvironment(), arguments.overridesWithRunDate());
+    Config config = arguments.loadConfig(arguments.configFilesForEnvironment());
     ConfigNode root = ConfigNode.root(config);
     ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
+    root.refuseUnread(java.util.List.of("model", "model-defaults"));
     // A csv input is read as warehouses write it: ReaderSource.CSV_DEFAULTS.
     String format = arguments.option("format").orElse("csv");
     SparkSession spark = Sessions.start(config, "score-model");

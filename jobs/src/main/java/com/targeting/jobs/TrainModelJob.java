@@ -32,7 +32,7 @@ final class TrainModelJob {
     String subject;
     if (arguments.program().isPresent()) {
       subject = arguments.program().get();
-      config = ConfigLoader.load(arguments.configFilesFor(subject), arguments.overridesWithRunDate());
+      config = arguments.loadConfig(arguments.configFilesFor(subject));
       ProgramConfig program = ProgramConfig.from(config);
       java.util.Optional<String> wanted = arguments.option("model");
       specs = program.models().stream().filter(spec -> wanted.map(spec.id()::equals).orElse(true)).toList();
@@ -43,18 +43,24 @@ final class TrainModelJob {
         throw TargetingException.userError("Program %s has no model %s (has %s)", subject, wanted.get(), ids);
       }
     } else if (!arguments.configFiles().isEmpty()) {
-      config = ConfigLoader.load(arguments.configFilesForEnvironment(), arguments.overridesWithRunDate());
+      config = arguments.loadConfig(arguments.configFilesForEnvironment());
       ConfigNode root = ConfigNode.root(config);
+      if (root.has("uplift-model") && root.has("model")) {
+        throw TargetingException.userError("Config %s describes both a model and an uplift-model: train-model --config takes one",
+            arguments.configFiles());
+      }
       if (root.has("uplift-model")) {
         UpliftSpec spec = UpliftSpec.from(root.node("uplift-model"), root.node("model-defaults"));
         subject = spec.id();
         specs = List.of();
         upliftSpecs = List.of(spec);
+        root.refuseUnread(List.of("uplift-model", "model-defaults"));
       } else {
         ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
         subject = spec.id();
         specs = List.of(spec);
         upliftSpecs = List.of();
+        root.refuseUnread(List.of("model", "model-defaults"));
       }
     } else {
       throw TargetingException.userError("Job %s needs --program P or --config FILE.%n%s", arguments.job(), JobArguments.USAGE);

@@ -65,7 +65,7 @@ class AthenaOnTrinoTest {
         "--conf", "paths.output=" + output,
         "--conf", "bootstrap.rows=3000",
         "--conf", "bootstrap.history-rows=" + (program.equals(UPLIFT) ? 6000 : 3000),
-        "--conf", "model-defaults.xgboost.num_round=20",
+        "--conf", "model-defaults.xgboost.num-round=20",
         "--conf", "model-defaults.xgboost.eta=0.3"));
     if (program.equals(UPLIFT)) {
       args.addAll(List.of("--conf", "program.budget=" + UPLIFT_BUDGET)); // binds on 3,000 customers

@@ -46,7 +46,7 @@ class InvestmentProgramEndToEndTest {
         "--conf", "paths.root=" + root,
         "--conf", "bootstrap.rows=4000",
         "--conf", "bootstrap.history-rows=3000",
-        "--conf", "model-defaults.xgboost.num_round=20"));
+        "--conf", "model-defaults.xgboost.num-round=20"));
     return JobRun.of(args);
   }
 

@@ -16,9 +16,19 @@ final class JobProcess {
 
   /** Starts {@code Main <args>}; its stdout and stderr go to {@code log}. */
   static Process start(List<String> args, Path log) throws IOException {
+    return start(args, log, java.util.Map.of(), List.of());
+  }
+
+  /**
+   * Starts {@code Main <args>} with {@code environment} added to this process's and {@code
+   * jvmFlags} (a log4j2 configuration) on the command line; stdout and stderr go to {@code log}.
+   */
+  static Process start(List<String> args, Path log, java.util.Map<String, String> environment, List<String> jvmFlags)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx2g");
+    command.addAll(jvmFlags);
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (flag.startsWith("--add-opens") || flag.startsWith("-Djdk.reflect")) {
         command.add(flag);
@@ -28,6 +38,8 @@ final class JobProcess {
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     command.addAll(List.of("-cp", classpath, Main.class.getName()));
     command.addAll(args);
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    return builder.start();
   }
 }

@@ -46,7 +46,7 @@ class LoanProgramEndToEndTest {
         "--conf", "paths.root=" + root,
         "--conf", "bootstrap.rows=5000",
         "--conf", "bootstrap.history-rows=4000",
-        "--conf", "model-defaults.xgboost.num_round=40",
+        "--conf", "model-defaults.xgboost.num-round=40",
         "--conf", "model-defaults.xgboost.eta=0.3"));
     return JobRun.of(args);
   }

@@ -43,7 +43,7 @@ class PromotionUpliftEndToEndTest {
         "--conf", "bootstrap.rows=6000",
         "--conf", "bootstrap.history-rows=8000",
         "--conf", "program.budget=" + BUDGET,
-        "--conf", "model-defaults.xgboost.num_round=30",
+        "--conf", "model-defaults.xgboost.num-round=30",
         "--conf", "model-defaults.xgboost.eta=0.3"));
     JobRun result = JobRun.of(args);
     summary = result.summary();

@@ -50,7 +50,7 @@ class PublishingChaosTest {
         "--conf", "paths.output=" + output,
         "--conf", "bootstrap.rows=" + ROWS,
         "--conf", "bootstrap.history-rows=3000",
-        "--conf", "model-defaults.xgboost.num_round=20",
+        "--conf", "model-defaults.xgboost.num-round=20",
         "--conf", "model-defaults.xgboost.eta=0.3",
         // A killed run's lock is taken over by the next run (which starts seconds later).
         "--conf", "publishing.lock-timeout=2s",

@@ -23,7 +23,7 @@ class S3EndToEndTest {
         "--conf", "paths.root=" + root,
         "--conf", "bootstrap.rows=3000",
         "--conf", "bootstrap.history-rows=2000",
-        "--conf", "model-defaults.xgboost.num_round=10"));
+        "--conf", "model-defaults.xgboost.num-round=10"));
     for (String setting : S3Server.instance().sparkSettings()) {
       args.add("--conf");
       args.add(setting);

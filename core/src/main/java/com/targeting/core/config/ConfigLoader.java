@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
@@ -14,7 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Builds the one resolved config of a run from, highest priority first: {@code --conf key=value}
@@ -40,11 +48,38 @@ public final class ConfigLoader {
     }
     // Unresolved, so that reference.conf paths built on ${paths.root} follow the env file.
     merged = merged.withFallback(ConfigFactory.defaultReferenceUnresolved());
+    Config resolved;
     try {
-      return merged.resolve();
+      resolved = merged.resolve();
     } catch (ConfigException e) {
       throw TargetingException.userError("Cannot resolve config %s: %s", files, e.getMessage());
     }
+    SUBSTITUTED.put(resolved, substitutedPaths(merged));
+    return resolved;
+  }
+
+  /**
+   * Paths of settings that the files use through {@code ${path}} substitutions (a program's shared
+   * {@code training-data} block, its {@code budget}): they are read, by the config itself, even if
+   * no code reads them. Known only for a config this class loaded.
+   */
+  static Set<String> substituted(Config resolved) {
+    Set<String> paths = SUBSTITUTED.get(resolved);
+    return paths == null ? Set.of() : paths;
+  }
+
+  private static final Map<Config, Set<String>> SUBSTITUTED = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??\\s*([^}\\s]+)\\s*}");
+
+  private static Set<String> substitutedPaths(Config unresolved) {
+    String text = unresolved.root().render(ConfigRenderOptions.defaults().setComments(false).setOriginComments(false)
+        .setJson(false));
+    Set<String> paths = new HashSet<>();
+    Matcher matcher = SUBSTITUTION.matcher(text);
+    while (matcher.find()) {
+      paths.add(matcher.group(1).replace("\"", ""));
+    }
+    return Set.copyOf(paths);
   }
 
   static Config parseOverride(String override) {

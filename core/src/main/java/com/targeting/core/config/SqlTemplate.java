@@ -6,6 +6,10 @@ import java.time.LocalDate;
 import java.util.Collection;
 import java.util.Map;
 import java.util.StringJoiner;
+import org.apache.spark.sql.catalyst.analysis.MultiAlias;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedAlias;
+import org.apache.spark.sql.catalyst.expressions.Alias;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 
 /**
@@ -17,13 +21,32 @@ import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 public final class SqlTemplate {
   private SqlTemplate() {}
 
-  /** Renders and parses an expression; {@code where} names the config path for errors. */
+  /**
+   * Renders and parses an expression; {@code key} names the config path for errors. The text must
+   * be exactly one expression with no alias: Spark's parser reads a trailing word as a name
+   * ({@code identity_verified AND} is {@code identity_verified AS AND}), which would let an
+   * unfinished condition through as a plain column. Whether a condition is boolean needs the
+   * input's schema: the filters ({@code FilterChain}) and the contract ({@code ContractValidator})
+   * check it when they analyze their rules, before any data is read.
+   *
+   * @throws TargetingException a user error naming file, line and path if the text does not parse
+   *     or parses to an aliased expression
+   */
   public static String expression(String template, Map<String, Object> parameters, ConfigNode node, String key) {
     String sql = render(template, parameters, node, key);
+    Expression parsed;
     try {
-      CatalystSqlParser$.MODULE$.parseExpression(sql);
+      parsed = CatalystSqlParser$.MODULE$.parseExpression(sql);
     } catch (Exception e) { // Scala throws the checked ParseException undeclared
       throw node.invalid(key, "not a valid Spark SQL expression: " + TargetingException.firstLine(e.getMessage()));
+    }
+    if (parsed instanceof Alias alias) {
+      throw node.invalid(key, "must be one complete expression without an alias, but Spark reads '" + template
+          + "' as " + alias.child().sql() + " named " + alias.name()
+          + " (an operator without its operand, or a missing operator?)");
+    }
+    if (parsed instanceof MultiAlias || parsed instanceof UnresolvedAlias) {
+      throw node.invalid(key, "must be one complete expression without an alias, was '" + template + "'");
     }
     return sql;
   }

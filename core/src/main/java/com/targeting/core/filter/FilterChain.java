@@ -63,15 +63,23 @@ public final class FilterChain {
         .drop(outcomeColumn);
   }
 
-  /** Analyzes each check alone (no data is read) so that an error names the filter and rule. */
+  /**
+   * Analyzes each check alone (no data is read) so that an error names the filter and rule: each
+   * must resolve against {@code rows} and be boolean.
+   */
   private void requireResolvable(Dataset<Row> rows) {
     for (Filter filter : filters) {
       for (Filter.Check check : filter.checks()) {
+        org.apache.spark.sql.types.DataType type;
         try {
-          rows.select(check.passes());
+          type = rows.select(check.passes()).schema().fields()[0].dataType();
         } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
           throw TargetingException.userError("Filter %s, rule '%s' cannot be evaluated: %s",
               filter.id(), check.reason(), TargetingException.firstLine(e.getMessage()));
+        }
+        if (!(type instanceof org.apache.spark.sql.types.BooleanType)) {
+          throw TargetingException.userError("Filter %s, rule '%s': keep must be a condition (boolean), but is of type %s",
+              filter.id(), check.reason(), type.simpleString());
         }
       }
     }

@@ -189,15 +189,11 @@ public record ModelSpec(
     if (reasonCodes < 0 || (reasonCodes > 0 && objective == Objective.MULTICLASS)) {
       throw node.invalid("reason-codes", "must be 0 or more, and 0 for multi-class models");
     }
-    Map<String, Object> xgboost = new LinkedHashMap<>();
+    Map<String, Object> xgboost = xgboostParameters(node);
     Optional<Integer> earlyStopping = Optional.empty();
-    for (Map.Entry<String, Object> parameter : node.scalarMap("xgboost").entrySet()) {
-      String name = parameter.getKey().replace('-', '_');
-      if (name.equals("early_stopping_rounds")) {
-        earlyStopping = Optional.of(node.integer("xgboost." + parameter.getKey()));
-      } else {
-        xgboost.put(name, parameter.getValue());
-      }
+    if (xgboost.containsKey("early_stopping_rounds")) {
+      earlyStopping = Optional.of(node.integer("xgboost.early-stopping-rounds"));
+      xgboost.remove("early_stopping_rounds");
     }
     Optional<TrainingData> data = node.optionalNode("data").map(ModelSpec::trainingData);
     String promotionMetric = node.string("promotion.metric", defaultMetric(objective));
@@ -225,6 +221,29 @@ public record ModelSpec(
         node.has("version") ? Optional.of(node.integer("version")) : Optional.empty(),
         node.string("output", id.replace('-', '_') + "_score"),
         reasonCodes);
+  }
+
+  /**
+   * The {@code xgboost} block of a model merged over {@code model-defaults.xgboost}, keyed by
+   * XGBoost's own parameter names ({@code num_round}, {@code max_depth}). In config each name is
+   * spelled with dashes ({@code num-round = 300}), like every other key, so that a model's value
+   * and a default can never sit side by side under two spellings.
+   *
+   * @throws com.targeting.core.TargetingException a user error naming file, line and path for a
+   *     name spelled with an underscore, with the dashed spelling to use
+   */
+  public static Map<String, Object> xgboostParameters(ConfigNode node) {
+    Map<String, Object> parameters = new LinkedHashMap<>();
+    // Sorted, so that of several wrong spellings the same one is named every time.
+    for (Map.Entry<String, Object> parameter : new java.util.TreeMap<>(node.scalarMap("xgboost")).entrySet()) {
+      String key = parameter.getKey();
+      if (key.indexOf('_') >= 0) {
+        throw node.invalid("xgboost." + key, "XGBoost parameters are spelled with dashes in config: did you mean "
+            + key.replace('_', '-') + "?");
+      }
+      parameters.put(key.replace('-', '_'), parameter.getValue());
+    }
+    return parameters;
   }
 
   private static TrainingData trainingData(ConfigNode data) {

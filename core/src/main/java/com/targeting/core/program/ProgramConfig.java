@@ -139,7 +139,12 @@ public record ProgramConfig(
     requireNonNull(fairness, "fairness is null");
   }
 
-  /** Reads {@code program} and {@code run.date} from a resolved config. */
+  /**
+   * Reads {@code program} and {@code run.date} from a resolved config.
+   *
+   * @throws com.targeting.core.TargetingException a user error for a missing or invalid setting, or
+   *     for a key under {@code program} (or, with models, {@code model-defaults}) that nothing reads
+   */
   public static ProgramConfig from(Config config) {
     ConfigNode root = ConfigNode.root(config);
     ConfigNode program = root.node("program");
@@ -187,16 +192,26 @@ public record ProgramConfig(
     for (ConfigNode node : program.nodes("uplift-models")) {
       upliftModels.add(UpliftSpec.from(node, modelDefaults));
     }
+    // A program's budget (promotion-uplift): the value its budget-selection refers to as
+    // ${program.budget}, so that --conf program.budget=N changes it without rewriting the list.
+    if (program.has("budget") && !(program.doubleValue("budget") > 0)) {
+      throw program.invalid("budget", "must be a positive amount");
+    }
     List<Decision> decisions = new ArrayList<>();
     for (ConfigNode node : program.nodes("decide")) {
       decisions.add(decision(node, parameters));
     }
     ConfigNode outputs = program.node("outputs");
     Optional<DynamoDbSink> dynamodb = Optional.empty();
-    if (outputs.has("dynamodb") && outputs.node("dynamodb").bool("enabled", true)) {
-      dynamodb = Optional.of(dynamoDb(outputs.node("dynamodb"), parameters));
+    if (outputs.has("dynamodb")) {
+      if (outputs.node("dynamodb").bool("enabled", true)) {
+        dynamodb = Optional.of(dynamoDb(outputs.node("dynamodb"), parameters));
+      } else {
+        // Switched off: its settings are kept for the day it is switched on, and not checked now.
+        outputs.readAll("dynamodb");
+      }
     }
-    return new ProgramConfig(
+    ProgramConfig built = new ProgramConfig(
         id,
         program.string("name", id),
         runDate,
@@ -223,6 +238,12 @@ public record ProgramConfig(
             Publishing.from(root.node("publishing"))),
         dynamodb,
         program.optionalNode("fairness").map(AdverseImpact::from));
+    List<String> checked = new ArrayList<>(List.of("program"));
+    if (!models.isEmpty() || !upliftModels.isEmpty()) {
+      checked.add("model-defaults");
+    }
+    root.refuseUnread(checked);
+    return built;
   }
 
   /** {@code program.contract} over {@code contract-defaults} (date range, serving key). */
@@ -273,6 +294,21 @@ public record ProgramConfig(
     DynamoDbItemLayout layout = DynamoDbItemLayout.from(node, parameters);
     TableDefinition table = TableDefinition.from(node.nodes("indexes"));
     String mode = node.string("mode", "import");
+    // The settings of the other mode (one config serves both, TARGETING_DYNAMODB_MODE chooses) are
+    // checked as well, so that a mistake in them fails today, not on the day the mode changes.
+    node.has("path");
+    if (node.has("batch-write")) {
+      DynamoDbSettings.from(node.node("batch-write"));
+      node.bool("batch-write.create-table-if-missing", false);
+    }
+    if (node.has("import-table")) {
+      node.bool("import-table.enabled", false);
+      ImportTable.from(node.node("import-table"));
+    }
+    if (node.has("verify")) {
+      node.integer("verify.sample", 0);
+      GsiCheck.from(node.nodes("verify.gsi-checks"));
+    }
     return switch (mode) {
       case "import" -> new DynamoDbImportSink(node.string("path"), layout,
           node.bool("import-table.enabled", false)

@@ -135,10 +135,7 @@ public record UpliftSpec(
       throw node.invalid("treatment", "treated and control values must differ, both are " + treated);
     }
     Propensity propensity = propensity(node);
-    Map<String, Object> xgboost = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> parameter : node.scalarMap("xgboost").entrySet()) {
-      xgboost.put(parameter.getKey().replace('-', '_'), parameter.getValue());
-    }
+    Map<String, Object> xgboost = ModelSpec.xgboostParameters(node);
     xgboost.remove("early_stopping_rounds");
     String metric = node.string("promotion.metric", "qini_auc_score");
     if (!PROMOTION_METRICS.contains(metric)) {

@@ -180,11 +180,17 @@ public final class ContractValidator {
       finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"));
     }
     for (Contract.Rule rule : contract.rules()) {
+      org.apache.spark.sql.types.DataType type;
       try {
-        typed.select(expr(rule.when())); // analysis only: name the rule if it cannot be evaluated
+        // Analysis only: name the rule if it cannot be evaluated, or is not a condition.
+        type = typed.select(expr(rule.when())).schema().fields()[0].dataType();
       } catch (Exception e) { // Spark throws the checked AnalysisException undeclared
         throw TargetingException.userError("Contract rule %s (%s) cannot be evaluated on %s: %s",
             rule.id(), rule.when(), sourceName, TargetingException.firstLine(e.getMessage()));
+      }
+      if (!(type instanceof org.apache.spark.sql.types.BooleanType)) {
+        throw TargetingException.userError("Contract rule %s (%s) on %s: when must be a condition (boolean), but is of type %s",
+            rule.id(), rule.when(), sourceName, type.simpleString());
       }
       Column reason = rule.valueColumn()
           .map(column -> concat(lit(rule.reason() + ": "),

@@ -83,6 +83,17 @@ class FilterChainTest {
   }
 
   @Test
+  void aRuleThatIsNotAConditionIsRefusedNamingFilterAndType() {
+    // Before: `a + 1` ran as a filter; Spark's CASE WHEN NOT(coalesce(a + 1, false)) failed inside the run.
+    FilterChain chain = FilterChain.of(List.of(new RuleFilter("eligibility", "eligibility", Map.of(),
+        List.of(new RuleFilter.Rule("b", "b given"), new RuleFilter.Rule("a + 1", "a set")))));
+
+    assertThatThrownBy(() -> chain.apply(input()))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageStartingWith("Filter eligibility, rule 'b given': keep must be a condition (boolean), but is of type string");
+  }
+
+  @Test
   void aRuleNamingAMissingColumnIsReportedWithItsFilterBeforeAnyRowIsRead() {
     FilterChain chain = FilterChain.of(List.of(new RuleFilter("eligibility", "eligibility", Map.of(),
         List.of(new RuleFilter.Rule("opted_out IS NULL", "opted out")))));

@@ -111,6 +111,17 @@ class ContractValidatorTest {
   }
 
   @Test
+  void aRuleThatIsNotAConditionIsRefusedNamingTheRuleAndType() {
+    Contract contract = new Contract(java.util.Optional.of("customer_id"), contract().columns(),
+        List.of(new Contract.Rule("balance", "account_balance * 2", "doubled")), 0.02);
+    Dataset<Row> extract = rows(TEXT_EXTRACT, new Object[] {"C1", "1", "1", "x"});
+
+    assertThatThrownBy(() -> ContractValidator.validate(extract, contract, "extract.csv"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageStartingWith("Contract rule balance (account_balance * 2) on extract.csv: when must be a condition (boolean), but is of type");
+  }
+
+  @Test
   void missingColumnsStopTheRunNamingThem() {
     Dataset<Row> extract = rows("customer_id STRING, note STRING", new Object[] {"C1", "x"});
 
