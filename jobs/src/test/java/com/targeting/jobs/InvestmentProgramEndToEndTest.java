@@ -346,4 +346,42 @@ class InvestmentProgramEndToEndTest {
         + table("rejections").where(col("dt").equalTo("2026-11-23")).count()
         + table("candidates").where(col("dt").equalTo("2026-11-23")).count()).isEqualTo(300);
   }
+
+  @Test
+  @Order(11)
+  void aRunThatFailsWhilePreparingItsTablesPublishesNoneAndDeletesWhatItWrote() throws Exception {
+    Map<String, Long> versions = new LinkedHashMap<>();
+    for (String name : List.of("quarantine", "rejections", "candidates")) {
+      versions.put(name, io.delta.tables.DeltaTable.forPath(TestSpark.session(), root.resolve("output").resolve(name).toString())
+          .history(1).first().getLong(0));
+    }
+    long filesBefore = parquetFiles(root.resolve("output"));
+    // The candidates' path holds a Parquet folder: refused when the candidates are prepared, after
+    // the quarantine and the rejections were written (as the year-0000 date once broke it there).
+    Path notDelta = root.resolve("not-a-delta-table");
+    Files.createDirectories(notDelta);
+    Files.writeString(notDelta.resolve("part-0.parquet"), "not delta");
+
+    JobRun failed = run(PROGRAM, "--run-date", "2026-11-20", "--run-id", "fails-while-preparing",
+        "--conf", "program.outputs.candidates=" + notDelta);
+
+    assertThat(failed.code()).as(failed.summary().toString()).isEqualTo(2);
+    assertThat(failed.summary().get("error").get("message").asText()).contains("no Delta log");
+    for (Map.Entry<String, Long> table : versions.entrySet()) {
+      assertThat(io.delta.tables.DeltaTable.forPath(TestSpark.session(), root.resolve("output").resolve(table.getKey()).toString())
+          .history(1).first().getLong(0)).as("%s: no commit", table.getKey()).isEqualTo(table.getValue());
+    }
+    assertThat(parquetFiles(root.resolve("output"))).as("the prepared files were deleted").isEqualTo(filesBefore);
+    JsonNode journal = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        root.resolve("output/journal/program=" + PROGRAM + "/dt=2026-11-20/journal.json").toFile());
+    assertThat(journal.get("run_id").asText()).isEqualTo("fails-while-preparing");
+    assertThat(journal.get("state").asText()).isEqualTo("rolled_back");
+    assertThat(journal.get("tables")).hasSize(2);
+  }
+
+  private static long parquetFiles(Path directory) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(directory)) {
+      return files.filter(file -> file.toString().endsWith(".parquet") && !file.toString().contains("_delta_log")).count();
+    }
+  }
 }

@@ -59,6 +59,8 @@ public final class ContractValidator {
   public static final String MALFORMED_RECORD = "malformed-record";
 
   private static final int MAX_VALUE_CHARS = 40;
+  /** The most of a malformed record of several lines its reason keeps. */
+  private static final int MAX_RECORD_CHARS = 20_000;
 
   private ContractValidator() {}
 
@@ -153,9 +155,17 @@ public final class ContractValidator {
     if (readsMalformed) {
       // Checked first: the other columns of such a row hold what could be read, not the record.
       Column raw = col(ReaderSource.MALFORMED_RECORD);
-      parseVerdict = when(raw.isNotNull(), verdict(MALFORMED_RECORD, concat(
-          lit("malformed record (wrong number of fields or a quote left open): '"),
-          substring(regexp_replace(raw, "\\r?\\n", "\\\\n"), 1, MAX_VALUE_CHARS), lit("'"))))
+      // A record of several lines may be a quote left open that took in the records after it, up
+      // to the next quote: the reason then says so and keeps the whole record (up to
+      // MAX_RECORD_CHARS), so that the customers it swallowed are in the quarantine, not lost.
+      Column lines = org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.split(raw, "\\r?\\n"));
+      Column escaped = regexp_replace(raw, "\\r?\\n", "\\\\n");
+      parseVerdict = when(raw.isNotNull(), verdict(MALFORMED_RECORD, when(lines.gt(1), concat(
+              lit("malformed record spanning "), lines.cast("string"),
+              lit(" lines (a quote left open takes in the records after it, up to the next quote): '"),
+              substring(escaped, 1, MAX_RECORD_CHARS), lit("'")))
+          .otherwise(concat(lit("malformed record (wrong number of fields or a quote left open): '"),
+              substring(escaped, 1, MAX_VALUE_CHARS), lit("'")))))
           .otherwise(parseVerdict);
     }
     Dataset<Row> withProblems = extract.withColumn(verdictColumn + "_parse", parseVerdict);

@@ -134,4 +134,26 @@ class CsvSourceTest {
     assertThat(byId.get("X2").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.MALFORMED_RECORD);
     assertThat(byId.get("X2").<String>getAs(QUARANTINE_REASON)).contains("X2,42,north\\nX3,43,south");
   }
+
+  @Test
+  void aQuoteLeftOpenInAMiddleFieldKeepsTheRecordsItTookInWithTheRecord() throws Exception {
+    Path path = extract("open-quote-middle",
+        "customer_id,age,region",
+        "B1,41,north",
+        "B2,\"42,north",
+        "B3,43,south-with-a-longer-name",
+        "B4,44,east-with-a-longer-name",
+        "B5,45,west-with-a-longer-name",
+        "B6,\"46\",north");
+    Dataset<Row> read = ReaderSource.of(source(path, "header = \"true\"")).readForContract(TestSpark.session());
+
+    Map<String, Row> byId = byId(ContractValidator.validate(read, contract(), "open-quote-middle"));
+
+    // The quote opened in B2's age closes at B6's first quote: B3 to B5 are inside B2's record.
+    // They are not customers any more, but they are not lost: the reason holds them, whole.
+    assertThat(byId.get("B2").<String>getAs(QUARANTINE_RULE)).isEqualTo(ContractValidator.MALFORMED_RECORD);
+    assertThat(byId.get("B2").<String>getAs(QUARANTINE_REASON))
+        .startsWith("malformed record spanning ")
+        .contains("B3,43,south-with-a-longer-name\\nB4,44,east-with-a-longer-name\\nB5,45,west-with-a-longer-name");
+  }
 }

@@ -114,6 +114,17 @@ public final class Dynalite {
       exchange.getResponseBody().write(response.body());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      // Said out loud, and answered as DynamoDB answers its own failures (500, retried by the SDK),
+      // instead of a dropped connection that tells the client nothing.
+      System.err.println("dynalite front: " + exchange.getRequestHeaders().getFirst("X-Amz-Target") + " failed: " + e);
+      e.printStackTrace();
+      try {
+        ServerProcess.replyJson(exchange, 500, "{\"__type\":\"com.amazon.coral.service#InternalFailure\",\"message\":"
+            + JSON.writeValueAsString(String.valueOf(e)) + "}");
+      } catch (IOException | RuntimeException replyFailure) {
+        // the response had begun: the connection closes, as it did
+      }
     }
   }
 
