@@ -150,7 +150,7 @@ class ConfigStrictnessTest {
         assertThat(loaded.id()).isEqualTo(program);
       }
       // With the DynamoDB Local overlay, and with each warehouse source (their ${VARS} given as config).
-      ProgramConfig.from(ConfigLoader.load(List.of(CONF.resolve("dynamodb-local.conf").toString(), LOCAL, file), overrides));
+      ProgramConfig.from(ConfigLoader.load(List.of(CONF.resolve("dynalite.conf").toString(), LOCAL, file), overrides));
     }
     List<String> redshift = new ArrayList<>(RUN_DATE);
     redshift.addAll(List.of("TARGETING_ARTIFACTS=\"" + CONF.getParent() + "\"", "TARGETING_ROOT=s3a://bucket/t",
