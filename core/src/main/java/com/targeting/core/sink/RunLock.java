@@ -190,7 +190,15 @@ public final class RunLock implements AutoCloseable {
       }
       return;
     }
-    // A heartbeat replaces the file by a rename, so that a kill in the middle leaves it whole.
+    String scheme = fs.getUri().getScheme();
+    if (scheme != null && scheme.startsWith("s3")) {
+      // One PUT replaces the object whole (S3A's rename would refuse an existing destination).
+      try (OutputStream out = fs.create(path, true)) {
+        out.write(content);
+      }
+      return;
+    }
+    // Elsewhere a heartbeat replaces the file by a rename, so that a kill in the middle leaves it whole.
     Path temporary = new Path(path.getParent(), "_lock." + java.util.UUID.randomUUID() + ".tmp");
     try (OutputStream out = fs.create(temporary, true)) {
       out.write(content);
