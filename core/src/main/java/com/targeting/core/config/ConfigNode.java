@@ -382,6 +382,11 @@ public final class ConfigNode {
     return isReference(value) ? null : value.origin().description();
   }
 
+  /** Whether the value at {@code key} is the library's default, from a {@code reference.conf}, not the user's files. */
+  public boolean fromReference(String key) {
+    return config.hasPath(key) && isReference(config.getValue(key));
+  }
+
   private static boolean isReference(ConfigValue value) {
     String resource = value.origin().resource();
     return resource != null && resource.endsWith("reference.conf");

@@ -189,11 +189,14 @@ public record ModelSpec(
     if (reasonCodes < 0 || (reasonCodes > 0 && objective == Objective.MULTICLASS)) {
       throw node.invalid("reason-codes", "must be 0 or more, and 0 for multi-class models");
     }
-    Map<String, Object> xgboost = xgboostParameters(node);
+    Map<String, Object> xgboost = xgboostParameters(model, defaults);
     Optional<Integer> earlyStopping = Optional.empty();
-    if (xgboost.containsKey("early_stopping_rounds")) {
-      earlyStopping = Optional.of(node.integer("xgboost.early-stopping-rounds"));
-      xgboost.remove("early_stopping_rounds");
+    Object rounds = xgboost.remove("early_stopping_rounds");
+    if (rounds != null) {
+      if (!(rounds instanceof Integer count) || count < 1) {
+        throw node.invalid("xgboost", "early-stopping-rounds must be a whole number of rounds, 1 or more, was " + rounds);
+      }
+      earlyStopping = Optional.of(count);
     }
     Optional<TrainingData> data = node.optionalNode("data").map(ModelSpec::trainingData);
     String promotionMetric = node.string("promotion.metric", defaultMetric(objective));
@@ -224,24 +227,49 @@ public record ModelSpec(
   }
 
   /**
-   * The {@code xgboost} block of a model merged over {@code model-defaults.xgboost}, keyed by
-   * XGBoost's own parameter names ({@code num_round}, {@code max_depth}). In config each name is
-   * spelled with dashes ({@code num-round = 300}), like every other key, so that a model's value
-   * and a default can never sit side by side under two spellings.
+   * The {@code xgboost} block of a model over {@code model-defaults.xgboost}, keyed by XGBoost's own
+   * parameter names ({@code num_round}, {@code max_depth}). Either spelling is accepted: dashes like
+   * every other key ({@code num-round = 300}) or XGBoost's underscores ({@code num_round = 300}), and
+   * both name one parameter. The model's value beats the defaults' whatever either spells it (case
+   * cfg-dash-xgboost-params: HOCON kept both spellings side by side and the default's won); within
+   * one block a value set in the user's files beats {@code reference.conf}'s.
    *
-   * @throws com.targeting.core.TargetingException a user error naming file, line and path for a
-   *     name spelled with an underscore, with the dashed spelling to use
+   * @param model the model's own node (not merged with the defaults)
+   * @param defaults {@code model-defaults}
+   * @return parameter name to value, the model's first-seen order after the defaults'
+   * @throws com.targeting.core.TargetingException a user error naming file, line and both paths when
+   *     one block of the user's files sets the same parameter twice, under both spellings, to
+   *     different values
    */
-  public static Map<String, Object> xgboostParameters(ConfigNode node) {
+  public static Map<String, Object> xgboostParameters(ConfigNode model, ConfigNode defaults) {
+    Map<String, Object> parameters = xgboostBlock(defaults);
+    parameters.putAll(xgboostBlock(model));
+    return parameters;
+  }
+
+  private static Map<String, Object> xgboostBlock(ConfigNode node) {
+    Map<String, Object> values = node.scalarMap("xgboost");
+    Map<String, String> spelledAs = new LinkedHashMap<>();
     Map<String, Object> parameters = new LinkedHashMap<>();
-    // Sorted, so that of several wrong spellings the same one is named every time.
-    for (Map.Entry<String, Object> parameter : new java.util.TreeMap<>(node.scalarMap("xgboost")).entrySet()) {
-      String key = parameter.getKey();
-      if (key.indexOf('_') >= 0) {
-        throw node.invalid("xgboost." + key, "XGBoost parameters are spelled with dashes in config: did you mean "
-            + key.replace('_', '-') + "?");
+    // Sorted, so that of a clash the same two spellings are named every time.
+    for (String key : new java.util.TreeSet<>(values.keySet())) {
+      String name = key.replace('-', '_');
+      String earlier = spelledAs.get(name);
+      if (earlier == null) {
+        spelledAs.put(name, key);
+        parameters.put(name, values.get(key));
+        continue;
       }
-      parameters.put(key.replace('-', '_'), parameter.getValue());
+      boolean earlierIsDefault = node.fromReference("xgboost." + earlier);
+      boolean thisIsDefault = node.fromReference("xgboost." + key);
+      if (earlierIsDefault && !thisIsDefault) {
+        spelledAs.put(name, key);
+        parameters.put(name, values.get(key));
+      } else if (earlierIsDefault == thisIsDefault && !values.get(key).equals(values.get(earlier))) {
+        throw node.invalid("xgboost." + key, "sets XGBoost's " + name + " to " + values.get(key) + " but "
+            + node.pathOf("xgboost." + earlier) + " (" + node.origin("xgboost." + earlier) + ") sets it to "
+            + values.get(earlier) + ": keep one spelling");
+      }
     }
     return parameters;
   }

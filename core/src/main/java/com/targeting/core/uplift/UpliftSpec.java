@@ -135,7 +135,7 @@ public record UpliftSpec(
       throw node.invalid("treatment", "treated and control values must differ, both are " + treated);
     }
     Propensity propensity = propensity(node);
-    Map<String, Object> xgboost = ModelSpec.xgboostParameters(node);
+    Map<String, Object> xgboost = ModelSpec.xgboostParameters(model, defaults);
     xgboost.remove("early_stopping_rounds");
     String metric = node.string("promotion.metric", "qini_auc_score");
     if (!PROMOTION_METRICS.contains(metric)) {

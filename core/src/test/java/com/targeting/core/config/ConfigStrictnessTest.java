@@ -45,23 +45,39 @@ class ConfigStrictnessTest {
   }
 
   @Test
-  void anUnderscoreXgboostSpellingIsRefusedWithTheDashedOne() throws IOException {
-    assertThatThrownBy(() -> model("xgboost { num_round = 20, max_depth = 3 }"))
-        .isInstanceOf(TargetingException.class)
-        .hasMessageContaining(temp.resolve("model.conf").toString() + ": 9")
-        .hasMessageContaining("model.xgboost.max_depth")
-        .hasMessageContaining("did you mean max-depth?");
-    // In model-defaults too (an env file): the default would otherwise sit beside the model's value.
-    assertThatThrownBy(() -> model("xgboost { num-round = 20 }", "model-defaults.xgboost.max_depth=5"))
-        .hasMessageContaining("xgboost.max_depth").hasMessageContaining("did you mean max-depth?");
+  void xgboostsOwnUnderscoreSpellingIsOneParameterWithTheDashedOne() throws IOException {
+    // Case label-case writes XGBoost's own names: they win over the defaults' dashed spelling.
+    assertThat(model("xgboost { num_round = 20, max_depth = 3 }").xgboost())
+        .containsEntry("num_round", 20).containsEntry("max_depth", 3)
+        .doesNotContainKeys("num-round", "max-depth");
+    // An env file's model-defaults beats reference.conf's under either spelling; the model beats both.
+    assertThat(model("xgboost { num-round = 20 }", "model-defaults.xgboost.max_depth=5").xgboost())
+        .containsEntry("max_depth", 5).containsEntry("num_round", 20);
+    assertThat(model("xgboost { max-depth = 3 }", "model-defaults.xgboost.max_depth=5").xgboost())
+        .containsEntry("max_depth", 3);
   }
 
   @Test
-  void earlyStoppingIsReadFromItsDashedName() throws IOException {
+  void oneParameterSetTwiceUnderBothSpellingsToDifferentValuesIsRefused() throws IOException {
+    assertThatThrownBy(() -> model("xgboost { num_round = 20, num-round = 30 }"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining(temp.resolve("model.conf").toString() + ": 9")
+        .hasMessageContaining("model.xgboost.num_round")
+        .hasMessageContaining("model.xgboost.num-round")
+        .hasMessageContaining("keep one spelling");
+    // The same value twice is not a conflict.
+    assertThat(model("xgboost { num_round = 20, num-round = 20 }").xgboost()).containsEntry("num_round", 20);
+  }
+
+  @Test
+  void earlyStoppingIsReadUnderEitherSpelling() throws IOException {
     ModelSpec spec = model("xgboost { num-round = 20, early-stopping-rounds = 5 }");
 
     assertThat(spec.earlyStoppingRounds()).hasValue(5);
     assertThat(spec.xgboost()).doesNotContainKey("early_stopping_rounds").doesNotContainKey("early-stopping-rounds");
+    assertThat(model("xgboost { early_stopping_rounds = 7 }").earlyStoppingRounds()).hasValue(7);
+    assertThatThrownBy(() -> model("xgboost { early-stopping-rounds = 0 }"))
+        .isInstanceOf(TargetingException.class).hasMessageContaining("early-stopping-rounds must be a whole number");
   }
 
   // --- unknown keys ---
