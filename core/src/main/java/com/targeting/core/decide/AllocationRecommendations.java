@@ -1,6 +1,6 @@
 package com.targeting.core.decide;
 
-import static com.targeting.core.program.Columns.RECOMMENDATIONS;
+import static com.targeting.core.Columns.RECOMMENDATIONS;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;

@@ -10,7 +10,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
-import com.targeting.core.uplift.RunningSums;
+import com.targeting.core.RunningSums;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package com.targeting.core.decide;
 
-import static com.targeting.core.program.Columns.CHANNELS;
+import static com.targeting.core.Columns.CHANNELS;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.expr;

@@ -1,6 +1,6 @@
 package com.targeting.core.decide;
 
-import static com.targeting.core.program.Columns.SCORE_BAND;
+import static com.targeting.core.Columns.SCORE_BAND;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;

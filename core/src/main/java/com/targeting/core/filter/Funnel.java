@@ -1,7 +1,7 @@
 package com.targeting.core.filter;
 
-import static com.targeting.core.program.Columns.QUARANTINE_RULE;
-import static com.targeting.core.program.Columns.REMOVED_BY;
+import static com.targeting.core.Columns.QUARANTINE_RULE;
+import static com.targeting.core.Columns.REMOVED_BY;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;

@@ -1,7 +1,7 @@
 package com.targeting.core.model;
 
-import static com.targeting.core.program.Columns.QUARANTINE_REASON;
-import static com.targeting.core.program.Columns.QUARANTINE_RULE;
+import static com.targeting.core.Columns.QUARANTINE_REASON;
+import static com.targeting.core.Columns.QUARANTINE_RULE;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;

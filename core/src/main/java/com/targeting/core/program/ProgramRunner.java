@@ -1,12 +1,12 @@
 package com.targeting.core.program;
 
-import static com.targeting.core.program.Columns.CHANNELS;
-import static com.targeting.core.program.Columns.QUARANTINE_REASON;
-import static com.targeting.core.program.Columns.QUARANTINE_RULE;
-import static com.targeting.core.program.Columns.RECOMMENDATIONS;
-import static com.targeting.core.program.Columns.REMOVAL_REASON;
-import static com.targeting.core.program.Columns.REMOVED_BY;
-import static com.targeting.core.program.Columns.SCORE_BAND;
+import static com.targeting.core.Columns.CHANNELS;
+import static com.targeting.core.Columns.QUARANTINE_REASON;
+import static com.targeting.core.Columns.QUARANTINE_RULE;
+import static com.targeting.core.Columns.RECOMMENDATIONS;
+import static com.targeting.core.Columns.REMOVAL_REASON;
+import static com.targeting.core.Columns.REMOVED_BY;
+import static com.targeting.core.Columns.SCORE_BAND;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;

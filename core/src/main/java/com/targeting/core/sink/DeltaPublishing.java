@@ -1,7 +1,7 @@
 package com.targeting.core.sink;
 
 import com.targeting.core.TargetingException;
-import com.targeting.core.program.Columns;
+import com.targeting.core.Columns;
 import com.targeting.core.sink.PartitionedTableSink.Format;
 import com.targeting.core.sink.PartitionedTableSink.Prepared;
 import io.delta.tables.DeltaTable;

@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
-import com.targeting.core.program.Columns;
+import com.targeting.core.Columns;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

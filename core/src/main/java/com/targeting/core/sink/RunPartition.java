@@ -2,7 +2,7 @@ package com.targeting.core.sink;
 
 import static java.util.Objects.requireNonNull;
 
-import com.targeting.core.program.Columns;
+import com.targeting.core.Columns;
 import java.time.LocalDate;
 
 /** The output partition of one run: {@code program=<id>/dt=<run-date>}, Hive style. */

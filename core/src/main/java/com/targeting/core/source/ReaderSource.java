@@ -45,10 +45,10 @@ public final class ReaderSource implements Source {
   /**
    * The column {@link #readForContract} adds to a csv source: the raw text of a record that could
    * not be read as a row of the header's columns (wrong number of fields, a quote left open), null
-   * for every record read whole. {@link com.targeting.core.validate.ContractValidator} quarantines
+   * for every record read whole. {@code ContractValidator} quarantines
    * such rows as {@code malformed-record} and drops the column.
    */
-  public static final String MALFORMED_RECORD = "_malformed_record";
+  public static final String MALFORMED_RECORD = com.targeting.core.Columns.MALFORMED_RECORD;
 
   private final SourceConfig config;
 

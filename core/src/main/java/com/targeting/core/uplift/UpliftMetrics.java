@@ -1,5 +1,6 @@
 package com.targeting.core.uplift;
 
+import com.targeting.core.RunningSums;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.greatest;

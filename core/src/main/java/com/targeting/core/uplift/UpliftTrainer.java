@@ -1,7 +1,7 @@
 package com.targeting.core.uplift;
 
-import static com.targeting.core.program.Columns.QUARANTINE_REASON;
-import static com.targeting.core.program.Columns.QUARANTINE_RULE;
+import static com.targeting.core.Columns.QUARANTINE_REASON;
+import static com.targeting.core.Columns.QUARANTINE_RULE;
 import static com.targeting.core.uplift.UpliftColumns.T;
 import static com.targeting.core.uplift.UpliftColumns.W;
 import static com.targeting.core.uplift.UpliftColumns.Y;

@@ -1,7 +1,7 @@
 package com.targeting.core.validate;
 
-import static com.targeting.core.program.Columns.QUARANTINE_REASON;
-import static com.targeting.core.program.Columns.QUARANTINE_RULE;
+import static com.targeting.core.Columns.QUARANTINE_REASON;
+import static com.targeting.core.Columns.QUARANTINE_RULE;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -15,8 +15,8 @@ import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import com.targeting.core.Columns;
 import com.targeting.core.TargetingException;
-import com.targeting.core.source.ReaderSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +67,7 @@ public final class ContractValidator {
   /**
    * Returns the extract with contract columns converted to their types and the two quarantine
    * columns added; other columns pass through unchanged. An extract read by
-   * {@link ReaderSource#readForContract} may carry {@link ReaderSource#MALFORMED_RECORD}: a row with
+   * {@code ReaderSource.readForContract} may carry {@link Columns#MALFORMED_RECORD}: a row with
    * it set is quarantined as {@link #MALFORMED_RECORD} (before any other rule, with the record's
    * first characters in the reason, line breaks shown as {@code \n}) and the column is dropped.
    *
@@ -75,9 +75,9 @@ public final class ContractValidator {
    */
   public static Dataset<Row> validate(Dataset<Row> extract, Contract contract, String sourceName) {
     Map<String, StructField> actual = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    boolean readsMalformed = java.util.Arrays.asList(extract.columns()).contains(ReaderSource.MALFORMED_RECORD);
+    boolean readsMalformed = java.util.Arrays.asList(extract.columns()).contains(Columns.MALFORMED_RECORD);
     for (StructField field : extract.schema().fields()) {
-      if (!field.name().equals(ReaderSource.MALFORMED_RECORD)) {
+      if (!field.name().equals(Columns.MALFORMED_RECORD)) {
         actual.put(field.name(), field);
       }
     }
@@ -105,7 +105,7 @@ public final class ContractValidator {
     List<Column> projection = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     for (StructField field : extract.schema().fields()) {
-      if (field.name().equals(ReaderSource.MALFORMED_RECORD)) {
+      if (field.name().equals(Columns.MALFORMED_RECORD)) {
         continue;
       }
       DataType expected = contract.columns().get(contractName(contract, field.name()));
@@ -154,7 +154,7 @@ public final class ContractValidator {
     Column parseVerdict = parseVerdict(problems);
     if (readsMalformed) {
       // Checked first: the other columns of such a row hold what could be read, not the record.
-      Column raw = col(ReaderSource.MALFORMED_RECORD);
+      Column raw = col(Columns.MALFORMED_RECORD);
       // A record of several lines may be a quote left open that took in the records after it, up
       // to the next quote: the reason then says so and keeps the whole record (up to
       // MAX_RECORD_CHARS), so that the customers it swallowed are in the quarantine, not lost.

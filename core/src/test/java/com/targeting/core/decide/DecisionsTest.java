@@ -1,8 +1,8 @@
 package com.targeting.core.decide;
 
-import static com.targeting.core.program.Columns.CHANNELS;
-import static com.targeting.core.program.Columns.RECOMMENDATIONS;
-import static com.targeting.core.program.Columns.SCORE_BAND;
+import static com.targeting.core.Columns.CHANNELS;
+import static com.targeting.core.Columns.RECOMMENDATIONS;
+import static com.targeting.core.Columns.SCORE_BAND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

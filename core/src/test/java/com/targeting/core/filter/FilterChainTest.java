@@ -1,8 +1,8 @@
 package com.targeting.core.filter;
 
-import static com.targeting.core.program.Columns.QUARANTINE_REASON;
-import static com.targeting.core.program.Columns.REMOVAL_REASON;
-import static com.targeting.core.program.Columns.REMOVED_BY;
+import static com.targeting.core.Columns.QUARANTINE_REASON;
+import static com.targeting.core.Columns.REMOVAL_REASON;
+import static com.targeting.core.Columns.REMOVED_BY;
 import static com.targeting.core.testing.TestSpark.rows;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -3,7 +3,7 @@ package com.targeting.core.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.targeting.core.config.ConfigNode;
-import com.targeting.core.program.Columns;
+import com.targeting.core.Columns;
 import com.targeting.core.testing.TestSpark;
 import com.targeting.core.validate.Contract;
 import com.targeting.core.validate.ContractValidator;

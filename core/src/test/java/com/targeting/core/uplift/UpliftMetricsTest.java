@@ -1,5 +1,6 @@
 package com.targeting.core.uplift;
 
+import com.targeting.core.RunningSums;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,7 +1,7 @@
 package com.targeting.core.validate;
 
-import static com.targeting.core.program.Columns.QUARANTINE_REASON;
-import static com.targeting.core.program.Columns.QUARANTINE_RULE;
+import static com.targeting.core.Columns.QUARANTINE_REASON;
+import static com.targeting.core.Columns.QUARANTINE_RULE;
 import static com.targeting.core.testing.TestSpark.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

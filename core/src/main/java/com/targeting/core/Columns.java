@@ -1,4 +1,4 @@
-package com.targeting.core.program;
+package com.targeting.core;
 
 /** Names of the columns the library adds; shared by the stages, the sinks and the SQL in sql/. */
 public final class Columns {
@@ -18,6 +18,11 @@ public final class Columns {
   public static final String RECOMMENDATIONS = "recommendations";
   /** Channels a candidate is in the audience of: array of struct(channel, priority, max_items). */
   public static final String CHANNELS = "channels";
+  /**
+   * Raw text of a CSV record the reader could not parse (Spark's {@code columnNameOfCorruptRecord}),
+   * null for a record read whole; the contract quarantines such rows as {@code malformed-record}.
+   */
+  public static final String MALFORMED_RECORD = "_malformed_record";
   /** Partition columns of every output table. */
   public static final String PROGRAM = "program";
   public static final String RUN_DATE = "dt";

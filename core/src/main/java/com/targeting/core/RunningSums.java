@@ -1,4 +1,4 @@
-package com.targeting.core.uplift;
+package com.targeting.core;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.element_at;
