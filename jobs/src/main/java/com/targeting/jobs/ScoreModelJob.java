@@ -8,7 +8,7 @@ import com.targeting.core.config.ConfigNode;
 import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
-import com.targeting.core.program.Columns;
+import com.targeting.core.Columns;
 import com.targeting.core.program.RunSummary;
 import com.targeting.core.score.ModelScorer;
 import com.targeting.core.source.ReaderSource;
