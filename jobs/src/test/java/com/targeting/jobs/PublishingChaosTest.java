@@ -76,7 +76,6 @@ class PublishingChaosTest {
     Set<Path> earlierFiles = dataFiles(output);
     Map<String, Predicate<JsonNode>> killPoints = new LinkedHashMap<>();
     killPoints.put("first data file of the rerun written", null);
-    killPoints.put("quarantine prepared", state -> state != null && state.path("tables").size() >= 1);
     killPoints.put("rejections prepared", state -> state != null && state.path("tables").size() >= 2);
     killPoints.put("publishing", state -> state != null && state.path("state").asText().equals("publishing"));
 
