@@ -37,7 +37,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS targeting.summaries (
     chart:string>,
   written map<string,bigint>,
   stage_timings_ms map<string,bigint>,
-  total_ms bigint
+  total_ms bigint,
+  report_path string
 )
 PARTITIONED BY (program_partition string, dt string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'

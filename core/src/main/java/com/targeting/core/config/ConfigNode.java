@@ -182,6 +182,7 @@ public final class ConfigNode {
 
   /** A HOCON duration ({@code 30s}, {@code 10m}; a bare number is milliseconds). */
   public java.time.Duration duration(String key) {
+    readAll(key);
     return read(key, () -> config.getDuration(key));
   }
 

@@ -1,5 +1,9 @@
 package com.targeting.core.decide;
 
+import com.targeting.core.report.Figure;
+import com.targeting.core.report.Groups;
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import static com.targeting.core.Columns.RECOMMENDATIONS;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.array;
@@ -39,7 +43,7 @@ public record AllocationRecommendations(
     String capacityColumn,
     String profileColumn,
     Map<String, String> bucketOfClass,
-    Map<String, Map<String, Double>> allocations) implements Decision {
+    Map<String, Map<String, Double>> allocations) implements Decision, SummarySection {
 
   public AllocationRecommendations {
     requireNonNull(preferenceColumn, "preferenceColumn is null");
@@ -169,5 +173,17 @@ public record AllocationRecommendations(
 
   public List<String> profiles() {
     return List.copyOf(allocations.keySet());
+  }
+
+  /** Counted by the asset class of each selected row's first recommendation. */
+  @Override
+  public List<Figure> figures() {
+    return List.of(Figure.dimension("top_asset_classes", col(RECOMMENDATIONS).getItem(0).getField("asset_class")));
+  }
+
+  /** {@code top_asset_classes}: selected rows per asset class of their first recommendation. */
+  @Override
+  public void report(RunReport report) {
+    report.put("top_asset_classes", report.groups().countsBy("top_asset_classes", Groups.Scope.SELECTED));
   }
 }

@@ -1,5 +1,7 @@
 package com.targeting.core.decide;
 
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -45,7 +47,7 @@ import org.apache.spark.sql.Row;
  * </pre>
  */
 public record BudgetSelection(double budget, String key, String uplift, String propensity, String cost, String value,
-    Optional<String> lowerBound, boolean requireProfit) implements Decision {
+    Optional<String> lowerBound, boolean requireProfit) implements Decision, SummarySection {
   public static final String DECISION = "budget_decision";
   public static final String RANK = "budget_rank";
   public static final String CUMULATIVE_COST = "cumulative_cost";
@@ -234,5 +236,24 @@ public record BudgetSelection(double budget, String key, String uplift, String p
       }
     }
     return best[budget];
+  }
+
+  /**
+   * {@code budget}: the selection's report ({@link #report(Dataset, int)}, over every scored row)
+   * with its budget/profit chart, {@code budget-profit.png}, beside top-K by propensity.
+   */
+  @Override
+  public void report(RunReport run) {
+    Map<String, Object> report = report(run.scored(), 100);
+    @SuppressWarnings("unchecked")
+    Map<String, List<double[]>> curves = (Map<String, List<double[]>>) report.remove("curves");
+    Map<String, double[][]> series = new LinkedHashMap<>();
+    curves.forEach((name, points) -> series.put(name.equals("uplift") ? "by uplift x value / cost (selected)" : "top-K by propensity",
+        new double[][] {points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray()}));
+    double top = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).max().orElse(0.0);
+    series.put("budget", new double[][] {{budget, budget}, {0.0, top}});
+    report.put("chart", run.chart("budget-profit.png", run.program() + " " + run.runDate() + ": expected incremental profit by spend",
+        "spend", "expected incremental profit", series));
+    run.put("budget", report);
   }
 }

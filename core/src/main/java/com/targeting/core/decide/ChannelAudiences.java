@@ -1,5 +1,9 @@
 package com.targeting.core.decide;
 
+import com.targeting.core.report.Figure;
+import com.targeting.core.report.Groups;
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import static com.targeting.core.Columns.CHANNELS;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.array;
@@ -8,6 +12,8 @@ import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
@@ -25,7 +31,7 @@ import org.apache.spark.sql.Row;
  * The channels each candidate is in the audience of, with how many recommendations that channel
  * shows (seed 000: in-app top 5, email top 3, push for high scores only).
  */
-public record ChannelAudiences(List<Channel> channels, LocalDate runDate) implements Decision {
+public record ChannelAudiences(List<Channel> channels, LocalDate runDate) implements Decision, SummarySection {
 
   /**
    * A channel; {@code when} is an optional Spark SQL condition on the candidate;
@@ -90,5 +96,26 @@ public record ChannelAudiences(List<Channel> channels, LocalDate runDate) implem
       return channel.when().isPresent() ? when(expr(channel.when().get()), entry) : entry;
     }).toArray(Column[]::new);
     return scored.withColumn(CHANNELS, filter(array(entries), entry -> entry.isNotNull()));
+  }
+
+  /** Per channel, 1 for a selected row in its audience. */
+  @Override
+  public List<Figure> figures() {
+    List<Figure> figures = new ArrayList<>();
+    for (String channel : ids()) {
+      figures.add(Figure.measure("channel:" + channel,
+          when(exists(col(CHANNELS), c -> c.getField("channel").equalTo(channel)), 1).otherwise(0)));
+    }
+    return figures;
+  }
+
+  /** {@code channel_audiences}: selected rows in each channel's audience, in the config's order. */
+  @Override
+  public void report(RunReport report) {
+    Map<String, Long> audiences = new java.util.LinkedHashMap<>();
+    for (String channel : ids()) {
+      audiences.put(channel, Math.round(report.groups().sum("channel:" + channel, Groups.Scope.SELECTED)));
+    }
+    report.put("channel_audiences", audiences);
   }
 }

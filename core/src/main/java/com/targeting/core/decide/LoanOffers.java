@@ -1,5 +1,9 @@
 package com.targeting.core.decide;
 
+import com.targeting.core.report.Figure;
+import com.targeting.core.report.Groups;
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.floor;
@@ -43,7 +47,7 @@ public record LoanOffers(
     String paymentCapacityColumn,
     double originationFeePct,
     double amountStep,
-    List<Tier> tiers) implements Decision {
+    List<Tier> tiers) implements Decision, SummarySection {
 
   public static final String CREDIT_TIER = "credit_tier";
   public static final String TIER_LIMITED_BY = "credit_tier_limited_by";
@@ -216,5 +220,30 @@ public record LoanOffers(
       result = result == null ? when(index.equalTo(i), values[i]) : result.when(index.equalTo(i), values[i]);
     }
     return result;
+  }
+
+  /** Counted by credit tier, with the offered amounts summed. */
+  @Override
+  public List<Figure> figures() {
+    return List.of(Figure.dimension("credit_tiers", col(CREDIT_TIER)), Figure.measure("loan_amount", col(LOAN_AMOUNT)));
+  }
+
+  /**
+   * {@code credit_tiers}: offers per tier; {@code loan_amounts}: per tier the offers, their total
+   * and average amount (currency units, rounded to cents).
+   */
+  @Override
+  public void report(RunReport report) {
+    java.util.Map<String, Long> tiers = report.groups().countsBy("credit_tiers", Groups.Scope.SELECTED);
+    java.util.Map<String, Object> offered = new java.util.LinkedHashMap<>();
+    report.groups().sumsBy("credit_tiers", "loan_amount", Groups.Scope.SELECTED).forEach((name, total) -> {
+      java.util.Map<String, Object> figures = new java.util.LinkedHashMap<>();
+      figures.put("offers", tiers.get(name));
+      figures.put("total_amount", Math.round(total * 100) / 100.0);
+      figures.put("average_amount", Math.round(total / tiers.get(name) * 100) / 100.0);
+      offered.put(name, figures);
+    });
+    report.put("credit_tiers", tiers);
+    report.put("loan_amounts", offered);
   }
 }

@@ -1,5 +1,9 @@
 package com.targeting.core.decide;
 
+import com.targeting.core.report.Figure;
+import com.targeting.core.report.Groups;
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import static com.targeting.core.Columns.SCORE_BAND;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
@@ -14,7 +18,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** Score bands from config, highest first: a score gets the first band whose minimum it reaches. */
-public record ScoreBands(String scoreColumn, List<Band> bands) implements Decision {
+public record ScoreBands(String scoreColumn, List<Band> bands) implements Decision, SummarySection {
 
   public record Band(String name, double min) {
     public Band {
@@ -58,5 +62,17 @@ public record ScoreBands(String scoreColumn, List<Band> bands) implements Decisi
       band = band.when(score.geq(b.min()), lit(b.name()));
     }
     return scored.withColumn(SCORE_BAND, band);
+  }
+
+  /** Counted by band among the selected rows: {@code score_bands}. */
+  @Override
+  public List<Figure> figures() {
+    return List.of(Figure.dimension("score_bands", col(SCORE_BAND)));
+  }
+
+  /** {@code score_bands}: selected rows per band (bands without rows left out). */
+  @Override
+  public void report(RunReport report) {
+    report.put("score_bands", report.groups().countsBy("score_bands", Groups.Scope.SELECTED));
   }
 }

@@ -58,6 +58,27 @@ public record Funnel(long inputRows, Map<String, Long> quarantinedByRule, Map<St
   }
 
   /**
+   * The funnel of rows no contract checked (scored rows run through the post-score filters), from
+   * counts made elsewhere: {@code inputRows} rows, {@code removed} per filter, {@code candidates}
+   * kept. Filters of {@code filterIds} that removed nothing count 0.
+   *
+   * @throws TargetingException (internal) when a row was removed by a filter not in {@code filterIds}
+   */
+  public static Funnel ofRemovals(long inputRows, Map<String, Long> removed, List<String> filterIds, long candidates) {
+    Map<String, Long> byFilter = new LinkedHashMap<>();
+    for (String id : filterIds) {
+      byFilter.put(id, 0L);
+    }
+    for (Map.Entry<String, Long> filter : removed.entrySet()) {
+      if (!byFilter.containsKey(filter.getKey())) {
+        throw TargetingException.internal("Row removed by unknown filter %s", filter.getKey());
+      }
+      byFilter.put(filter.getKey(), filter.getValue());
+    }
+    return new Funnel(inputRows, Map.of(), byFilter, candidates);
+  }
+
+  /**
    * This funnel followed by a later chain over its candidates (post-score filters): the later
    * chain's removals come after this one's, and its candidates are the final ones.
    */

@@ -3,12 +3,7 @@ package com.targeting.core.program;
 import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.config.ConfigNode;
-import com.targeting.core.decide.AllocationRecommendations;
-import com.targeting.core.decide.BudgetSelection;
-import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
-import com.targeting.core.decide.LoanOffers;
-import com.targeting.core.decide.ScoreBands;
 import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.RuleFilter;
 import com.targeting.core.model.ModelSpec;
@@ -238,7 +233,8 @@ public record ProgramConfig(
             Publishing.from(root.node("publishing"))),
         dynamodb,
         program.optionalNode("fairness").map(AdverseImpact::from));
-    List<String> checked = new ArrayList<>(List.of("program"));
+    // The library's own sections a program run reads: a misspelled key there is refused too.
+    List<String> checked = new ArrayList<>(List.of("program", "publishing", "contract-defaults"));
     if (!models.isEmpty() || !upliftModels.isEmpty()) {
       checked.add("model-defaults");
     }
@@ -326,15 +322,7 @@ public record ProgramConfig(
   }
 
   private static Decision decision(ConfigNode node, Map<String, Object> parameters) {
-    String type = node.string("type");
-    return switch (type) {
-      case "score-bands" -> ScoreBands.from(node);
-      case "allocation-recommendations" -> AllocationRecommendations.from(node);
-      case "channel-audiences" -> ChannelAudiences.from(node.nodes("channels"), parameters);
-      case "loan-offers" -> LoanOffers.from(node);
-      case "budget-selection" -> BudgetSelection.from(node);
-      default -> throw node.invalid("type", "unknown decision type " + type
-          + " (known: score-bands, allocation-recommendations, channel-audiences, loan-offers, budget-selection)");
-    };
+    return com.targeting.core.decide.DecisionType.from(node, parameters);
   }
+
 }

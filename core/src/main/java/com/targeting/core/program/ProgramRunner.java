@@ -1,26 +1,19 @@
 package com.targeting.core.program;
 
-import static com.targeting.core.Columns.CHANNELS;
 import static com.targeting.core.Columns.QUARANTINE_REASON;
 import static com.targeting.core.Columns.QUARANTINE_RULE;
-import static com.targeting.core.Columns.RECOMMENDATIONS;
 import static com.targeting.core.Columns.REMOVAL_REASON;
 import static com.targeting.core.Columns.REMOVED_BY;
-import static com.targeting.core.Columns.SCORE_BAND;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.targeting.core.Observations;
 import com.targeting.core.TargetingException;
-import com.targeting.core.decide.BudgetSelection;
-import com.targeting.core.decide.ChannelAudiences;
 import com.targeting.core.decide.Decision;
-import com.targeting.core.decide.LoanOffers;
 import com.targeting.core.fairness.AdverseImpact;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
@@ -28,6 +21,11 @@ import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
+import com.targeting.core.report.Figure;
+import com.targeting.core.report.Groups;
+import com.targeting.core.report.HtmlReport;
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import com.targeting.core.score.ModelScorer;
 import com.targeting.core.score.Scorer;
 import com.targeting.core.sink.PartitionedTableSink;
@@ -39,16 +37,14 @@ import com.targeting.core.source.Source;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
 import com.targeting.core.uplift.UpliftModelStore;
-import com.targeting.core.uplift.UpliftReport;
 import com.targeting.core.uplift.UpliftScorer;
 import com.targeting.core.uplift.UpliftSpec;
 import com.targeting.core.validate.ContractValidator;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -57,10 +53,31 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+
 /**
- * The recipe of a targeting run: source, validate, enrich and derive, filter chain, score,
- * decide, sinks. Each step builds one named dataset; the summary accounts for every input row:
- * {@code input_rows = quarantined_rows + sum(removed_by_filter) + candidates}.
+ * The recipe of a targeting run, one named dataset at a time:
+ *
+ * <ol>
+ *   <li>{@code lock_recover}: one run of a program and date at a time; whatever an earlier run of
+ *       the date left unfinished is completed or rolled back first ({@link RunJournal}).
+ *   <li>{@code load_models}: every scorer, before any row is read.
+ *   <li>{@code read_classify}: the extract read, validated, enriched, derived and run through the
+ *       filter chain: every row quarantined, removed by its first failing filter, or kept
+ *       ({@link #classify}); one scan, into a cache.
+ *   <li>{@code score_decide}: the kept rows scored, decided and run through the post-score filters
+ *       ({@link #scoreAndDecide}); one aggregation of them feeds the funnel and every section.
+ *   <li>{@code report}: each part of the program that reports ({@link SummarySection}) adds its
+ *       sections; the fairness report.
+ *   <li>{@code prepare_tables}: quarantine, rejections and candidates written, not yet visible.
+ *   <li>{@code publish}: one commit per table; then {@code contact_history} and {@code export_dynamodb}.
+ * </ol>
+ *
+ * <p>Each stage logs its start and end (seconds, rows in and out) and its time goes into the
+ * summary's {@code stage_timings_ms}; the stages cover the run from lock to last write. The
+ * summary accounts for every input row:
+ * {@code input_rows = quarantined_rows + sum(removed_by_filter) + candidates}. No program and no
+ * decision is named here: a decision or scorer reports through {@link SummarySection}, and a
+ * program adds decision types through {@link com.targeting.core.decide.DecisionType}.
  */
 public final class ProgramRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
@@ -69,6 +86,8 @@ public final class ProgramRunner {
   private final ProgramConfig program;
   private final RunPartition partition;
   private final StageTimer timer;
+  /** The charts the program's parts drew, for the HTML report. */
+  private final Map<String, byte[]> charts = new LinkedHashMap<>();
 
   private ProgramRunner(SparkSession spark, ProgramConfig program) {
     this.spark = requireNonNull(spark, "spark is null");
@@ -98,26 +117,14 @@ public final class ProgramRunner {
         .put("started_at", startedAt);
     RunLock lock = null;
     try {
-      // Before anything else: one run of the date at a time, and whatever an earlier run of it left
-      // unfinished is completed or rolled back, so that this run starts from whole outputs.
-      String journalDirectory = partition.under(program.outputs().journal());
-      lock = RunLock.acquire(spark, journalDirectory + "/lock.json", program.runId(),
-          "Program " + program.id() + ", run date " + program.runDate(), program.outputs().publishing().lock());
-      RunJournal journal = RunJournal.of(spark, journalDirectory, program.runId(), startedAt);
-      journal.recover(program.outputs().publishing().maxAttempts())
-          .filter(recovery -> !HadoopFiles.exists(spark, summaryPath(recovery.runId())))
-          .ifPresent(recovery -> {
-            summary.put("recovered", recovery.report());
-            recordInterrupted(recovery);
-          });
-      journal.begin();
+      lock = timer.time("lock_recover", this::lock);
+      RunJournal journal = timer.time("lock_recover", () -> recover(summary, startedAt));
       execute(summary, journal, lock);
       summary.put("status", "succeeded");
     } catch (Exception | Error e) { // Spark's Scala code throws checked exceptions undeclared
       summary.failed(e);
-      finish(summary, start, summaryPath);
       try {
-        HadoopFiles.writeString(spark, summaryPath, summary.toJson());
+        finish(summary, start, summaryPath);
       } catch (RuntimeException writeFailure) {
         e.addSuppressed(writeFailure);
       }
@@ -128,8 +135,29 @@ public final class ProgramRunner {
       }
     }
     finish(summary, start, summaryPath);
-    HadoopFiles.writeString(spark, summaryPath, summary.toJson());
     return summary;
+  }
+
+  /** One run of the date at a time: the lock beside the date's journal, refreshed while the run lasts. */
+  private RunLock lock() {
+    return RunLock.acquire(spark, partition.under(program.outputs().journal()) + "/lock.json", program.runId(),
+        "Program " + program.id() + ", run date " + program.runDate(), program.outputs().publishing().lock());
+  }
+
+  /**
+   * Whatever an earlier run of the date left unfinished is completed or rolled back, so that this
+   * run starts from whole outputs; a run that died without a summary gets one ({@link #recordInterrupted}).
+   */
+  private RunJournal recover(RunSummary summary, String startedAt) {
+    RunJournal journal = RunJournal.of(spark, partition.under(program.outputs().journal()), program.runId(), startedAt);
+    journal.recover(program.outputs().publishing().maxAttempts())
+        .filter(recovery -> !HadoopFiles.exists(spark, summaryPath(recovery.runId())))
+        .ifPresent(recovery -> {
+          summary.put("recovered", recovery.report());
+          recordInterrupted(recovery);
+        });
+    journal.begin();
+    return journal;
   }
 
   private String summaryPath(String runId) {
@@ -160,131 +188,245 @@ public final class ProgramRunner {
     HadoopFiles.writeString(spark, path, interrupted.toJson());
   }
 
+  /**
+   * Completes the summary (timings, total, end time), writes it, then writes the run's HTML report
+   * ({@link HtmlReport}) to {@code <outputs.reports>/program=<id>/dt=<date>/<run-id>.html}, named in
+   * the summary as {@code report_path}, with each figure's change from the program's previous
+   * succeeded run.
+   */
   private void finish(RunSummary summary, long start, String summaryPath) {
     summary.put("stage_timings_ms", timer.millis());
     summary.put("total_ms", (System.nanoTime() - start) / 1_000_000);
     summary.put("finished_at", java.time.Instant.now().toString());
     summary.put("summary_path", summaryPath);
+    // Not in the summaries' folder: that is a table Athena reads as JSON, every file in it.
+    String htmlPath = partition.under(program.outputs().reports()) + "/" + program.runId() + ".html";
+    summary.put("report_path", htmlPath);
+    String json = summary.toJson();
+    HadoopFiles.writeString(spark, summaryPath, json);
+    HadoopFiles.writeString(spark, htmlPath, HtmlReport.render(readJson(json, summaryPath), charts, previousRun()));
+    LOG.info("Run report written to {}", htmlPath);
   }
 
-  private void execute(RunSummary summary, RunJournal journal, RunLock lock) {
-    ReaderSource source = ReaderSource.of(program.source());
-    FilterChain chain = FilterChain.of(program.filters());
-    FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
-    Map<String, Object> models = new LinkedHashMap<>();
-    List<Scorer> scorers = timer.time("load_models", () -> loadModels(models));
-    summary.put("models", models);
-
-    // The whole plan is built (and analyzed) before any action, so a config that names a missing
-    // column fails here, before a single row is read or written.
-    // The extract is scanned once, into the classified cache. The rows the reader produced are
-    // counted on the way (an observed metric of that same scan), independently of everything after
-    // it: the funnel must account for each of them.
-    Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
-    Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
-    Dataset<Row> classified = null;
-    Dataset<Row> decided = null;
-    try {
-      // Classified rows are read by the funnel, both reject sinks and scoring: cache.
-      classified = timer.time("enrich_filter", () -> chain.apply(derive(enrich(validated)))
-          .persist(StorageLevel.MEMORY_AND_DISK()));
-      Dataset<Row> classifiedRows = classified;
-      // The funnel's aggregation builds the classified cache: the extract's rows are counted (and
-      // checked against the source's min-rows) before any scoring or write.
-      Funnel filtered = timer.time("enrich_filter", () -> Funnel.of(classifiedRows, chain.filterIds()));
-      long sourceRows = timer.time("read_validate", () -> extractRowCount(extractRows, source));
-      requireMinRows(sourceRows, source);
-      filtered.requireBalanced(sourceRows);
-      requireQuarantineWithinLimit(filtered, source);
-      // Scored and decided rows, classified again by the post-score filters (declines that need the
-      // scores), feed the funnel, the sinks and the summary: cache. The null quarantine column lets
-      // the same chain and funnel code run over them.
-      // Timed: XGBoost4J-Spark's transform asks for its input's RDD (read from the classified cache,
-      // built by the funnel above) here, while the plan is being built.
-      decided = timer.time("build_score_plan", () -> postScoreChain.apply(decide(score(candidates(classifiedRows), scorers))
-              .withColumn(QUARANTINE_RULE, lit(null).cast("string")))
-          .persist(StorageLevel.MEMORY_AND_DISK()));
-      Dataset<Row> decidedRows = decided;
-      Dataset<Row> selected = decidedRows.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
-      // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
-      program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
-
-      // Scoring, decisions and declines run (and are cached) before the first write, so that a model or
-      // decision failure leaves every output of an earlier run of this date as it was.
-      Funnel funnel = timer.time("score_decide", () -> {
-        Funnel all = filtered.followedBy(Funnel.of(decidedRows, postScoreChain.filterIds()));
-        putOutcomes(summary, outcomes(selected));
-        putBudget(summary, decidedRows);
-        return all;
-      });
-      funnel.requireBalanced(sourceRows);
-      putFunnel(summary, funnel);
-      // Selection rate per protected group among the rows that passed validation: removed by a filter
-      // (before or after scoring) or selected.
-      program.fairness().ifPresent(fairness -> summary.put("fairness", timer.time("fairness",
-          () -> fairness.report(fairnessPopulation(classifiedRows, decidedRows, fairness), col(FAIRNESS_SELECTED)))));
-
-      // Every table of the run is prepared (written, not yet visible) before any is published, each
-      // recorded in the run journal: a crash here leaves readers the earlier run's outputs whole.
-      Map<String, Long> written = new LinkedHashMap<>();
-      List<PartitionedTableSink.Prepared> prepared = new ArrayList<>();
-      try {
-        timer.time("write_rejects", () -> {
-          prepare(journal, prepared, program.outputs().quarantineTable(),
-              classifiedRows.where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON));
-          Dataset<Row> rejected = classifiedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
-          if (!program.postScoreFilters().isEmpty()) {
-            // Declined after scoring: with their scores and offer columns; earlier rejections have them null.
-            rejected = rejected.unionByName(decidedRows.where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE), true);
-          }
-          prepare(journal, prepared, program.outputs().rejectionsTable(), rejected);
-        });
-        // Nothing after this reads the classified rows: their memory goes to the candidates' sinks.
-        classifiedRows.unpersist();
-        timer.time("write_candidates", () -> prepare(journal, prepared, program.outputs().candidatesTable(), selected));
-        // Counts from the prepared files: a table that would not hold what the funnel counted is
-        // never published.
-        prepared.stream().filter(table -> table.rows() >= 0).forEach(table -> written.put(table.table(), table.rows()));
-        requireWrittenMatches(written, funnel);
-        lock.requireHeld();
-      } catch (RuntimeException | Error e) {
-        try {
-          journal.rollBack();
-        } catch (RuntimeException rollBackFailure) {
-          e.addSuppressed(rollBackFailure);
-        }
-        throw e;
+  /**
+   * The summary of the program's latest succeeded run before this one: of this run date or the
+   * latest earlier one that has one.
+   */
+  private Optional<JsonNode> previousRun() {
+    List<HadoopFiles.Listed> summaries = new ArrayList<>(HadoopFiles.glob(spark,
+        program.outputs().summaries() + "/program=" + program.id() + "/dt=*/*.json"));
+    summaries.sort(java.util.Comparator.comparing(HadoopFiles.Listed::path).reversed());
+    String thisDate = "dt=" + program.runDate();
+    JsonNode best = null;
+    String bestDate = null;
+    for (HadoopFiles.Listed listed : summaries) {
+      String directory = listed.path().substring(0, listed.path().lastIndexOf('/'));
+      String date = directory.substring(directory.lastIndexOf('/') + 1);
+      if (date.compareTo(thisDate) > 0 || listed.name().equals(program.runId() + ".json")) {
+        continue;
       }
+      if (bestDate != null && !date.equals(bestDate)) {
+        break; // the latest date with a succeeded run has been read whole
+      }
+      JsonNode candidate = readJson(HadoopFiles.readString(spark, listed.path()), listed.path());
+      if (candidate.path("status").asText().equals("succeeded")
+          && (best == null || candidate.path("finished_at").asText().compareTo(best.path("finished_at").asText()) > 0)) {
+        best = candidate;
+        bestDate = date;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private static JsonNode readJson(String json, String path) {
+    try {
+      return JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      throw TargetingException.internal("Run summary %s is not JSON: %s", path, e.getMessage());
+    }
+  }
+
+  /** The classified rows (cached), their funnel and the rows the source produced. */
+  private record Classified(Dataset<Row> rows, Funnel funnel, long sourceRows) {}
+
+  /** The scored and decided rows (cached), the candidates among them, and the run's one aggregation of them. */
+  private record Decided(Dataset<Row> rows, Dataset<Row> selected, Groups groups, Funnel funnel) {}
+
+  private void execute(RunSummary summary, RunJournal journal, RunLock lock) {
+    List<Scorer> scorers = timer.time("load_models", () -> loadModels(summary));
+    Classified classified = null;
+    Decided decided = null;
+    try {
+      classified = timer.time("read_classify", this::classify,
+          done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
+              + done.funnel().removedRows() + " removed by filters, " + done.funnel().candidates() + " kept");
+      Classified rows = classified;
+      decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers),
+          done -> rows.funnel().candidates() + " rows scored, " + done.funnel().removedRows() + " removed after scoring, "
+              + done.funnel().candidates() + " candidates");
+      Funnel funnel = classified.funnel().followedBy(decided.funnel());
+      funnel.requireBalanced(classified.sourceRows());
+      putFunnel(summary, funnel);
+      Decided scored = decided;
+      timer.time("report", () -> report(summary, rows, scored, scorers));
+
+      List<PartitionedTableSink.Prepared> prepared = timer.time("prepare_tables", () -> prepareTables(journal, lock, rows, scored, funnel),
+          tables -> tables.stream().map(table -> table.table() + " " + table.rows()).toList() + " rows prepared");
       // The point of no return: from here a crash is completed by the next run of the date.
-      timer.time("publish", () -> {
-        journal.publishing();
-        for (PartitionedTableSink.Prepared table : prepared) {
-          PartitionedTableSink.publish(spark, table, program.outputs().publishing().maxAttempts());
-        }
-        journal.published();
-      });
+      timer.time("publish", () -> publish(journal, prepared));
+      Map<String, Long> written = new LinkedHashMap<>();
       for (PartitionedTableSink.Prepared table : prepared) {
-        if (table.rows() < 0) { // files without a row count in their statistics: count the table
-          written.put(table.table(), tableOf(table.table()).rowsOf(spark, partition));
-        }
+        // Files without a row count in their statistics: the published table is counted.
+        written.put(table.table(), table.rows() >= 0 ? table.rows() : tableOf(table.table()).rowsOf(spark, partition));
       }
       // Contacts are recorded once the candidates are published: the eligibility filter of later runs reads them.
       program.outputs().contactHistory().ifPresent(history -> timer.time("contact_history",
-          () -> written.put("contact_history", history.merge(selected, partition))));
+          () -> written.put("contact_history", history.merge(scored.selected(), partition))));
       program.dynamodb().ifPresent(sink -> {
-        timer.time("export_dynamodb", () -> written.put(sink.name(), sink.write(selected, partition)));
+        timer.time("export_dynamodb", () -> written.put(sink.name(), sink.write(scored.selected(), partition)));
         summary.put("dynamodb", sink.report());
       });
       summary.put("written", written);
       requireWrittenMatches(written, funnel);
     } finally {
       if (classified != null) {
-        classified.unpersist();
+        classified.rows().unpersist();
       }
       if (decided != null) {
-        decided.unpersist();
+        decided.rows().unpersist();
       }
     }
+  }
+
+  /**
+   * Reads, validates, enriches, derives and filters the extract into the classified cache, built
+   * by the funnel's aggregation; checks the rows the source produced (an observed metric of the
+   * same scan) against the funnel, the source's {@code min-rows} and the quarantine limit. The whole
+   * plan is analyzed before the scan, so a config that names a missing column fails before a row
+   * is read.
+   */
+  private Classified classify() {
+    ReaderSource source = ReaderSource.of(program.source());
+    FilterChain chain = FilterChain.of(program.filters());
+    Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
+    Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
+    Dataset<Row> classified = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived()))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Funnel funnel = Funnel.of(classified, chain.filterIds());
+      long sourceRows = extractRowCount(extractRows, source);
+      requireMinRows(sourceRows, source);
+      funnel.requireBalanced(sourceRows);
+      requireQuarantineWithinLimit(funnel, source);
+      return new Classified(classified, funnel, sourceRows);
+    } catch (RuntimeException | Error e) {
+      classified.unpersist();
+      throw e;
+    }
+  }
+
+  /**
+   * Scores the kept rows, applies the decisions and the post-score filters (declines that need the
+   * scores) into the decided cache, built by the run's one aggregation of it: the post-score
+   * funnel and every figure the program's parts asked for. Scoring, decisions and declines run
+   * before the first write, so that a model or decision failure leaves every output of an earlier
+   * run of the date as it was.
+   */
+  private Decided scoreAndDecide(Classified classified, List<Scorer> scorers) {
+    FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
+    Dataset<Row> kept = classified.rows().where(col(QUARANTINE_RULE).isNull().and(col(REMOVED_BY).isNull()))
+        .drop(QUARANTINE_RULE, QUARANTINE_REASON, REMOVED_BY, REMOVAL_REASON);
+    Dataset<Row> scored = kept;
+    for (Scorer scorer : scorers) {
+      scored = scorer.score(scored);
+    }
+    for (Decision decision : program.decisions()) {
+      scored = decision.apply(scored);
+    }
+    // The null quarantine column lets the same chain and funnel code run over the scored rows.
+    Dataset<Row> decided = postScoreChain.apply(scored.withColumn(QUARANTINE_RULE, lit(null).cast("string")))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Dataset<Row> selected = decided.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
+      // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.
+      program.dynamodb().ifPresent(sink -> sink.layout().items(selected, partition));
+      List<Figure> figures = new ArrayList<>(List.of(Figure.dimension(REMOVED_BY, col(REMOVED_BY))));
+      sections(scorers).forEach(section -> figures.addAll(section.figures()));
+      Groups groups = Groups.of(decided, col(REMOVED_BY).isNull(), figures);
+      Funnel funnel = Funnel.ofRemovals(groups.rows(Groups.Scope.SCORED), groups.countsBy(REMOVED_BY, Groups.Scope.SCORED),
+          postScoreChain.filterIds(), groups.rows(Groups.Scope.SELECTED));
+      return new Decided(decided, selected, groups, funnel);
+    } catch (RuntimeException | Error e) {
+      decided.unpersist();
+      throw e;
+    }
+  }
+
+  /** The decisions and scorers that report ({@link SummarySection}), in config order: decisions first. */
+  private List<SummarySection> sections(List<Scorer> scorers) {
+    List<Object> parts = new ArrayList<>(program.decisions());
+    parts.addAll(scorers);
+    return parts.stream().filter(SummarySection.class::isInstance).map(SummarySection.class::cast).toList();
+  }
+
+  /**
+   * {@code scored} (candidates), each reporting part's sections (in decision order, then the
+   * scorers'), and the fairness report: selection rate per protected group among the rows that
+   * passed validation, removed by a filter (before or after scoring) or selected.
+   */
+  private void report(RunSummary summary, Classified classified, Decided decided, List<Scorer> scorers) {
+    summary.put("scored", decided.groups().rows(Groups.Scope.SELECTED));
+    RunReport report = new RunReport(spark, program.id(), program.runDate(), partition.under(program.outputs().reports()),
+        decided.rows(), decided.groups());
+    sections(scorers).forEach(section -> section.report(report));
+    report.sections().forEach(summary::put);
+    charts.putAll(report.charts());
+    program.fairness().ifPresent(fairness -> summary.put("fairness",
+        fairness.report(fairnessPopulation(classified.rows(), decided.rows(), fairness), col(FAIRNESS_SELECTED))));
+  }
+
+  /**
+   * Every table of the run prepared (written, not yet visible), each recorded in the run journal:
+   * a crash here leaves readers the earlier run's outputs whole. The row counts from the prepared
+   * files are checked against the funnel: a table that would not hold what the funnel counted is
+   * never published. On failure the prepared files are deleted (the journal is rolled back).
+   */
+  private List<PartitionedTableSink.Prepared> prepareTables(RunJournal journal, RunLock lock, Classified classified, Decided decided,
+      Funnel funnel) {
+    List<PartitionedTableSink.Prepared> prepared = new ArrayList<>();
+    try {
+      prepare(journal, prepared, program.outputs().quarantineTable(),
+          classified.rows().where(col(QUARANTINE_RULE).isNotNull()).drop(REMOVED_BY, REMOVAL_REASON));
+      Dataset<Row> rejected = classified.rows().where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE, QUARANTINE_REASON);
+      if (!program.postScoreFilters().isEmpty()) {
+        // Declined after scoring: with their scores and offer columns; earlier rejections have them null.
+        rejected = rejected.unionByName(decided.rows().where(col(REMOVED_BY).isNotNull()).drop(QUARANTINE_RULE), true);
+      }
+      prepare(journal, prepared, program.outputs().rejectionsTable(), rejected);
+      // Nothing after this reads the classified rows: their memory goes to the candidates' sinks.
+      classified.rows().unpersist();
+      prepare(journal, prepared, program.outputs().candidatesTable(), decided.selected());
+      Map<String, Long> counted = new LinkedHashMap<>();
+      prepared.stream().filter(table -> table.rows() >= 0).forEach(table -> counted.put(table.table(), table.rows()));
+      requireWrittenMatches(counted, funnel);
+      lock.requireHeld();
+      return prepared;
+    } catch (RuntimeException | Error e) {
+      try {
+        journal.rollBack();
+      } catch (RuntimeException rollBackFailure) {
+        e.addSuppressed(rollBackFailure);
+      }
+      throw e;
+    }
+  }
+
+  private void publish(RunJournal journal, List<PartitionedTableSink.Prepared> prepared) {
+    journal.publishing();
+    for (PartitionedTableSink.Prepared table : prepared) {
+      PartitionedTableSink.publish(spark, table, program.outputs().publishing().maxAttempts());
+    }
+    journal.published();
   }
 
   private void prepare(RunJournal journal, List<PartitionedTableSink.Prepared> prepared, PartitionedTableSink table, Dataset<Row> rows) {
@@ -328,39 +470,7 @@ public final class ProgramRunner {
   }
 
   private static final String FAIRNESS_SELECTED = "__selected";
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-  /**
-   * The budget selection's report (spend, incremental conversions, profit, ROI against top-K by
-   * propensity) and its budget/profit chart in the run's reports, and the uplift segments of the
-   * scored customers.
-   */
-  private void putBudget(RunSummary summary, Dataset<Row> decided) {
-    for (Decision decision : program.decisions()) {
-      if (decision instanceof BudgetSelection budget) {
-        Map<String, Object> report = budget.report(decided, 100);
-        @SuppressWarnings("unchecked")
-        Map<String, List<double[]>> curves = (Map<String, List<double[]>>) report.remove("curves");
-        Map<String, double[][]> series = new LinkedHashMap<>();
-        curves.forEach((name, points) -> series.put(name.equals("uplift") ? "by uplift x value / cost (selected)" : "top-K by propensity",
-            new double[][] {points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray()}));
-        double top = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).max().orElse(0.0);
-        series.put("budget", new double[][] {{budget.budget(), budget.budget()}, {0.0, top}});
-        String chart = partition.under(program.outputs().reports()) + "/budget-profit.png";
-        report.put("chart", UpliftReport.chart(spark, chart, program.id() + " " + program.runDate() + ": expected incremental profit by spend",
-            "spend", "expected incremental profit", series));
-        summary.put("budget", report);
-      }
-    }
-    for (UpliftSpec spec : program.upliftModels()) {
-      String segment = spec.output() + com.targeting.core.uplift.UpliftColumns.SEGMENT_SUFFIX;
-      Map<String, Long> counts = new TreeMap<>();
-      for (Row row : (Row[]) decided.groupBy(col(segment)).agg(count(lit(1))).collect()) {
-        counts.put(row.getString(0), row.getLong(1));
-      }
-      summary.put("uplift_segments", counts);
-    }
-  }
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * Every row that passed validation once, with the protected attributes, whether it was selected,
@@ -390,17 +500,13 @@ public final class ProgramRunner {
     return result;
   }
 
-  private Dataset<Row> derive(Dataset<Row> rows) {
-    return DerivedColumn.addAll(rows, program.derived());
-  }
-
-  private static Dataset<Row> candidates(Dataset<Row> classified) {
-    return classified.where(col(QUARANTINE_RULE).isNull().and(col(REMOVED_BY).isNull()))
-        .drop(QUARANTINE_RULE, QUARANTINE_REASON, REMOVED_BY, REMOVAL_REASON);
-  }
-
-  /** Loads every model first: a missing or unreadable model fails the run before any work. */
-  private List<Scorer> loadModels(Map<String, Object> modelsUsed) {
+  /**
+   * Loads every model first, into {@code models} of the summary (version, path, creation time and
+   * metrics of each): a missing or unreadable model fails the run before any work.
+   */
+  private List<Scorer> loadModels(RunSummary summary) {
+    Map<String, Object> modelsUsed = new LinkedHashMap<>();
+    summary.put("models", modelsUsed);
     List<Scorer> scorers = new ArrayList<>();
     for (ModelSpec spec : program.models()) {
       String path = ModelRegistry.at(spark, spec.registry()).resolve(spec);
@@ -427,97 +533,6 @@ public final class ProgramRunner {
       modelsUsed.put(spec.id(), used);
     }
     return scorers;
-  }
-
-  private static Dataset<Row> score(Dataset<Row> candidates, List<Scorer> scorers) {
-    Dataset<Row> scored = candidates;
-    for (Scorer scorer : scorers) {
-      scored = scorer.score(scored);
-    }
-    return scored;
-  }
-
-  private Dataset<Row> decide(Dataset<Row> scored) {
-    Dataset<Row> result = scored;
-    for (Decision decision : program.decisions()) {
-      result = decision.apply(result);
-    }
-    return result;
-  }
-
-  /**
-   * Counts per score band, top recommended asset class, credit tier and channel, and offered loan
-   * amounts per tier, in one aggregation.
-   */
-  private Map<String, Object> outcomes(Dataset<Row> decided) {
-    List<String> columns = Arrays.asList(decided.columns());
-    Column band = columns.contains(SCORE_BAND) ? col(SCORE_BAND) : lit(null).cast("string");
-    Column topClass = columns.contains(RECOMMENDATIONS)
-        ? col(RECOMMENDATIONS).getItem(0).getField("asset_class") : lit(null).cast("string");
-    boolean loans = columns.contains(LoanOffers.CREDIT_TIER) && columns.contains(LoanOffers.LOAN_AMOUNT);
-    Column tier = loans ? col(LoanOffers.CREDIT_TIER) : lit(null).cast("string");
-    Column amount = loans ? col(LoanOffers.LOAN_AMOUNT) : lit(0.0);
-    List<String> channelIds = new ArrayList<>();
-    for (Decision decision : program.decisions()) {
-      if (decision instanceof ChannelAudiences audiences) {
-        channelIds.addAll(audiences.ids());
-      }
-    }
-    List<Column> aggregates = new ArrayList<>();
-    aggregates.add(count(lit(1)).as("rows"));
-    aggregates.add(sum(amount).cast("double"));
-    for (String channel : channelIds) {
-      aggregates.add(sum(when(exists(col(CHANNELS), c -> c.getField("channel").equalTo(channel)), 1).otherwise(0)));
-    }
-    Row[] groups = (Row[]) decided.groupBy(band.as("band"), topClass.as("top_class"), tier.as("tier"))
-        .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
-        .collect();
-    long scored = 0;
-    Map<String, Long> bands = new TreeMap<>();
-    Map<String, Long> topClasses = new TreeMap<>();
-    Map<String, Long> tiers = new TreeMap<>();
-    Map<String, Double> tierAmounts = new TreeMap<>();
-    Map<String, Long> audiences = new LinkedHashMap<>();
-    channelIds.forEach(id -> audiences.put(id, 0L));
-    for (Row group : groups) {
-      long rows = group.getLong(3);
-      scored += rows;
-      if (group.get(0) != null) {
-        bands.merge(group.getString(0), rows, Long::sum);
-      }
-      if (group.get(1) != null) {
-        topClasses.merge(group.getString(1), rows, Long::sum);
-      }
-      if (group.get(2) != null) {
-        tiers.merge(group.getString(2), rows, Long::sum);
-        tierAmounts.merge(group.getString(2), group.isNullAt(4) ? 0.0 : group.getDouble(4), Double::sum);
-      }
-      for (int i = 0; i < channelIds.size(); i++) {
-        audiences.merge(channelIds.get(i), group.getLong(5 + i), Long::sum);
-      }
-    }
-    Map<String, Object> outcomes = new LinkedHashMap<>();
-    outcomes.put("scored", scored);
-    outcomes.put("score_bands", bands);
-    outcomes.put("top_asset_classes", topClasses);
-    if (loans) {
-      outcomes.put("credit_tiers", tiers);
-      Map<String, Object> offered = new LinkedHashMap<>();
-      tierAmounts.forEach((name, total) -> {
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("offers", tiers.get(name));
-        figures.put("total_amount", Math.round(total * 100) / 100.0);
-        figures.put("average_amount", Math.round(total / tiers.get(name) * 100) / 100.0);
-        offered.put(name, figures);
-      });
-      outcomes.put("loan_amounts", offered);
-    }
-    outcomes.put("channel_audiences", audiences);
-    return outcomes;
-  }
-
-  private static void putOutcomes(RunSummary summary, Map<String, Object> outcomes) {
-    outcomes.forEach(summary::put);
   }
 
   private static void putFunnel(RunSummary summary, Funnel funnel) {

@@ -1,16 +1,10 @@
 package com.targeting.core.uplift;
 
-import com.targeting.core.TargetingException;
 import com.targeting.core.fs.HadoopFiles;
-import java.io.IOException;
+import com.targeting.core.report.Charts;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The charts people read (PNG, XChart), written to any Hadoop file system: the Qini and uplift
@@ -41,21 +35,10 @@ public final class UpliftReport {
     return written;
   }
 
-  /** One line chart: each series is {x[], y[]}. */
+  /** One line chart, written to {@code path}: each series is {x[], y[]}; returns the path. */
   public static String chart(SparkSession spark, String path, String title, String xTitle, String yTitle,
       Map<String, double[][]> series) {
-    System.setProperty("java.awt.headless", "true");
-    XYChart chart = new XYChartBuilder().width(900).height(600).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
-    series.forEach((name, points) -> {
-      XYSeries line = chart.addSeries(name, points[0], points[1]);
-      line.setMarker(SeriesMarkers.NONE);
-    });
-    try {
-      HadoopFiles.writeBytes(spark, path, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
-    } catch (IOException e) {
-      throw TargetingException.internal("Cannot draw %s: %s", path, e.getMessage());
-    }
+    HadoopFiles.writeBytes(spark, path, Charts.line(title, xTitle, yTitle, series));
     return path;
   }
 }

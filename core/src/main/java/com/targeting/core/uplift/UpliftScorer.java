@@ -1,5 +1,9 @@
 package com.targeting.core.uplift;
 
+import com.targeting.core.report.Figure;
+import com.targeting.core.report.Groups;
+import com.targeting.core.report.RunReport;
+import com.targeting.core.report.SummarySection;
 import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.TargetingException;
@@ -15,7 +19,7 @@ import org.apache.spark.sql.Row;
  * {@code <output>_treated}, {@code <output>_control}, {@code <output>_segment} and, with bootstrap
  * replicates, {@code <output>_lcb}.
  */
-public final class UpliftScorer implements Scorer {
+public final class UpliftScorer implements Scorer, SummarySection {
   private final UpliftModelStore.Loaded model;
   private final String output;
   private final double confidence;
@@ -48,5 +52,17 @@ public final class UpliftScorer implements Scorer {
       throw TargetingException.userError("Uplift model %s at %s needs columns %s that the rows lack", id(), model.path(), missing);
     }
     return model.model().score(rows, output, confidence);
+  }
+
+  /** Counted by uplift segment among every scored row. */
+  @Override
+  public List<Figure> figures() {
+    return List.of(Figure.dimension("uplift_segments", org.apache.spark.sql.functions.col(output + UpliftColumns.SEGMENT_SUFFIX)));
+  }
+
+  /** {@code uplift_segments}: scored rows per segment (persuadable, sure thing, lost cause, sleeping dog). */
+  @Override
+  public void report(RunReport report) {
+    report.put("uplift_segments", report.groups().countsBy("uplift_segments", Groups.Scope.SCORED));
   }
 }

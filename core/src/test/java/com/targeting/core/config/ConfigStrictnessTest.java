@@ -83,6 +83,26 @@ class ConfigStrictnessTest {
   // --- unknown keys ---
 
   @Test
+  void aMisspelledKeyInTheLibrarysOwnSectionsIsRefusedToo() throws IOException {
+    // Found by ReferenceConfTest's author: these loaded without a word and the default applied.
+    Path publishing = temp.resolve("publishing.conf");
+    Files.writeString(publishing, "publishing { lock-timout = 20m }\n");
+    assertThatThrownBy(() -> ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, publishing.toString(), PROGRAM), RUN_DATE)))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("publishing.lock-timout at " + publishing + ": 1")
+        .hasMessageContaining("did you mean lock-timeout?");
+    Path contract = temp.resolve("contract.conf");
+    Files.writeString(contract, "contract-defaults.serving-key.max-byte = 10\n");
+    assertThatThrownBy(() -> ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, contract.toString(), PROGRAM), RUN_DATE)))
+        .hasMessageContaining("contract-defaults.serving-key.max-byte")
+        .hasMessageContaining("did you mean max-bytes?");
+    // Spelled right, both are read.
+    Files.writeString(publishing, "publishing { lock-timeout = 20m }\ncontract-defaults.serving-key.max-bytes = 10\n");
+    assertThat(ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, publishing.toString(), PROGRAM), RUN_DATE))
+        .outputs().publishing().lock().timeout()).isEqualTo(java.time.Duration.ofMinutes(20));
+  }
+
+  @Test
   void aMisspelledProgramKeyNamesFileLinePathAndTheKnownKey() throws IOException {
     String broken = program("{ keep = \"identity_verified\", reason = \"identity not verified\" }",
         "{ kepp = \"identity_verified\", keep = \"identity_verified\", reason = \"identity not verified\" }");
