@@ -20,9 +20,10 @@ final class GenerateSampleDataJob {
     String programId = arguments.program().orElse(InvestmentSampleData.PROGRAM);
     Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ConfigNode root = ConfigNode.root(config);
-    long rows = arguments.longOption("rows", root.longValue("bootstrap.rows", 150_000));
-    long historyRows = arguments.longOption("history-rows", root.longValue("bootstrap.history-rows", 30_000));
-    long seed = arguments.longOption("seed", root.longValue("bootstrap.seed", 20261120L));
+    LocalBootstrap.Settings bootstrap = LocalBootstrap.Settings.from(config);
+    long rows = arguments.longOption("rows", bootstrap.rows());
+    long historyRows = arguments.longOption("history-rows", bootstrap.historyRows());
+    long seed = arguments.longOption("seed", bootstrap.seed());
     if (rows < 1) {
       throw TargetingException.userError("--rows must be at least 1, was %d", rows);
     }

@@ -27,16 +27,32 @@ final class LocalBootstrap {
 
   private LocalBootstrap() {}
 
-  static RunSummary prepare(SparkSession spark, Config config, ProgramConfig program) {
+  /**
+   * The {@code bootstrap} section (defaults in reference.conf), also the defaults of {@code
+   * generate-sample-data}'s {@code --rows}, {@code --history-rows} and {@code --seed}.
+   *
+   * @param enabled whether a program run bootstraps (conf/env/local.conf turns it on)
+   * @param rows customers in a generated extract
+   * @param historyRows rows of the generated labeled history models train on
+   * @param seed the generators' seed (same seed, same rows)
+   */
+  record Settings(boolean enabled, long rows, long historyRows, long seed) {
+    static Settings from(Config config) {
+      ConfigNode bootstrap = ConfigNode.root(config).node("bootstrap");
+      return new Settings(bootstrap.bool("enabled", false), bootstrap.longValue("rows", 150_000),
+          bootstrap.longValue("history-rows", 30_000), bootstrap.longValue("seed", 20261120L));
+    }
+  }
+
+  static RunSummary prepare(SparkSession spark, Settings settings, ProgramConfig program) {
     RunSummary summary = new RunSummary();
     String sourcePath = program.source().path().orElse(null);
     if (program.source().isFileFormat() && sourcePath != null && !HadoopFiles.exists(spark, sourcePath)) {
-      ConfigNode bootstrap = ConfigNode.root(config).node("bootstrap");
-      long rows = bootstrap.longValue("rows", 150_000);
+      long rows = settings.rows();
       LOG.info("No extract at {}: generating {} sample rows", sourcePath, rows);
       long start = System.nanoTime();
       GenerateSampleDataJob.generate(spark, program.id(), dataDirectory(program, sourcePath), rows,
-          bootstrap.longValue("history-rows", 30_000), bootstrap.longValue("seed", 20261120L), program.runDate());
+          settings.historyRows(), settings.seed(), program.runDate());
       summary.put("generated_rows", rows);
       summary.put("generate_ms", (System.nanoTime() - start) / 1_000_000);
     }

@@ -1,7 +1,6 @@
 package com.targeting.jobs;
 
 import com.targeting.core.config.ConfigLoader;
-import com.targeting.core.config.ConfigNode;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.ProgramRunner;
 import com.targeting.core.program.RunSummary;
@@ -18,8 +17,9 @@ final class RunProgramJob {
     ProgramConfig program = ProgramConfig.from(config);
     SparkSession spark = Sessions.start(config, programId);
     RunSummary bootstrap = null;
-    if (ConfigNode.root(config).bool("bootstrap.enabled", false)) {
-      bootstrap = LocalBootstrap.prepare(spark, config, program);
+    LocalBootstrap.Settings bootstrapSettings = LocalBootstrap.Settings.from(config);
+    if (bootstrapSettings.enabled()) {
+      bootstrap = LocalBootstrap.prepare(spark, bootstrapSettings, program);
     }
     RunSummary summary = ProgramRunner.run(spark, program);
     RunSummary result = new RunSummary().put("job", programId);

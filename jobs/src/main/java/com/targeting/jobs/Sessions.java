@@ -9,16 +9,33 @@ import org.apache.spark.sql.SparkSession;
 final class Sessions {
   private Sessions() {}
 
+  /**
+   * The {@code spark} section (defaults in reference.conf).
+   *
+   * @param appName {@code spark.app-name}; a job's session is named {@code <app-name>:<job>}
+   * @param settings {@code spark.settings}: Spark settings by name, values as text
+   */
+  record Settings(String appName, Map<String, String> settings) {
+    Settings {
+      settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+    }
+
+    static Settings from(Config config) {
+      ConfigNode spark = ConfigNode.root(config).node("spark");
+      return new Settings(spark.string("app-name"), spark.stringMap("settings"));
+    }
+  }
+
   static SparkSession start(Config config, String job) {
-    ConfigNode spark = ConfigNode.root(config).node("spark");
-    SparkSession.Builder builder = SparkSession.builder().appName(spark.string("app-name") + ":" + job);
-    for (Map.Entry<String, String> setting : spark.stringMap("settings").entrySet()) {
+    Settings spark = Settings.from(config);
+    SparkSession.Builder builder = SparkSession.builder().appName(spark.appName() + ":" + job);
+    for (Map.Entry<String, String> setting : spark.settings().entrySet()) {
       builder.config(setting.getKey(), setting.getValue());
     }
     SparkSession session = builder.getOrCreate();
     // A session that already existed (an in-process caller, a notebook) keeps its Hadoop settings;
     // the job's file-system settings (S3 endpoint, committer) must still apply to its own paths.
-    for (Map.Entry<String, String> setting : spark.stringMap("settings").entrySet()) {
+    for (Map.Entry<String, String> setting : spark.settings().entrySet()) {
       if (setting.getKey().startsWith("spark.hadoop.")) {
         session.sparkContext().hadoopConfiguration().set(setting.getKey().substring("spark.hadoop.".length()), setting.getValue());
       }
