@@ -189,10 +189,11 @@ public final class ProgramRunner {
   }
 
   /**
-   * Completes the summary (timings, total, end time), writes it, then writes the run's HTML report
+   * Completes the summary (timings, total, end time), writes the run's HTML report
    * ({@link HtmlReport}) to {@code <outputs.reports>/program=<id>/dt=<date>/<run-id>.html}, named in
    * the summary as {@code report_path}, with each figure's change from the program's previous
-   * succeeded run.
+   * succeeded run, then writes the summary. A report that cannot be drawn or written does not fail
+   * the run: the summary says why ({@code report_error}) instead of naming it.
    */
   private void finish(RunSummary summary, long start, String summaryPath) {
     summary.put("stage_timings_ms", timer.millis());
@@ -202,10 +203,16 @@ public final class ProgramRunner {
     // Not in the summaries' folder: that is a table Athena reads as JSON, every file in it.
     String htmlPath = partition.under(program.outputs().reports()) + "/" + program.runId() + ".html";
     summary.put("report_path", htmlPath);
-    String json = summary.toJson();
-    HadoopFiles.writeString(spark, summaryPath, json);
-    HadoopFiles.writeString(spark, htmlPath, HtmlReport.render(readJson(json, summaryPath), charts, previousRun()));
-    LOG.info("Run report written to {}", htmlPath);
+    try {
+      HadoopFiles.writeString(spark, htmlPath, HtmlReport.render(readJson(summary.toJson(), summaryPath), charts, previousRun()));
+      LOG.info("Run report written to {}", htmlPath);
+    } catch (RuntimeException e) {
+      // The report is for people: the run's outputs and its summary stand without it, and the summary says why it is missing.
+      LOG.warn("No run report: {}", TargetingException.messageOf(e));
+      summary.remove("report_path");
+      summary.put("report_error", TargetingException.messageOf(e));
+    }
+    HadoopFiles.writeString(spark, summaryPath, summary.toJson());
   }
 
   /**

@@ -33,6 +33,11 @@ public final class RunSummary {
     return this;
   }
 
+  public RunSummary remove(String key) {
+    fields.remove(key);
+    return this;
+  }
+
   public Object get(String key) {
     return fields.get(key);
   }

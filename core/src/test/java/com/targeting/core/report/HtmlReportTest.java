@@ -1,0 +1,42 @@
+package com.targeting.core.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+
+class HtmlReportTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void aFailedRunWithHostileTextRendersAsWellFormedPageWithTheTextShownNotRun() throws Exception {
+    // A quarantine rule or error message carries what the extract held: markup and control characters.
+    JsonNode summary = JSON.readTree("""
+        {"program":"p","run_date":"2026-11-20","run_id":"r1","status":"failed",
+         "error":{"category":"user_error","message":"bad value '<script>alert(1)</script>' & \\u0001 in \\"income\\""},
+         "input_rows":3,"quarantined_rows":1,"quarantined_by_rule":{"non-finite":1},
+         "funnel":[{"filter":"trust","removed":1,"removed_pct_of_input":33.33,"remaining":1}],"candidates":1,
+         "fairness":{"gender":{"reference_group":"F","min_ratio":0.8,"flagged_groups":["M"],
+           "groups":{"F":{"rows":2,"selected":1,"selection_rate":0.5,"adverse_impact_ratio":1.0,"flagged":false},
+                     "M":{"rows":1,"selected":0,"selection_rate":0.0,"adverse_impact_ratio":0.0,"flagged":true}}}}}
+        """);
+
+    String html = HtmlReport.render(summary, Map.of(), Optional.empty());
+    Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new ByteArrayInputStream(html.getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(html).doesNotContain("<script>").contains("'&lt;script&gt;alert(1)&lt;/script&gt;' &amp; \\u0001");
+    assertThat(page.getElementsByTagName("script").getLength()).isZero();
+    String text = page.getDocumentElement().getTextContent();
+    assertThat(text).contains("failed", "No earlier succeeded run of this program.", "reference group F");
+    // The flagged group's row is marked.
+    assertThat(html).contains("<tr class=\"flagged\"><td>M</td>");
+  }
+}
