@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * For local runs only ({@code bootstrap.enabled}, set by conf/env/local.conf): makes a fresh
  * clone runnable with one command by generating the program's sample data when its source is
  * missing and training every model that does not exist yet. Existing data and models are used
- * as they are.
+ * as they are. The generator is a {@link SampleDataGenerator} of the tools module, on the
+ * classpath of local runs only; a missing extract without one is a user error naming the path.
  */
 final class LocalBootstrap {
   private static final Logger LOG = LoggerFactory.getLogger(LocalBootstrap.class);
@@ -35,7 +36,11 @@ final class LocalBootstrap {
       long rows = bootstrap.longValue("rows", 150_000);
       LOG.info("No extract at {}: generating {} sample rows", sourcePath, rows);
       long start = System.nanoTime();
-      GenerateSampleDataJob.generate(spark, program.id(), dataDirectory(program, sourcePath), rows,
+      SampleDataGenerator generator = SampleDataGenerator.find().orElseThrow(() -> TargetingException.userError(
+          "No extract at %s for program %s, and no sample data generator to make one (bootstrap.enabled): the generators "
+              + "are in the tools module (targeting-tools), which scripts/spark-submit/local.sh puts beside the job jar",
+          sourcePath, program.id()));
+      generator.generate(spark, program.id(), dataDirectory(program, sourcePath), rows,
           bootstrap.longValue("history-rows", 30_000), bootstrap.longValue("seed", 20261120L), program.runDate());
       summary.put("generated_rows", rows);
       summary.put("generate_ms", (System.nanoTime() - start) / 1_000_000);

@@ -6,10 +6,14 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /** Builds (or joins) the Spark session of a job from the {@code spark} section of the config. */
-final class Sessions {
+public final class Sessions {
   private Sessions() {}
 
-  static SparkSession start(Config config, String job) {
+  /**
+   * The session named {@code <spark.app-name>:<job>} with every {@code spark.settings} entry; an
+   * active session is joined, and its Hadoop configuration takes the {@code spark.hadoop.*} settings.
+   */
+  public static SparkSession start(Config config, String job) {
     ConfigNode spark = ConfigNode.root(config).node("spark");
     SparkSession.Builder builder = SparkSession.builder().appName(spark.string("app-name") + ":" + job);
     for (Map.Entry<String, String> setting : spark.stringMap("settings").entrySet()) {
