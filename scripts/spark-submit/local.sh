@@ -5,7 +5,9 @@
 #   scripts/spark-submit/local.sh investment-recommendations --run-date 2026-11-20
 #
 # Builds the shaded job jar when it is missing or older than the sources, then runs it on the
-# classpath EMR provides (Spark, Hadoop: the `provided` dependencies), as spark-submit would.
+# classpath EMR provides (Spark, Hadoop: the `provided` dependencies), as spark-submit would, with
+# the local tools jar beside it (tools/: generate-sample-data, bench, bench-floor and the sample
+# data the local bootstrap generates), which never ships to EMR.
 # Everything a local run writes goes under local-runs/ (git-ignored; TARGETING_LOCAL_ROOT moves it).
 # Logs go to stderr; the last line of stdout is the job's run summary (JSON).
 set -euo pipefail
@@ -14,15 +16,17 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
 
 jar=jobs/target/targeting-jobs.jar
+tools_jar=tools/target/targeting-tools.jar
 classpath_file=jobs/target/provided-classpath.txt
 
 stale() {
-  [[ ! -f $jar || ! -f $classpath_file ]] && return 0
-  [[ -n $(find pom.xml core/pom.xml jobs/pom.xml core/src/main jobs/src/main -newer "$jar" -type f -print -quit) ]]
+  [[ ! -f $jar || ! -f $tools_jar || ! -f $classpath_file ]] && return 0
+  [[ -n $(find pom.xml core/pom.xml jobs/pom.xml core/src/main jobs/src/main -newer "$jar" -type f -print -quit) ]] && return 0
+  [[ -n $(find tools/pom.xml tools/src/main -newer "$tools_jar" -type f -print -quit) ]]
 }
 
 if stale; then
-  echo "local.sh: building the job jar (mvn package, tests skipped)..." >&2
+  echo "local.sh: building the job jar and the tools jar (mvn package, tests skipped)..." >&2
   mvn -B -q -DskipTests package 1>&2
 fi
 
@@ -48,5 +52,5 @@ exec java \
   "-Xmx${TARGETING_DRIVER_MEMORY:-6g}" \
   "${java_opens[@]}" \
   -Dlog4j2.configurationFile="$repo/conf/log4j2-local.properties" \
-  -cp "$jar:$(cat "$classpath_file")" \
+  -cp "$jar:$tools_jar:$(cat "$classpath_file")" \
   com.targeting.jobs.Main "$@"

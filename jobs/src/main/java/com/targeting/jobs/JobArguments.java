@@ -24,29 +24,34 @@ public record JobArguments(
     List<String> overrides,
     Map<String, String> options) {
 
-  static final String USAGE = String.join("\n",
-      "usage: <job> [options]",
-      "jobs:",
-      "  <program>                 run a targeting program (e.g. investment-recommendations)",
-      "  run-program --program P   the same, program named by option",
-      "  train-model --program P [--model ID]   train a program's models into the registry",
-      "  train-model --config FILE              train the model a file describes (a `model` block)",
-      "  retrain --program P                    the scheduled retraining: challengers for all of P's models",
-      "  score-model --config FILE --input PATH [--format csv] --output DIR   score a file with the champion",
-      "  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring",
-      "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
-      "  bench [--program P] [--rows 150000,1m,10m] [--repeats N] [--root DIR] [--output DIR]   time runs against their floor",
-      "  bench-floor --program P              the floor alone: plain scan + plain model prediction of a run's rows",
-      "  daily-metrics                        the date's report of every program's runs, and CloudWatch EMF lines (stderr)",
-      "  refresh-market-data [--from-date F]  replace the date's (or F..date's) market data snapshot from the vendor extract",
-      "  dynamodb-ttl-check --program P       fail (exit 3) if the program's DynamoDB items outlive their TTL by the grace",
-      "options:",
-      "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",
-      "  --run-id ID               names this attempt's summary file (default: start time + random suffix)",
-      "  --env NAME                conf/env/NAME.conf (default: local)",
-      "  --conf-dir DIR            where programs/ and env/ live (default: conf)",
-      "  --config FILE             one more config file, over the program and env files",
-      "  --conf key=value          a single setting, over everything else (repeatable)");
+  /** The jobs of the jars beside the job jar (the tools module, locally), by name: see {@link JobExtension}. */
+  static final Map<String, JobExtension.Job> EXTENSIONS = JobExtension.load();
+
+  static final String USAGE = java.util.stream.Stream.of(
+      java.util.stream.Stream.of(
+          "usage: <job> [options]",
+          "jobs:",
+          "  <program>                 run a targeting program (e.g. investment-recommendations)",
+          "  run-program --program P   the same, program named by option",
+          "  train-model --program P [--model ID]   train a program's models into the registry",
+          "  train-model --config FILE              train the model a file describes (a `model` block)",
+          "  retrain --program P                    the scheduled retraining: challengers for all of P's models",
+          "  score-model --config FILE --input PATH [--format csv] --output DIR   score a file with the champion",
+          "  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring"),
+      // The tools module's jobs (generate-sample-data, bench, bench-floor) when its jar is here.
+      EXTENSIONS.values().stream().map(JobExtension.Job::usage),
+      java.util.stream.Stream.of(
+          "  daily-metrics                        the date's report of every program's runs, and CloudWatch EMF lines (stderr)",
+          "  refresh-market-data [--from-date F]  replace the date's (or F..date's) market data snapshot from the vendor extract",
+          "  dynamodb-ttl-check --program P       fail (exit 3) if the program's DynamoDB items outlive their TTL by the grace",
+          "options:",
+          "  --run-date YYYY-MM-DD     the run's date (default: today, UTC)",
+          "  --run-id ID               names this attempt's summary file (default: start time + random suffix)",
+          "  --env NAME                conf/env/NAME.conf (default: local)",
+          "  --conf-dir DIR            where programs/ and env/ live (default: conf)",
+          "  --config FILE             one more config file, over the program and env files",
+          "  --conf key=value          a single setting, over everything else (repeatable)")
+  ).flatMap(lines -> lines).collect(java.util.stream.Collectors.joining("\n"));
 
   /**
    * A run id becomes a file name on S3: letters, digits, dot, underscore, dash, and never a leading

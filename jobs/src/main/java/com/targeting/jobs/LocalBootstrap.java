@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * For local runs only ({@code bootstrap.enabled}, set by conf/env/local.conf): makes a fresh
  * clone runnable with one command by generating the program's sample data when its source is
  * missing and training every model that does not exist yet. Existing data and models are used
- * as they are.
+ * as they are. The generator is a {@link SampleDataGenerator} of the tools module, on the
+ * classpath of local runs only; a missing extract without one is a user error naming the path.
  */
-final class LocalBootstrap {
+public final class LocalBootstrap {
   private static final Logger LOG = LoggerFactory.getLogger(LocalBootstrap.class);
 
   private LocalBootstrap() {}
@@ -36,8 +37,8 @@ final class LocalBootstrap {
    * @param historyRows rows of the generated labeled history models train on
    * @param seed the generators' seed (same seed, same rows)
    */
-  record Settings(boolean enabled, long rows, long historyRows, long seed) {
-    static Settings from(Config config) {
+  public record Settings(boolean enabled, long rows, long historyRows, long seed) {
+    public static Settings from(Config config) {
       ConfigNode bootstrap = ConfigNode.root(config).node("bootstrap");
       return new Settings(bootstrap.bool("enabled", false), bootstrap.longValue("rows", 150_000),
           bootstrap.longValue("history-rows", 30_000), bootstrap.longValue("seed", 20261120L));
@@ -51,7 +52,11 @@ final class LocalBootstrap {
       long rows = settings.rows();
       LOG.info("No extract at {}: generating {} sample rows", sourcePath, rows);
       long start = System.nanoTime();
-      GenerateSampleDataJob.generate(spark, program.id(), dataDirectory(program, sourcePath), rows,
+      SampleDataGenerator generator = SampleDataGenerator.find().orElseThrow(() -> TargetingException.userError(
+          "No extract at %s for program %s, and no sample data generator to make one (bootstrap.enabled): the generators "
+              + "are in the tools module (targeting-tools), which scripts/spark-submit/local.sh puts beside the job jar",
+          sourcePath, program.id()));
+      generator.generate(spark, program.id(), dataDirectory(program, sourcePath), rows,
           settings.historyRows(), settings.seed(), program.runDate());
       summary.put("generated_rows", rows);
       summary.put("generate_ms", (System.nanoTime() - start) / 1_000_000);

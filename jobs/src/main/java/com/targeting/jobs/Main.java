@@ -57,15 +57,16 @@ public final class Main {
       case "train-model", "retrain" -> TrainModelJob.run(arguments);
       case "score-model" -> ScoreModelJob.run(arguments);
       case "dynamodb-export" -> DynamoDbExportJob.run(arguments);
-      case "generate-sample-data" -> GenerateSampleDataJob.run(arguments);
-      case "bench" -> BenchJob.run(arguments);
-      case "bench-floor" -> BenchFloorJob.run(arguments);
       case "daily-metrics" -> DailyMetricsJob.run(arguments, System.err);
       case "refresh-market-data" -> RefreshMarketDataJob.run(arguments);
       case "dynamodb-ttl-check" -> DynamoDbTtlCheckJob.run(arguments);
       case "run-program" -> RunProgramJob.run(arguments, arguments.requireProgram());
       case "help", "--help" -> throw TargetingException.userError("%s", JobArguments.USAGE);
-      default -> RunProgramJob.run(arguments, arguments.job());
+      default -> {
+        // A job a jar beside this one adds (the tools module, locally), else a program's name.
+        JobExtension.Job extension = JobArguments.EXTENSIONS.get(arguments.job());
+        yield extension != null ? extension.runner().apply(arguments) : RunProgramJob.run(arguments, arguments.job());
+      }
     };
   }
 

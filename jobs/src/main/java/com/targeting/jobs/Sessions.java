@@ -6,7 +6,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /** Builds (or joins) the Spark session of a job from the {@code spark} section of the config. */
-final class Sessions {
+public final class Sessions {
   private Sessions() {}
 
   /**
@@ -26,7 +26,11 @@ final class Sessions {
     }
   }
 
-  static SparkSession start(Config config, String job) {
+  /**
+   * The session named {@code <spark.app-name>:<job>} with every {@code spark.settings} entry; an
+   * active session is joined, and its Hadoop configuration takes the {@code spark.hadoop.*} settings.
+   */
+  public static SparkSession start(Config config, String job) {
     Settings spark = Settings.from(config);
     SparkSession.Builder builder = SparkSession.builder().appName(spark.appName() + ":" + job);
     for (Map.Entry<String, String> setting : spark.settings().entrySet()) {

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.TargetingException.Category;
+import com.targeting.core.testing.TestSpark;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.SparkException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Exit codes tell an orchestrator whether to fix input (2), retry (3) or page someone (4). */
 class MainTest {
@@ -20,6 +24,36 @@ class MainTest {
     assertThat(run.summary().get("error").get("message").asText())
         .startsWith("Invalid --run-date 9999-12-31: outside the run window")
         .contains("run.max-days-ahead = 7").contains("run.max-days-back = 3650");
+  }
+
+  @Test
+  void theJobJarAloneListsNoToolsAndReadsAToolNameAsAProgram() {
+    // The tools module (generate-sample-data, bench, bench-floor) is not on the jobs module's classpath,
+    // as it is not in the jar that ships to EMR.
+    JobRun help = JobRun.of(List.of("help"));
+    assertThat(help.code()).isEqualTo(2);
+    assertThat(help.summary().get("error").get("message").asText())
+        .contains("  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring\n"
+            + "  daily-metrics ")
+        .doesNotContain("generate-sample-data").doesNotContain("bench");
+
+    String confDir = TestSpark.confDirectory().toString();
+    JobRun generate = JobRun.of(List.of("generate-sample-data", "--program", "investment-recommendations", "--conf-dir", confDir));
+    assertThat(generate.code()).isEqualTo(2);
+    assertThat(generate.summary().get("error").get("message").asText())
+        .isEqualTo("Config file not found: " + confDir + "/programs/generate-sample-data.conf");
+  }
+
+  @Test
+  void withoutTheToolsTheLocalBootstrapNamesTheMissingExtract(@TempDir Path root) {
+    JobRun run = JobRun.of(List.of("investment-recommendations", "--run-date", "2026-11-20",
+        "--conf-dir", TestSpark.confDirectory().toString(), "--conf", "paths.root=\"" + root + "\""));
+
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.summary().get("error").get("message").asText()).isEqualTo("No extract at " + root
+        + "/data/investment-recommendations/customer_investment_profiles for program investment-recommendations, and no "
+        + "sample data generator to make one (bootstrap.enabled): the generators are in the tools module (targeting-tools), "
+        + "which scripts/spark-submit/local.sh puts beside the job jar");
   }
 
   @Test

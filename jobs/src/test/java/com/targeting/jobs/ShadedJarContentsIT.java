@@ -83,6 +83,20 @@ class ShadedJarContentsIT {
   }
 
   @Test
+  void carriesNoLocalTools() {
+    // The sample data generators and the benchmark live in tools/ (targeting-tools), beside the jar.
+    assertThat(named(name -> name.startsWith("com/targeting/tools/") || name.startsWith("com/targeting/core/sample/")
+            || name.matches("com/targeting/.*/(InvestmentSampleData|LoanSampleData|CampaignSampleData|SampleTables|Draws"
+                + "|GenerateSampleDataJob|BenchJob|BenchFloorJob)(\\$.*)?\\.class")))
+        .as("sample data generators or benchmark classes (tools/, which local.sh adds locally)")
+        .isEmpty();
+    assertThat(services).doesNotContainKeys(
+        "META-INF/services/com.targeting.jobs.JobExtension", "META-INF/services/com.targeting.jobs.SampleDataGenerator");
+    assertThat(entries).containsKeys(
+        "com/targeting/jobs/JobExtension.class", "com/targeting/jobs/SampleDataGenerator.class", "com/targeting/jobs/LocalBootstrap.class");
+  }
+
+  @Test
   void carriesLinuxNativesForBothArchitecturesAndNoOthers() {
     assertThat(entries).containsKeys("lib/linux/x86_64/libxgboost4j.so", "lib/linux/aarch64/libxgboost4j.so");
     assertThat(named(name -> name.startsWith("lib/macos/") || name.startsWith("lib/windows/")

@@ -1,4 +1,4 @@
-package com.targeting.jobs;
+package com.targeting.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package com.targeting.core.sample;
+package com.targeting.tools.sample;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;

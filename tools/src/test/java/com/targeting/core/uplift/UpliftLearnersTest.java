@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.model.ModelRegistry;
-import com.targeting.core.sample.CampaignSampleData;
+import com.targeting.tools.sample.CampaignSampleData;
 import com.targeting.core.testing.TestSpark;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;

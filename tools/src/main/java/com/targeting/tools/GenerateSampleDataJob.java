@@ -1,12 +1,15 @@
-package com.targeting.jobs;
+package com.targeting.tools;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.program.RunSummary;
-import com.targeting.core.sample.CampaignSampleData;
-import com.targeting.core.sample.InvestmentSampleData;
-import com.targeting.core.sample.LoanSampleData;
+import com.targeting.jobs.JobArguments;
+import com.targeting.jobs.LocalBootstrap;
+import com.targeting.jobs.Sessions;
+import com.targeting.tools.sample.CampaignSampleData;
+import com.targeting.tools.sample.InvestmentSampleData;
+import com.targeting.tools.sample.LoanSampleData;
 import com.typesafe.config.Config;
 import java.time.LocalDate;
 import java.util.List;

@@ -1,9 +1,10 @@
-package com.targeting.jobs;
+package com.targeting.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.targeting.core.TargetingException;
 import com.targeting.core.program.RunSummary;
+import com.targeting.jobs.JobArguments;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

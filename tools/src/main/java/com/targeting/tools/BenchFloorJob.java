@@ -1,4 +1,4 @@
-package com.targeting.jobs;
+package com.targeting.tools;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -16,6 +16,8 @@ import com.targeting.core.program.RunSummary;
 import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
 import com.targeting.core.source.ReaderSource;
+import com.targeting.jobs.JobArguments;
+import com.targeting.jobs.Sessions;
 import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
