@@ -6,6 +6,7 @@ import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
 import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
+import com.targeting.core.sink.dynamodb.DynamoDbExport;
 import com.targeting.core.sink.dynamodb.DynamoDbSink;
 import com.typesafe.config.Config;
 import org.apache.spark.sql.Dataset;
@@ -25,7 +26,7 @@ final class DynamoDbExportJob {
     String programId = arguments.requireProgram();
     Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ProgramConfig program = ProgramConfig.from(config);
-    DynamoDbSink sink = program.dynamodb().orElseThrow(() ->
+    DynamoDbSink sink = program.dynamodb().map(DynamoDbExport::newSink).orElseThrow(() ->
         TargetingException.userError("Program %s has no program.outputs.dynamodb section", programId));
     SparkSession spark = Sessions.start(config, "dynamodb-export");
     RunPartition partition = new RunPartition(program.id(), program.runDate());

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import com.targeting.core.Columns;
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import java.util.ArrayList;
@@ -46,6 +47,32 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
     }
     return new AdverseImpact(node.strings("protected"), minRatio, node.optionalString("mix-column"));
   }
+
+  /**
+   * The report over a run's population: every row that passed validation, once, with whether it
+   * was selected. {@code classified} holds the rows before scoring (with {@code quarantine_rule}
+   * and {@code removed_by}: those removed there count as not selected; quarantined rows are left
+   * out), {@code decided} every scored row ({@code removed_by} null when selected). The mix column
+   * is null for rows removed before scoring, which lack it.
+   */
+  public Map<String, Object> reportRun(Dataset<Row> classified, Dataset<Row> decided) {
+    List<Column> columns = new ArrayList<>();
+    attributes.forEach(attribute -> columns.add(col("`" + attribute + "`")));
+    List<Column> removedColumns = new ArrayList<>(columns);
+    removedColumns.add(lit(false).as(SELECTED));
+    List<Column> decidedColumns = new ArrayList<>(columns);
+    decidedColumns.add(col(Columns.REMOVED_BY).isNull().as(SELECTED));
+    mixColumn.ifPresent(mix -> {
+      removedColumns.add(lit(null).cast("string").as(mix));
+      decidedColumns.add(col("`" + mix + "`").cast("string").as(mix));
+    });
+    Dataset<Row> population = classified.where(col(Columns.QUARANTINE_RULE).isNull().and(col(Columns.REMOVED_BY).isNotNull()))
+        .select(removedColumns.toArray(Column[]::new))
+        .unionByName(decided.select(decidedColumns.toArray(Column[]::new)));
+    return report(population, col(SELECTED));
+  }
+
+  private static final String SELECTED = "__selected";
 
   /**
    * One aggregation per attribute over {@code rows}; {@code selected} says which rows were

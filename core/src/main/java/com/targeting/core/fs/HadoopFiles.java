@@ -136,6 +136,19 @@ public final class HadoopFiles {
    * checksums) are left out.
    */
   public static java.util.List<Listed> glob(SparkSession spark, String pattern) {
+    return glob(spark, pattern, true);
+  }
+
+  /**
+   * The directories matching a Hadoop glob pattern (the run dates of a program: {@code
+   * .../program=p/dt=*}), sorted by path; none when nothing matches. Hidden and bookkeeping
+   * directories (names starting with . or _) are left out.
+   */
+  public static java.util.List<Listed> globDirectories(SparkSession spark, String pattern) {
+    return glob(spark, pattern, false);
+  }
+
+  private static java.util.List<Listed> glob(SparkSession spark, String pattern, boolean wantFiles) {
     Path path = new Path(pattern);
     try {
       org.apache.hadoop.fs.FileStatus[] statuses = fileSystem(spark, path).globStatus(path);
@@ -143,7 +156,7 @@ public final class HadoopFiles {
       if (statuses != null) {
         for (org.apache.hadoop.fs.FileStatus status : statuses) {
           String name = status.getPath().getName();
-          if (status.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+          if (status.isFile() == wantFiles && !name.startsWith(".") && !name.startsWith("_")) {
             files.add(new Listed(status.getPath().toString(), name, status.getModificationTime()));
           }
         }

@@ -9,14 +9,7 @@ import com.targeting.core.filter.RuleFilter;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.sink.ContactHistory;
 import com.targeting.core.sink.PartitionedTableSink;
-import com.targeting.core.sink.dynamodb.DynamoDbImportSink;
-import com.targeting.core.sink.dynamodb.DynamoDbItemLayout;
-import com.targeting.core.sink.dynamodb.DynamoDbSettings;
-import com.targeting.core.sink.dynamodb.DynamoDbSink;
-import com.targeting.core.sink.dynamodb.DynamoDbWriteSink;
-import com.targeting.core.sink.dynamodb.GsiCheck;
-import com.targeting.core.sink.dynamodb.ImportTable;
-import com.targeting.core.sink.dynamodb.TableDefinition;
+import com.targeting.core.sink.dynamodb.DynamoDbExport;
 import com.targeting.core.source.SourceConfig;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
@@ -37,6 +30,12 @@ import java.util.Set;
  * Everything a targeting run needs, read once on the driver from the resolved config and checked
  * as it is read: unknown types, bad SQL, missing settings all fail here, before Spark starts,
  * naming file, line and path. Executors only ever see the plain values inside.
+ *
+ * <p>Only immutable values: the same config serves any number of runs. What keeps state while a
+ * run writes (a DynamoDB export's report, a table's prepared files, the run's lock) is built from
+ * these values by the run ({@link com.targeting.core.sink.dynamodb.DynamoDbExport#newSink()},
+ * {@link Outputs#table}); decisions are built by their {@link com.targeting.core.decide.DecisionType}
+ * and are immutable too.
  */
 public record ProgramConfig(
     String id,
@@ -53,17 +52,15 @@ public record ProgramConfig(
     List<RuleFilter> postScoreFilters,
     List<Decision> decisions,
     Outputs outputs,
-    Optional<DynamoDbSink> dynamodb,
+    Optional<DynamoDbExport> dynamodb,
     Optional<AdverseImpact> fairness) {
 
   /**
-   * Base paths of the output tables (each partitioned {@code program=/dt=}), their format, the
-   * run summaries (one JSON file per attempt), the reports (charts; never inside a table's
-   * location, which readers would take for data), and the optional Delta contact-history table
-   * the run's candidates are merged into.
-   */
-  /**
-   * Where a run's outputs go and how they are published.
+   * Where a run's outputs go and how they are published: base paths of the output tables (each
+   * partitioned {@code program=/dt=}) and their format, the run summaries (one JSON file per
+   * attempt), the reports (HTML and charts; never inside a table's location, which readers would
+   * take for data), and the optional Delta contact-history table the run's candidates are merged
+   * into.
    *
    * @param journal the run journal and lock of each program and date go under it, in {@code
    *     program=<id>/dt=<date>/} (see {@link com.targeting.core.sink.RunJournal})
@@ -92,6 +89,20 @@ public record ProgramConfig(
 
     public PartitionedTableSink quarantineTable() {
       return PartitionedTableSink.of("quarantine", quarantine, format);
+    }
+
+    /**
+     * The table named {@code quarantine}, {@code rejections} or {@code candidates}.
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    public PartitionedTableSink table(String name) {
+      return switch (name) {
+        case "quarantine" -> quarantineTable();
+        case "rejections" -> rejectionsTable();
+        case "candidates" -> candidatesTable();
+        default -> throw new IllegalArgumentException("No table " + name);
+      };
     }
   }
 
@@ -197,10 +208,10 @@ public record ProgramConfig(
       decisions.add(decision(node, parameters));
     }
     ConfigNode outputs = program.node("outputs");
-    Optional<DynamoDbSink> dynamodb = Optional.empty();
+    Optional<DynamoDbExport> dynamodb = Optional.empty();
     if (outputs.has("dynamodb")) {
       if (outputs.node("dynamodb").bool("enabled", true)) {
-        dynamodb = Optional.of(dynamoDb(outputs.node("dynamodb"), parameters));
+        dynamodb = Optional.of(DynamoDbExport.from(outputs.node("dynamodb"), parameters));
       } else {
         // Switched off: its settings are kept for the day it is switched on, and not checked now.
         outputs.readAll("dynamodb");
@@ -282,42 +293,6 @@ public record ProgramConfig(
       case "parquet" -> PartitionedTableSink.Format.PARQUET;
       case "delta" -> PartitionedTableSink.Format.DELTA;
       default -> throw outputs.invalid("format", "must be parquet or delta, was " + format);
-    };
-  }
-
-  /** {@code mode = import}: files for Import from S3; {@code mode = batch-write}: into an existing table. */
-  public static DynamoDbSink dynamoDb(ConfigNode node, Map<String, Object> parameters) {
-    DynamoDbItemLayout layout = DynamoDbItemLayout.from(node, parameters);
-    TableDefinition table = TableDefinition.from(node.nodes("indexes"));
-    String mode = node.string("mode", "import");
-    // The settings of the other mode (one config serves both, TARGETING_DYNAMODB_MODE chooses) are
-    // checked as well, so that a mistake in them fails today, not on the day the mode changes.
-    node.has("path");
-    if (node.has("batch-write")) {
-      DynamoDbSettings.from(node.node("batch-write"));
-      node.bool("batch-write.create-table-if-missing", false);
-    }
-    if (node.has("import-table")) {
-      node.bool("import-table.enabled", false);
-      ImportTable.from(node.node("import-table"));
-    }
-    if (node.has("verify")) {
-      node.integer("verify.sample", 0);
-      GsiCheck.from(node.nodes("verify.gsi-checks"));
-    }
-    return switch (mode) {
-      case "import" -> new DynamoDbImportSink(node.string("path"), layout,
-          node.bool("import-table.enabled", false)
-              ? Optional.of(new DynamoDbImportSink.TableImport(ImportTable.from(node.node("import-table")),
-                  DynamoDbSettings.from(node.node("batch-write")).withIndexes(table.indexes().size()), table))
-              : Optional.empty());
-      case "batch-write" -> new DynamoDbWriteSink(
-          DynamoDbSettings.from(node.node("batch-write")).withIndexes(table.indexes().size()),
-          layout,
-          node.bool("batch-write.create-table-if-missing", false) ? Optional.of(table) : Optional.empty(),
-          node.integer("verify.sample", 0),
-          GsiCheck.from(node.nodes("verify.gsi-checks")));
-      default -> throw node.invalid("mode", "must be import or batch-write, was " + mode);
     };
   }
 

@@ -15,6 +15,50 @@ public final class RunSummary {
 
   private final Map<String, Object> fields = new LinkedHashMap<>();
 
+  /**
+   * The first fields of every attempt's summary: {@code program}, {@code run_date}, {@code run_id}
+   * and {@code started_at} (ISO-8601 instant).
+   */
+  static RunSummary started(ProgramConfig program, String runId, String startedAt) {
+    return new RunSummary()
+        .put("program", program.id())
+        .put("run_date", program.runDate().toString())
+        .put("run_id", runId)
+        .put("started_at", startedAt);
+  }
+
+  /** One step of the summary's {@code funnel}: the rows a filter removed and the rows left after it. */
+  public record FunnelStep(
+      String filter,
+      long removed,
+      @com.fasterxml.jackson.annotation.JsonProperty("removed_pct_of_input") double removedPctOfInput,
+      long remaining) {}
+
+  /**
+   * The run's funnel: {@code input_rows}, {@code quarantined_rows}, {@code quarantined_by_rule},
+   * {@code removed_by_filter} (in chain order), {@code funnel} (one {@link FunnelStep} per filter),
+   * {@code candidates} and {@code pass_rate_pct} (percent of input, two decimals).
+   */
+  public RunSummary funnel(com.targeting.core.filter.Funnel funnel) {
+    put("input_rows", funnel.inputRows());
+    put("quarantined_rows", funnel.quarantinedRows());
+    put("quarantined_by_rule", funnel.quarantinedByRule());
+    put("removed_by_filter", funnel.removedByFilter());
+    java.util.List<FunnelStep> steps = new java.util.ArrayList<>();
+    long remaining = funnel.inputRows() - funnel.quarantinedRows();
+    for (Map.Entry<String, Long> filter : funnel.removedByFilter().entrySet()) {
+      remaining -= filter.getValue();
+      steps.add(new FunnelStep(filter.getKey(), filter.getValue(), percent(filter.getValue(), funnel.inputRows()), remaining));
+    }
+    put("funnel", steps);
+    put("candidates", funnel.candidates());
+    return put("pass_rate_pct", percent(funnel.candidates(), funnel.inputRows()));
+  }
+
+  private static double percent(long part, long whole) {
+    return whole == 0 ? 0.0 : Math.round(10000.0 * part / whole) / 100.0;
+  }
+
   public RunSummary put(String key, Object value) {
     fields.put(key, value);
     return this;

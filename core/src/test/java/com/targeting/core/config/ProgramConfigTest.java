@@ -45,7 +45,7 @@ class ProgramConfigTest {
     assertThat(((ScoreBands) program.decisions().get(0)).bands())
         .containsExactly(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4), new ScoreBands.Band("low", 0.0));
     assertThat(program.dynamodb()).isPresent();
-    assertThat(((com.targeting.core.sink.dynamodb.DynamoDbImportSink) program.dynamodb().get()).layout().ttlDays()).isEqualTo(7);
+    assertThat(((com.targeting.core.sink.dynamodb.DynamoDbExport.Import) program.dynamodb().get()).layout().ttlDays()).isEqualTo(7);
   }
 
   @Test
