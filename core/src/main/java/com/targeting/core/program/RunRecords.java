@@ -60,8 +60,7 @@ final class RunRecords {
       default -> "found its outputs published";
     };
     RunSummary interrupted = RunSummary.started(program, recovery.runId(), recovery.startedAt())
-        .put("status", "failed")
-        .put("error", Map.of("category", "interrupted", "message", "The run stopped without a summary (killed or lost) "
+        .failed(new RunSummary.RunError("interrupted", "The run stopped without a summary (killed or lost) "
             + "with its outputs " + recovery.stateFound() + "; run " + foundBy + " found it and " + done))
         .put("recovered_by", foundBy)
         .put("summary_path", path);

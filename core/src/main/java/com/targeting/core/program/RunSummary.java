@@ -69,13 +69,23 @@ public final class RunSummary {
    * category being who has to act ({@code user_error}, {@code external}, {@code internal}).
    */
   public RunSummary failed(Throwable error) {
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("category", TargetingException.categoryOf(error).name().toLowerCase(java.util.Locale.ROOT));
-    details.put("message", TargetingException.messageOf(error));
+    return failed(new RunError(TargetingException.categoryOf(error).name().toLowerCase(java.util.Locale.ROOT),
+        TargetingException.messageOf(error)));
+  }
+
+  /** Marks the summary failed with {@code error}. */
+  public RunSummary failed(RunError error) {
     fields.put("status", "failed");
-    fields.put("error", details);
+    fields.put("error", error);
     return this;
   }
+
+  /**
+   * Why an attempt failed: {@code category} is who has to act ({@code user_error}, {@code
+   * external}, {@code internal}, or {@code interrupted} for a run that died without a summary);
+   * {@code message} names the file, column, config path or customer involved, never a secret.
+   */
+  public record RunError(String category, String message) {}
 
   public RunSummary remove(String key) {
     fields.remove(key);
