@@ -3,12 +3,11 @@ package com.targeting.jobs;
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.fs.HadoopFiles;
+import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
-import com.targeting.core.uplift.UpliftModelStore;
-import com.targeting.core.uplift.UpliftSpec;
 import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,24 +60,18 @@ public final class LocalBootstrap {
       summary.put("generated_rows", rows);
       summary.put("generate_ms", (System.nanoTime() - start) / 1_000_000);
     }
-    List<ModelSpec> missing = new ArrayList<>();
-    for (ModelSpec spec : program.models()) {
+    List<ModelFamilySpec> missing = new ArrayList<>();
+    List<ModelFamilySpec> specs = new ArrayList<>(program.models());
+    specs.addAll(program.upliftModels());
+    for (ModelFamilySpec spec : specs) {
       if (!ModelRegistry.at(spark, spec.registry()).hasChampion(spec)) {
         missing.add(spec);
       }
     }
-    List<UpliftSpec> missingUplift = new ArrayList<>();
-    for (UpliftSpec spec : program.upliftModels()) {
-      if (!ModelRegistry.at(spark, spec.registry()).hasChampion(spec.id(), spec.pinnedVersion(), UpliftModelStore.FILE_NAME)) {
-        missingUplift.add(spec);
-      }
-    }
-    if (!missing.isEmpty() || !missingUplift.isEmpty()) {
-      LOG.info("Training models that do not exist yet: {} {}", missing.stream().map(ModelSpec::id).toList(),
-          missingUplift.stream().map(UpliftSpec::id).toList());
+    if (!missing.isEmpty()) {
+      LOG.info("Training models that do not exist yet: {}", missing.stream().map(ModelFamilySpec::id).toList());
       long start = System.nanoTime();
       java.util.Map<String, Object> trained = TrainModelJob.train(spark, missing);
-      trained.putAll(TrainModelJob.trainUplift(spark, missingUplift));
       summary.put("trained_models", trained);
       summary.put("train_ms", (System.nanoTime() - start) / 1_000_000);
     }

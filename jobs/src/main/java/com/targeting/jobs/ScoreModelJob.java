@@ -10,7 +10,7 @@ import com.targeting.core.model.ModelSpec;
 import com.targeting.core.model.SavedModel;
 import com.targeting.core.Columns;
 import com.targeting.core.program.RunSummary;
-import com.targeting.core.score.ModelScorer;
+import com.targeting.core.model.ModelScorer;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.SourceConfig;
 import com.typesafe.config.Config;

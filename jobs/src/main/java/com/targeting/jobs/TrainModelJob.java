@@ -5,8 +5,7 @@ import com.targeting.core.config.ConfigLoader;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.uplift.UpliftSpec;
-import com.targeting.core.uplift.UpliftTrainer;
-import com.targeting.core.model.ModelTrainer;
+import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
 import com.typesafe.config.Config;
@@ -67,8 +66,9 @@ final class TrainModelJob {
     }
     SparkSession spark = Sessions.start(config, arguments.job());
     long start = System.nanoTime();
-    Map<String, Object> models = train(spark, specs);
-    models.putAll(trainUplift(spark, upliftSpecs));
+    List<ModelFamilySpec> toTrain = new ArrayList<>(specs);
+    toTrain.addAll(upliftSpecs);
+    Map<String, Object> models = train(spark, toTrain);
     return new RunSummary()
         .put("job", arguments.job())
         .put("subject", subject)
@@ -77,23 +77,12 @@ final class TrainModelJob {
         .put("status", "succeeded");
   }
 
-  static Map<String, Object> trainUplift(SparkSession spark, List<UpliftSpec> specs) {
+  /** Trains each model of either family in turn; its summary entry with {@code train_ms}, by model id. */
+  static Map<String, Object> train(SparkSession spark, List<? extends ModelFamilySpec> specs) {
     Map<String, Object> trained = new LinkedHashMap<>();
-    for (UpliftSpec spec : specs) {
+    for (ModelFamilySpec spec : specs) {
       long start = System.nanoTime();
-      Map<String, Object> entry = new LinkedHashMap<>(UpliftTrainer.train(spark, spec).summary());
-      entry.put("train_ms", (System.nanoTime() - start) / 1_000_000);
-      trained.put(spec.id(), entry);
-    }
-    return trained;
-  }
-
-  static Map<String, Object> train(SparkSession spark, List<ModelSpec> specs) {
-    Map<String, Object> trained = new LinkedHashMap<>();
-    for (ModelSpec spec : specs) {
-      long start = System.nanoTime();
-      ModelTrainer.Result result = ModelTrainer.train(spark, spec);
-      Map<String, Object> entry = result.summary();
+      Map<String, Object> entry = spec.train(spark);
       entry.put("train_ms", (System.nanoTime() - start) / 1_000_000);
       trained.put(spec.id(), entry);
     }

@@ -90,33 +90,33 @@ public final class ModelRegistry {
     }
   }
 
-  /** The version a scorer uses: the pinned one if the config pins one, else the champion. */
-  public String resolve(ModelSpec spec) {
-    return resolve(spec.id(), spec.pinnedVersion(), ModelMetadata.FILE_NAME);
-  }
-
   /**
-   * The path of model {@code modelId}'s pinned version, else its champion's; the version must hold
-   * {@code metadataFile} (what its saver writes last).
+   * The path of the version a scorer uses: {@code spec}'s pinned version, else its champion; the
+   * version must hold the family's metadata file (what its saver writes last).
+   *
+   * @throws TargetingException a user error when there is no champion or no such version
    */
-  public String resolve(String modelId, Optional<Integer> pinnedVersion, String metadataFile) {
-    int version = pinnedVersion.orElseGet(() -> champion(modelId).orElseThrow(() ->
+  public String resolve(ModelFamilySpec spec) {
+    String modelId = spec.id();
+    int version = spec.pinnedVersion().orElseGet(() -> champion(modelId).orElseThrow(() ->
         TargetingException.userError("Model %s has no champion in registry %s: train it with the train-model job",
             modelId, root)));
     String path = versionPath(modelId, version);
-    if (!HadoopFiles.exists(spark, path + "/" + metadataFile)) {
+    if (!HadoopFiles.exists(spark, path + "/" + spec.metadataFile())) {
       throw TargetingException.userError("Model %s version %d does not exist at %s", modelId, version, path);
     }
     return path;
   }
 
-  public boolean hasChampion(String modelId, Optional<Integer> pinnedVersion, String metadataFile) {
-    return pinnedVersion.map(v -> HadoopFiles.exists(spark, versionPath(modelId, v) + "/" + metadataFile))
-        .orElseGet(() -> champion(modelId).isPresent());
+  /** The version {@link #resolve} finds, loaded by its family and checked against {@code spec}. */
+  public LoadedModel load(ModelFamilySpec spec) {
+    return spec.load(spark, resolve(spec));
   }
 
-  public boolean hasChampion(ModelSpec spec) {
-    return hasChampion(spec.id(), spec.pinnedVersion(), ModelMetadata.FILE_NAME);
+  /** Whether {@link #resolve} would find a version: the pinned one saved, else a champion. */
+  public boolean hasChampion(ModelFamilySpec spec) {
+    return spec.pinnedVersion().map(v -> HadoopFiles.exists(spark, versionPath(spec.id(), v) + "/" + spec.metadataFile()))
+        .orElseGet(() -> champion(spec.id()).isPresent());
   }
 
   /**

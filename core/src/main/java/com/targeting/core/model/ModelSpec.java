@@ -46,7 +46,7 @@ public record ModelSpec(
     Promotion promotion,
     Optional<Integer> pinnedVersion,
     String output,
-    int reasonCodes) {
+    int reasonCodes) implements ModelFamilySpec {
 
   /** What the model predicts. */
   public enum Objective {
@@ -155,32 +155,21 @@ public record ModelSpec(
   /** Reads a model from {@code node}, with {@code defaults} (the {@code model-defaults} object) under it. */
   public static ModelSpec from(ConfigNode model, ConfigNode defaults) {
     ConfigNode node = model.withFallback(defaults);
-    String id = node.string("id");
-    if (!id.matches("[a-z0-9][a-z0-9-]*")) {
-      throw node.invalid("id", "must be lower-case letters, digits and dashes, was " + id);
-    }
+    String id = Keys.id(node);
     Objective objective = Objective.parse(node, "objective");
     Label label = new Label(node.string("label.column"), node.optionalString("label.positive"), node.optionalString("label.negative"));
     if (label.negative().isPresent() && (label.positive().isEmpty() || objective != Objective.BINARY)) {
       throw node.invalid("label.negative", "is for a binary label with label.positive (a 0/1 or boolean label has no named values)");
     }
-    List<String> numeric = node.strings("features.numeric");
-    List<String> categorical = node.strings("features.categorical");
-    if (numeric.isEmpty() && categorical.isEmpty()) {
-      throw node.invalid("features", "a model needs at least one feature");
-    }
+    List<List<String>> featureLists = Keys.features(node, "a model");
+    List<String> numeric = featureLists.get(0);
+    List<String> categorical = featureLists.get(1);
     List<String> features = new ArrayList<>(numeric);
     features.addAll(categorical);
     if (features.contains(label.column())) {
       throw node.invalid("features", "the label " + label.column() + " cannot be a feature");
     }
-    List<String> protectedAttributes = node.strings("protected");
-    for (String attribute : protectedAttributes) {
-      if (features.stream().anyMatch(attribute::equalsIgnoreCase)) {
-        throw node.invalid("features", "protected attribute " + attribute
-            + " cannot be a model feature (listed in " + node.pathOf("protected") + ")");
-      }
-    }
+    List<String> protectedAttributes = Keys.protectedAttributes(node, features, true);
     Calibration calibration = Calibration.parse(node, "calibration");
     if (calibration != Calibration.NONE && objective != Objective.BINARY) {
       throw node.invalid("calibration", "only binary models can be calibrated");
@@ -221,7 +210,7 @@ public record ModelSpec(
         calibration,
         node.string("registry"),
         new Promotion(promotionMetric, node.doubleValue("promotion.margin", 0.0)),
-        node.has("version") ? Optional.of(node.integer("version")) : Optional.empty(),
+        Keys.pinnedVersion(node),
         node.string("output", id.replace('-', '_') + "_score"),
         reasonCodes);
   }
@@ -309,10 +298,29 @@ public record ModelSpec(
     };
   }
 
-  public List<String> features() {
-    List<String> all = new ArrayList<>(numericFeatures);
-    all.addAll(categoricalFeatures);
-    return List.copyOf(all);
+  /** {@code model.json}. */
+  @Override
+  public String metadataFile() {
+    return ModelMetadata.FILE_NAME;
+  }
+
+  /** The saved pipeline, checked against this config ({@link SavedModel#requireTrainedAs}), scoring into {@link #output}. */
+  @Override
+  public LoadedModel load(org.apache.spark.sql.SparkSession spark, String path) {
+    SavedModel model = SavedModel.load(spark, path);
+    model.requireTrainedAs(this);
+    Map<String, Object> used = new LinkedHashMap<>();
+    used.put("version", model.metadata().version());
+    used.put("path", path);
+    used.put("created_at", model.metadata().createdAt());
+    used.put("metrics", model.metadata().metrics());
+    return new LoadedModel(id, path, model.metadata().version(), used, ModelScorer.of(model, output, reasonCodes));
+  }
+
+  /** {@link ModelTrainer#train}; the entry is {@link ModelTrainer.Result#summary}. */
+  @Override
+  public Map<String, Object> train(org.apache.spark.sql.SparkSession spark) {
+    return ModelTrainer.train(spark, this).summary();
   }
 
   /** Prefix of every intermediate column the model's pipeline adds, so two models never clash. */

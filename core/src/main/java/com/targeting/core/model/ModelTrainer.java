@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.rand;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
-import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.validate.BinaryValues;
 import com.targeting.core.validate.Contract;
@@ -80,13 +79,6 @@ public final class ModelTrainer {
     }
   }
 
-  /** Fails (user error) before any work when a source of training rows has none (one row is read to know). */
-  static void requireRows(String model, Dataset<Row> rows, String sourceName) {
-    if (rows.isEmpty()) {
-      throw TargetingException.userError("Model %s: training data %s has no rows; nothing was trained", model, sourceName);
-    }
-  }
-
   /** Trains from the sources in the spec's {@code data} block. */
   public static Result train(SparkSession spark, ModelSpec spec) {
     ModelSpec.TrainingData data = spec.data().orElseThrow(() ->
@@ -99,43 +91,67 @@ public final class ModelTrainer {
 
   public static Result train(SparkSession spark, ModelSpec spec, Dataset<Row> trainRows, String trainName,
       Optional<Dataset<Row>> testRows, Optional<String> testName) {
-    ModelSpec.TrainingData data = spec.data().orElse(new ModelSpec.TrainingData(
-        new com.targeting.core.source.SourceConfig("memory", Optional.empty(), Map.of()), Optional.empty(), 0.2, 0.2, 42L, 0.05));
-    requireRows(spec.id(), trainRows, trainName);
-    testRows.ifPresent(rows -> requireRows(spec.id(), rows, testName.orElse("test")));
-    ModelRegistry registry = ModelRegistry.at(spark, spec.registry());
-    int version = registry.nextVersion(spec.id());
-    String path = registry.versionPath(spec.id(), version);
-    String prefix = spec.columnPrefix();
+    return new Recipe(spark, spec, trainRows, trainName, testRows, testName).train();
+  }
 
-    Map<String, Long> labelValues = labelValues(spec, trainRows, trainName, testRows, testName);
-    Contract contract = contract(spec, data.maxQuarantinedFraction());
-    Map<String, Long> quarantined = new TreeMap<>();
-    Map<String, Dataset<Row>> quarantinedRows = new LinkedHashMap<>();
-    Dataset<Row> cleanTrain = clean(ContractValidator.validate(trainRows, contract, trainName), contract, trainName,
-        "train", quarantined, quarantinedRows);
-    Optional<Dataset<Row>> cleanTest = testRows.map(rows -> clean(
-        ContractValidator.validate(rows, contract, testName.orElse("test")), contract, testName.orElse("test"),
-        "test", quarantined, quarantinedRows));
+  /** The XGBoost family's steps of the {@link TrainRecipe}. */
+  private static final class Recipe extends TrainRecipe<Result> {
+    private final ModelSpec spec;
+    private final ModelSpec.TrainingData data;
+    private final Dataset<Row> trainRows;
+    private final String trainName;
+    private final Optional<Dataset<Row>> testRows;
+    private final Optional<String> testName;
+    private final Map<String, Dataset<Row>> quarantinedRows = new LinkedHashMap<>();
+    private Map<String, Long> labelValues;
+    private Dataset<Row> test;
+    private PipelineModel fitted;
+    private ModelMetadata metadata;
 
-    List<String> classes = new ArrayList<>();
-    Dataset<Row> labeledTrain = withNumericLabel(spec, cleanTrain, cleanTest, classes, trainName);
-    Optional<Dataset<Row>> labeledTest = cleanTest.map(rows -> applyLabel(spec, rows, classes));
+    Recipe(SparkSession spark, ModelSpec spec, Dataset<Row> trainRows, String trainName, Optional<Dataset<Row>> testRows,
+        Optional<String> testName) {
+      super(spark, spec, "Model");
+      this.spec = spec;
+      this.data = spec.data().orElse(new ModelSpec.TrainingData(
+          new com.targeting.core.source.SourceConfig("memory", Optional.empty(), Map.of()), Optional.empty(), 0.2, 0.2, 42L, 0.05));
+      this.trainRows = trainRows;
+      this.trainName = trainName;
+      this.testRows = testRows;
+      this.testName = testName;
+    }
 
-    // Splits are read by several fits and evaluations: each is cached and released in finally.
-    List<Dataset<Row>> cached = new ArrayList<>();
-    try {
+    @Override
+    protected void requireInputs() {
+      requireRows(trainRows, trainName);
+      testRows.ifPresent(rows -> requireRows(rows, testName.orElse("test")));
+    }
+
+    @Override
+    protected Challenger fitAndEvaluate() {
+      String prefix = spec.columnPrefix();
+      labelValues = labelValues(spec, trainRows, trainName, testRows, testName);
+      Contract contract = contract(spec, data.maxQuarantinedFraction());
+      Map<String, Long> quarantined = new TreeMap<>();
+      Dataset<Row> cleanTrain = clean(ContractValidator.validate(trainRows, contract, trainName), contract, trainName,
+          "train", quarantined, quarantinedRows);
+      Optional<Dataset<Row>> cleanTest = testRows.map(rows -> clean(
+          ContractValidator.validate(rows, contract, testName.orElse("test")), contract, testName.orElse("test"),
+          "test", quarantined, quarantinedRows));
+
+      List<String> classes = new ArrayList<>();
+      Dataset<Row> labeledTrain = withNumericLabel(spec, cleanTrain, cleanTest, classes, trainName);
+      Optional<Dataset<Row>> labeledTest = cleanTest.map(rows -> applyLabel(spec, rows, classes));
+
       // Each row's split number must not change between the evaluations that build test, train
       // and validation: from the row's id where there is one, else drawn once and checkpointed.
       Dataset<Row> pool = spec.idColumn().isPresent()
           ? labeledTrain.withColumn(RANDOM, splitNumber(col("`" + spec.idColumn().get() + "`"), data.seed()))
           : labeledTrain.withColumn(RANDOM, rand(data.seed())).localCheckpoint(true);
-      Dataset<Row> test;
       if (labeledTest.isPresent()) {
-        test = cache(labeledTest.get(), cached);
+        test = cache(labeledTest.get());
       } else {
         Column inTest = inFraction(spec, data.testFraction());
-        test = cache(pool.withColumn("__in", inTest).where(col("__in")).drop("__in", RANDOM), cached);
+        test = cache(pool.withColumn("__in", inTest).where(col("__in")).drop("__in", RANDOM));
         pool = pool.withColumn("__in", inTest).where(col("__in").unary_$bang()).drop("__in");
       }
       boolean needsValidation = spec.earlyStoppingRounds().isPresent() || spec.calibration() != ModelSpec.Calibration.NONE;
@@ -146,10 +162,10 @@ public final class ModelTrainer {
             ? pool.drop(RANDOM).withColumn(RANDOM, splitNumber(col("`" + spec.idColumn().get() + "`"), data.seed() + 1))
             : pool.drop(RANDOM).withColumn(RANDOM, rand(data.seed() + 1)).localCheckpoint(true);
         Column inValidation = inFraction(spec, data.validationFraction());
-        validation = Optional.of(cache(reshuffled.withColumn("__in", inValidation).where(col("__in")).drop("__in", RANDOM), cached));
-        fit = cache(reshuffled.withColumn("__in", inValidation).where(col("__in").unary_$bang()).drop("__in", RANDOM), cached);
+        validation = Optional.of(cache(reshuffled.withColumn("__in", inValidation).where(col("__in")).drop("__in", RANDOM)));
+        fit = cache(reshuffled.withColumn("__in", inValidation).where(col("__in").unary_$bang()).drop("__in", RANDOM));
       } else {
-        fit = cache(pool.drop(RANDOM), cached);
+        fit = cache(pool.drop(RANDOM));
       }
       Map<String, Long> rows = new LinkedHashMap<>();
       rows.put("train", fit.count());
@@ -168,7 +184,7 @@ public final class ModelTrainer {
             .transform(validation.get());
         stages.addAll(calibrate(spec, validationPredictions));
       }
-      PipelineModel fitted = new PipelineModel(spec.id() + "-v" + version, stages.toArray(Transformer[]::new));
+      fitted = new PipelineModel(spec.id() + "-v" + version, stages.toArray(Transformer[]::new));
 
       String scoreSource = Predictions.scoreSource(spec);
       Dataset<Row> testPredictions = fitted.transform(test);
@@ -177,22 +193,53 @@ public final class ModelTrainer {
           ? ModelEvaluation.calibrationTable(testPredictions, prefix, scoreSource) : List.of();
       LOG.info("Model {} v{} held-out metrics {}", spec.id(), version, metrics);
 
-      ModelMetadata metadata = new ModelMetadata(
+      metadata = new ModelMetadata(
           spec.id(), version, spec.objective().configName(), spec.label().column(), spec.label().positive().orElse(null),
           List.copyOf(classes), spec.numericFeatures(), spec.categoricalFeatures(), spec.protectedAttributes(),
           parameters(spec), spec.calibration().name().toLowerCase(java.util.Locale.ROOT), scoreSource, metrics,
           calibrationTable, importance(booster, spec), rows, quarantined, trainName, testName.orElse("held out from " + trainName),
           Instant.now().toString(), spark.version());
-      Map<String, Object> promotion = compareWithChampion(spark, spec, registry, metrics, test);
-      save(spark, path, fitted, metadata);
-      // Beside the model, so that whoever reads its row counts can see what was left out and why.
-      quarantinedRows.forEach((name, bad) -> bad.write().parquet(path + "/training-quarantine/" + name));
-      if (Boolean.TRUE.equals(promotion.get("promoted"))) {
-        registry.promote(spec.id(), version, spec.promotion().metric(), metrics.get(spec.promotion().metric()));
+      ModelSpec.Promotion rule = spec.promotion();
+      Double challenger = metrics.get(rule.metric());
+      if (challenger == null) {
+        throw TargetingException.userError("Model %s: promotion.metric %s is not one of the metrics %s",
+            spec.id(), rule.metric(), metrics.keySet());
       }
+      return new Challenger(rule.metric(), rule.margin(), rule.higherIsBetter(), challenger);
+    }
+
+    /** The current champion scores the same held-out rows. */
+    @Override
+    protected Double championValue(int championVersion) {
+      SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), championVersion));
+      Dataset<Row> predictions = current.pipeline().transform(test);
+      return ModelEvaluation.metrics(spec.objective(), predictions, spec.columnPrefix(), current.metadata().scoreSource())
+          .get(spec.promotion().metric());
+    }
+
+    @Override
+    protected void writeArtifacts() {
+      try {
+        fitted.write().save(path + "/" + SavedModel.PIPELINE_DIRECTORY);
+      } catch (IOException e) {
+        throw TargetingException.external(e, "Cannot save model %s to %s: %s", metadata.id(), path, e.getMessage());
+      }
+    }
+
+    @Override
+    protected String metadataJson() {
+      return metadata.toJson();
+    }
+
+    /** Beside the model, so that whoever reads its row counts can see what was left out and why. */
+    @Override
+    protected void afterSave() {
+      quarantinedRows.forEach((name, bad) -> bad.write().parquet(path + "/training-quarantine/" + name));
+    }
+
+    @Override
+    protected Result result(Map<String, Object> promotion) {
       return new Result(path, metadata, promotion, labelValues);
-    } finally {
-      cached.forEach(Dataset::unpersist);
     }
   }
 
@@ -200,12 +247,6 @@ public final class ModelTrainer {
   public static Column splitNumber(Column id, long seed) {
     return org.apache.spark.sql.functions.pmod(org.apache.spark.sql.functions.xxhash64(id.cast("string"), lit(seed)), lit(1_000_000_007L))
         .divide(1_000_000_007.0);
-  }
-
-  private static Dataset<Row> cache(Dataset<Row> rows, List<Dataset<Row>> cached) {
-    Dataset<Row> result = rows.cache();
-    cached.add(result);
-    return result;
   }
 
   /** Rows in the first {@code fraction} of each label class by the row's random number: stratified. */
@@ -395,38 +436,9 @@ public final class ModelTrainer {
     return gains;
   }
 
-  /** Scores the same held-out rows with the current champion and decides ({@link ModelRegistry#promotionDecision}). */
-  private static Map<String, Object> compareWithChampion(SparkSession spark, ModelSpec spec, ModelRegistry registry,
-      Map<String, Double> challengerMetrics, Dataset<Row> test) {
-    ModelSpec.Promotion rule = spec.promotion();
-    Double challenger = challengerMetrics.get(rule.metric());
-    if (challenger == null) {
-      throw TargetingException.userError("Model %s: promotion.metric %s is not one of the metrics %s",
-          spec.id(), rule.metric(), challengerMetrics.keySet());
-    }
-    return registry.promotionDecision(spec.id(), rule.metric(), rule.margin(), rule.higherIsBetter(), challenger, version -> {
-      SavedModel current = SavedModel.load(spark, registry.versionPath(spec.id(), version));
-      Dataset<Row> predictions = current.pipeline().transform(test);
-      return ModelEvaluation.metrics(spec.objective(), predictions, spec.columnPrefix(), current.metadata().scoreSource())
-          .get(rule.metric());
-    });
-  }
-
   private static Map<String, Object> parameters(ModelSpec spec) {
     Map<String, Object> parameters = new LinkedHashMap<>(spec.xgboost());
     spec.earlyStoppingRounds().ifPresent(rounds -> parameters.put("early_stopping_rounds", rounds));
     return parameters;
-  }
-
-  static void save(SparkSession spark, String path, PipelineModel fitted, ModelMetadata metadata) {
-    if (HadoopFiles.exists(spark, path + "/" + ModelMetadata.FILE_NAME)) {
-      throw TargetingException.internal("Model version %s already exists; versions are never overwritten", path);
-    }
-    try {
-      fitted.write().save(path + "/" + SavedModel.PIPELINE_DIRECTORY);
-    } catch (IOException e) {
-      throw TargetingException.external(e, "Cannot save model %s to %s: %s", metadata.id(), path, e.getMessage());
-    }
-    HadoopFiles.writeString(spark, path + "/" + ModelMetadata.FILE_NAME, metadata.toJson());
   }
 }

@@ -22,7 +22,7 @@ import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
 import com.targeting.core.report.SummarySection;
-import com.targeting.core.score.ModelScorer;
+import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.score.Scorer;
 import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
@@ -334,29 +334,12 @@ public final class ProgramRunner {
     Map<String, Object> modelsUsed = new LinkedHashMap<>();
     summary.put("models", modelsUsed);
     List<Scorer> scorers = new ArrayList<>();
-    for (ModelSpec spec : program.models()) {
-      String path = ModelRegistry.at(spark, spec.registry()).resolve(spec);
-      SavedModel model = SavedModel.load(spark, path);
-      model.requireTrainedAs(spec);
-      scorers.add(ModelScorer.of(model, spec.output(), spec.reasonCodes()));
-      Map<String, Object> used = new LinkedHashMap<>();
-      used.put("version", model.metadata().version());
-      used.put("path", path);
-      used.put("created_at", model.metadata().createdAt());
-      used.put("metrics", model.metadata().metrics());
-      modelsUsed.put(spec.id(), used);
-    }
-    for (UpliftSpec spec : program.upliftModels()) {
-      String path = ModelRegistry.at(spark, spec.registry()).resolve(spec.id(), spec.pinnedVersion(), UpliftModelStore.FILE_NAME);
-      UpliftModelStore.Loaded model = UpliftModelStore.load(spark, path);
-      scorers.add(UpliftScorer.of(model, spec));
-      Map<String, Object> used = new LinkedHashMap<>();
-      used.put("version", model.version());
-      used.put("path", path);
-      used.put("learner", model.metadata().path("learner").asText());
-      used.put("created_at", model.metadata().path("created_at").asText());
-      used.put("holdout_metrics", JSON.convertValue(model.metadata().path("metrics"), Map.class));
-      modelsUsed.put(spec.id(), used);
+    List<ModelFamilySpec> specs = new ArrayList<>(program.models());
+    specs.addAll(program.upliftModels());
+    for (ModelFamilySpec spec : specs) {
+      var model = ModelRegistry.at(spark, spec.registry()).load(spec);
+      scorers.add(model.scorer());
+      modelsUsed.put(spec.id(), model.summary());
     }
     return scorers;
   }

@@ -41,7 +41,7 @@ public final class UpliftScorer implements Scorer, SummarySection {
 
   @Override
   public String id() {
-    return model.metadata().path("id").asText();
+    return model.metadata().id();
   }
 
   @Override

@@ -3,6 +3,8 @@ package com.targeting.core.uplift;
 import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.config.ConfigNode;
+import com.targeting.core.model.LoadedModel;
+import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.model.ModelSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * An uplift model as config describes it, in a program's {@code uplift-models} list or alone in a
@@ -61,7 +64,7 @@ public record UpliftSpec(
     int bootstrapReplicates,
     double bootstrapConfidence,
     OptionalDouble segmentThreshold,
-    Evaluation evaluation) {
+    Evaluation evaluation) implements ModelFamilySpec {
 
   /** The meta-learners. */
   public enum Learner {
@@ -97,10 +100,7 @@ public record UpliftSpec(
 
   public static UpliftSpec from(ConfigNode model, ConfigNode defaults) {
     ConfigNode node = model.withFallback(defaults);
-    String id = node.string("id");
-    if (!id.matches("[a-z0-9][a-z0-9-]*")) {
-      throw node.invalid("id", "must be lower-case letters, digits and dashes, was " + id);
-    }
+    String id = Keys.id(node);
     String learnerName = node.string("learner", "t");
     Learner learner = switch (learnerName) {
       case "t" -> Learner.T;
@@ -109,11 +109,9 @@ public record UpliftSpec(
       case "dr" -> Learner.DR;
       default -> throw node.invalid("learner", "must be t, s, x or dr, was " + learnerName);
     };
-    List<String> numeric = node.strings("features.numeric");
-    List<String> categorical = node.strings("features.categorical");
-    if (numeric.isEmpty() && categorical.isEmpty()) {
-      throw node.invalid("features", "an uplift model needs at least one feature");
-    }
+    List<List<String>> featureLists = Keys.features(node, "an uplift model");
+    List<String> numeric = featureLists.get(0);
+    List<String> categorical = featureLists.get(1);
     List<String> features = new ArrayList<>(numeric);
     features.addAll(categorical);
     String treatment = node.string("treatment.column");
@@ -123,12 +121,7 @@ public record UpliftSpec(
         throw node.invalid("features", reserved + " (the treatment or outcome) cannot be a feature");
       }
     }
-    List<String> protectedAttributes = node.strings("protected");
-    for (String attribute : protectedAttributes) {
-      if (features.stream().anyMatch(attribute::equalsIgnoreCase)) {
-        throw node.invalid("features", "protected attribute " + attribute + " cannot be a model feature");
-      }
-    }
+    List<String> protectedAttributes = Keys.protectedAttributes(node, features, false);
     String treated = node.scalar("treatment.treated").toString();
     String control = node.scalar("treatment.control").toString();
     if (treated.equals(control)) {
@@ -171,7 +164,7 @@ public record UpliftSpec(
         id, learner, treatment, treated, control, outcome, node.optionalString("outcome.positive"), outcomeNegative(node),
         numeric, categorical, protectedAttributes, node.optionalString("id-column"), node.optionalString("weight-column"),
         propensity, data, xgboost, node.string("registry"), metric, margin,
-        node.has("version") ? Optional.of(node.integer("version")) : Optional.empty(),
+        Keys.pinnedVersion(node),
         node.string("output", "uplift"), replicates, confidence,
         node.has("segments.threshold") ? OptionalDouble.of(node.doubleValue("segments.threshold")) : OptionalDouble.empty(),
         evaluation);
@@ -196,10 +189,30 @@ public record UpliftSpec(
     };
   }
 
-  public List<String> features() {
-    List<String> all = new ArrayList<>(numericFeatures);
-    all.addAll(categoricalFeatures);
-    return List.copyOf(all);
+  /** {@code uplift.json}. */
+  @Override
+  public String metadataFile() {
+    return UpliftModelStore.FILE_NAME;
+  }
+
+  /** The saved learner, scoring into {@link #output} ({@link UpliftScorer#of} checks its features against this config). */
+  @Override
+  public LoadedModel load(SparkSession spark, String path) {
+    UpliftModelStore.Loaded model = UpliftModelStore.load(spark, path);
+    UpliftScorer scorer = UpliftScorer.of(model, this);
+    Map<String, Object> used = new LinkedHashMap<>();
+    used.put("version", model.version());
+    used.put("path", path);
+    used.put("learner", model.metadata().learner());
+    used.put("created_at", model.metadata().createdAt());
+    used.put("holdout_metrics", model.metadata().metrics());
+    return new LoadedModel(id, path, model.version(), used, scorer);
+  }
+
+  /** {@link UpliftTrainer#train}; the entry is {@link UpliftTrainer.Result#summary}. */
+  @Override
+  public Map<String, Object> train(SparkSession spark) {
+    return new LinkedHashMap<>(UpliftTrainer.train(spark, this).summary());
   }
 
   /** The spec of one booster of this model: its own id (and column prefix), objective and extra numeric inputs. */

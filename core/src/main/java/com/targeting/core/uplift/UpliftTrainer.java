@@ -13,8 +13,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
-import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.model.ModelTrainer;
+import com.targeting.core.model.TrainRecipe;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.validate.BinaryValues;
 import com.targeting.core.validate.Contract;
@@ -64,25 +64,45 @@ public final class UpliftTrainer {
   }
 
   public static Result train(SparkSession spark, UpliftSpec spec, Dataset<Row> campaign, String sourceName) {
-    if (campaign.isEmpty()) {
-      throw TargetingException.userError("Uplift model %s: training data %s has no rows; nothing was trained", spec.id(), sourceName);
-    }
-    ModelRegistry registry = ModelRegistry.at(spark, spec.registry());
-    int version = registry.nextVersion(spec.id());
-    String path = registry.versionPath(spec.id(), version);
-    String id = spec.idColumn().orElse(ROW_ID);
-    Dataset<Row> rows = spec.idColumn().isPresent() ? campaign : withRowId(spark, campaign);
+    return new Recipe(spark, spec, campaign, sourceName).train();
+  }
 
-    Map<String, Long> outcomeValues = List.of(rows.columns()).contains(spec.outcomeColumn())
-        ? BinaryValues.counts(rows, spec.outcomeColumn()) : Map.of();
-    if (spec.outcomePositive().isPresent() && spec.outcomeNegative().isEmpty()) {
-      BinaryValues.requireOneNegative(outcomeValues, "Uplift model " + spec.id(), "outcome", spec.outcomeColumn(),
-          spec.outcomePositive().get(), "outcome.negative", sourceName);
+  /** The uplift family's steps of the {@link TrainRecipe}. */
+  private static final class Recipe extends TrainRecipe<Result> {
+    private final UpliftSpec spec;
+    private final Dataset<Row> campaign;
+    private final String sourceName;
+    private Map<String, Long> outcomeValues;
+    private Dataset<Row> holdout;
+    private UpliftMetrics metrics;
+    private UpliftModel model;
+    private UpliftMetadata metadata;
+
+    Recipe(SparkSession spark, UpliftSpec spec, Dataset<Row> campaign, String sourceName) {
+      super(spark, spec, "Uplift model");
+      this.spec = spec;
+      this.campaign = campaign;
+      this.sourceName = sourceName;
     }
-    Contract contract = contract(spec, id);
-    Dataset<Row> validated = ContractValidator.validate(rows, contract, sourceName).cache();
-    List<Dataset<Row>> cached = new ArrayList<>(List.of(validated));
-    try {
+
+    @Override
+    protected void requireInputs() {
+      requireRows(campaign, sourceName);
+    }
+
+    @Override
+    protected Challenger fitAndEvaluate() {
+      String id = spec.idColumn().orElse(ROW_ID);
+      Dataset<Row> rows = spec.idColumn().isPresent() ? campaign : withRowId(spark, campaign);
+
+      outcomeValues = List.of(rows.columns()).contains(spec.outcomeColumn())
+          ? BinaryValues.counts(rows, spec.outcomeColumn()) : Map.of();
+      if (spec.outcomePositive().isPresent() && spec.outcomeNegative().isEmpty()) {
+        BinaryValues.requireOneNegative(outcomeValues, "Uplift model " + spec.id(), "outcome", spec.outcomeColumn(),
+            spec.outcomePositive().get(), "outcome.negative", sourceName);
+      }
+      Contract contract = contract(spec, id);
+      Dataset<Row> validated = cache(ContractValidator.validate(rows, contract, sourceName));
       Column arm = col("`" + spec.treatmentColumn() + "`");
       Column treated = arm.equalTo(spec.treatedValue());
       Column inArms = treated.or(arm.equalTo(spec.controlValue()));
@@ -118,8 +138,8 @@ public final class UpliftTrainer {
           .withColumn(Y, y)
           .withColumn(W, w)
           .withColumn("__split", ModelTrainer.splitNumber(col("`" + id + "`"), spec.data().seed()));
-      Dataset<Row> train = cache(usable.where(col("__split").geq(spec.data().testFraction())), cached);
-      Dataset<Row> holdout = cache(usable.where(col("__split").lt(spec.data().testFraction())), cached);
+      Dataset<Row> train = cache(usable.where(col("__split").geq(spec.data().testFraction())));
+      holdout = cache(usable.where(col("__split").lt(spec.data().testFraction())));
       Row trainCounts = train.agg(count(lit(1)), sum(T), sum(Y), sum(col(W).multiply(col(Y))), sum(W)).first();
       long trainRows = trainCounts.getLong(0);
       long trainTreated = (long) trainCounts.getDouble(1);
@@ -132,7 +152,7 @@ public final class UpliftTrainer {
       LOG.info("Training uplift model {} v{} ({} learner) on {} rows", spec.id(), version, spec.learner().configName(), trainRows);
 
       long fitStart = System.nanoTime();
-      UpliftModel model = UpliftModel.fit(spec, train, fold, spec.data().seed(), threshold);
+      model = UpliftModel.fit(spec, train, fold, spec.data().seed(), threshold);
       List<UpliftModel> replicates = new ArrayList<>();
       for (int i = 0; i < spec.bootstrapReplicates(); i++) {
         // Poisson(1) weights: the bootstrap without materializing resampled rows.
@@ -147,57 +167,54 @@ public final class UpliftTrainer {
       writeHoldout(model.score(holdout, "uplift", spec.bootstrapConfidence()), id, spec.evaluation().holdoutFormat(), holdoutPath);
       Dataset<Row> written = readHoldout(spark, spec.evaluation().holdoutFormat(), holdoutPath);
       long holdoutRows = written.count();
-      UpliftMetrics metrics = metrics(spec, holdoutRows);
+      metrics = metrics(spec, holdoutRows);
       UpliftMetrics.Evaluation evaluation = metrics.evaluate(written, spec.evaluation().k(), spec.evaluation().curvePoints());
       Map<String, String> report = UpliftReport.curves(spark, path + "/report", spec.id() + " v" + version, evaluation);
-      Map<String, Object> segments = segments(written);
-      Map<String, Object> promotion = compareWithChampion(spark, spec, registry, evaluation, holdout, metrics);
+      Map<String, Long> segments = segments(written);
 
-      Map<String, Object> rowCounts = new LinkedHashMap<>();
-      rowCounts.put("source", total);
-      rowCounts.put("quarantined", bad);
-      rowCounts.put("other_arms", otherArms);
-      rowCounts.put("train", trainRows);
-      rowCounts.put("train_treated", trainTreated);
-      rowCounts.put("train_control", trainRows - trainTreated);
-      rowCounts.put("holdout", holdoutRows);
       if (total != bad + otherArms + trainRows + holdoutRows) {
         throw TargetingException.internal("Uplift model %s: %d source rows but %d quarantined + %d other arms + %d train + %d holdout",
             spec.id(), total, bad, otherArms, trainRows, holdoutRows);
       }
-      Map<String, Object> metadata = new LinkedHashMap<>();
-      metadata.put("id", spec.id());
-      metadata.put("version", version);
-      metadata.put("learner", spec.learner().configName());
-      metadata.put("treatment", Map.of("column", spec.treatmentColumn(), "treated", spec.treatedValue(), "control", spec.controlValue()));
-      metadata.put("outcome", spec.outcomeColumn());
-      metadata.put("id_column", id);
-      metadata.put("features", Map.of("numeric", spec.numericFeatures(), "categorical", spec.categoricalFeatures()));
-      metadata.put("protected", spec.protectedAttributes());
-      metadata.put("weight_column", spec.weightColumn().orElse(null));
-      metadata.put("propensity", spec.propensity().mode());
-      metadata.put("xgboost", spec.xgboost());
-      metadata.put("rows", rowCounts);
-      metadata.put("quarantined_by_rule", quarantined);
-      metadata.put("metrics", evaluation.metrics());
-      metadata.put("holdout_segments", segments);
-      metadata.put("holdout", Map.of("path", holdoutPath, "format", spec.evaluation().holdoutFormat()));
-      metadata.put("report", report);
-      metadata.put("fit_ms", fitMillis);
-      metadata.put("source", sourceName);
-      metadata.put("created_at", Instant.now().toString());
-      metadata.put("spark_version", spark.version());
-      UpliftModelStore.save(spark, path, model, metadata);
-      if (Boolean.TRUE.equals(promotion.get("promoted"))) {
-        registry.promote(spec.id(), version, spec.promotionMetric(), (Double) evaluation.metrics().get(spec.promotionMetric()));
-      }
-      Map<String, Object> summary = new LinkedHashMap<>(metadata);
+      metadata = new UpliftMetadata(spec.id(), version, spec.learner().configName(),
+          new UpliftMetadata.Treatment(spec.treatmentColumn(), spec.treatedValue(), spec.controlValue()), spec.outcomeColumn(), id,
+          new UpliftMetadata.Features(spec.numericFeatures(), spec.categoricalFeatures()), spec.protectedAttributes(),
+          spec.weightColumn().orElse(null), spec.propensity().mode(), spec.xgboost(),
+          new UpliftMetadata.Rows(total, bad, otherArms, trainRows, trainTreated, trainRows - trainTreated, holdoutRows),
+          quarantined, evaluation.metrics(), segments, new UpliftMetadata.Holdout(holdoutPath, spec.evaluation().holdoutFormat()),
+          report, fitMillis, sourceName, Instant.now().toString(), spark.version(),
+          UpliftModelStore.objectives(model), Double.isNaN(model.propensity()) ? null : model.propensity(), model.threshold(),
+          model.replicates().size());
+      return new Challenger(spec.promotionMetric(), spec.promotionMargin(), true,
+          (Double) evaluation.metrics().get(spec.promotionMetric()));
+    }
+
+    /** The champion scores the same held-out rows. */
+    @Override
+    protected Double championValue(int championVersion) {
+      UpliftModel current = UpliftModelStore.load(spark, registry.versionPath(spec.id(), championVersion)).model();
+      Dataset<Row> scored = current.score(holdout, "uplift", spec.bootstrapConfidence())
+          .select(col(T).as("treatment"), col(Y).as("outcome"), col("uplift"));
+      return (Double) metrics.evaluate(scored, spec.evaluation().k(), 0).metrics().get(spec.promotionMetric());
+    }
+
+    @Override
+    protected void writeArtifacts() {
+      UpliftModelStore.saveParts(path, model);
+    }
+
+    @Override
+    protected String metadataJson() {
+      return metadata.toJson(path + "/" + UpliftModelStore.FILE_NAME);
+    }
+
+    @Override
+    protected Result result(Map<String, Object> promotion) {
+      Map<String, Object> summary = metadata.summary();
       summary.put("path", path);
       summary.put("outcome_values", outcomeValues);
       summary.put("promotion", promotion);
       return new Result(path, version, summary);
-    } finally {
-      cached.forEach(Dataset::unpersist);
     }
   }
 
@@ -207,12 +224,6 @@ public final class UpliftTrainer {
     UpliftSpec.Evaluation evaluation = spec.evaluation();
     boolean binned = evaluation.mode().equals("binned") || (evaluation.mode().equals("auto") && rows > evaluation.exactRowLimit());
     return binned ? exact.binned(evaluation.bins()) : exact;
-  }
-
-  private static Dataset<Row> cache(Dataset<Row> rows, List<Dataset<Row>> cached) {
-    Dataset<Row> result = rows.cache();
-    cached.add(result);
-    return result;
   }
 
   /** 0, 1, 2, ... drawn with Poisson(1) probabilities from a uniform number (truncated at 6). */
@@ -294,23 +305,11 @@ public final class UpliftTrainer {
         : spark.read().parquet(path);
   }
 
-  private static Map<String, Object> segments(Dataset<Row> holdout) {
-    Map<String, Object> segments = new TreeMap<>();
+  private static Map<String, Long> segments(Dataset<Row> holdout) {
+    Map<String, Long> segments = new TreeMap<>();
     for (Row row : (Row[]) holdout.groupBy(col("uplift" + UpliftColumns.SEGMENT_SUFFIX)).agg(count(lit(1))).collect()) {
       segments.put(row.getString(0), row.getLong(1));
     }
     return segments;
-  }
-
-  /** The champion scores the same held-out rows and the registry decides ({@link ModelRegistry#promotionDecision}). */
-  private static Map<String, Object> compareWithChampion(SparkSession spark, UpliftSpec spec, ModelRegistry registry,
-      UpliftMetrics.Evaluation challenger, Dataset<Row> holdout, UpliftMetrics metrics) {
-    return registry.promotionDecision(spec.id(), spec.promotionMetric(), spec.promotionMargin(), true,
-        (Double) challenger.metrics().get(spec.promotionMetric()), version -> {
-          UpliftModel current = UpliftModelStore.load(spark, registry.versionPath(spec.id(), version)).model();
-          Dataset<Row> scored = current.score(holdout, "uplift", spec.bootstrapConfidence())
-              .select(col(T).as("treatment"), col(Y).as("outcome"), col("uplift"));
-          return (Double) metrics.evaluate(scored, spec.evaluation().k(), 0).metrics().get(spec.promotionMetric());
-        });
   }
 }

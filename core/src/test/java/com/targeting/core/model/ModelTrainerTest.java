@@ -319,7 +319,7 @@ class ModelTrainerTest {
         new Object[] {"S7", "4.5", "gold", "ok"});
 
     Map<String, Row> byNote = new java.util.LinkedHashMap<>();
-    for (Row row : (Row[]) com.targeting.core.score.ModelScorer.of(model, "score", 2).scoreOrQuarantine(toScore, "score.csv").collect()) {
+    for (Row row : (Row[]) ModelScorer.of(model, "score", 2).scoreOrQuarantine(toScore, "score.csv").collect()) {
       byNote.put(row.getAs("note"), row);
     }
 

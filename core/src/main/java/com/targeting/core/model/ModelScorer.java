@@ -1,4 +1,4 @@
-package com.targeting.core.score;
+package com.targeting.core.model;
 
 import static com.targeting.core.Columns.QUARANTINE_REASON;
 import static com.targeting.core.Columns.QUARANTINE_RULE;
@@ -6,8 +6,7 @@ import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import com.targeting.core.model.ModelTrainer;
-import com.targeting.core.model.SavedModel;
+import com.targeting.core.score.Scorer;
 import com.targeting.core.validate.ContractValidator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
