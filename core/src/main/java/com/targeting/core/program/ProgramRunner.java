@@ -9,20 +9,18 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.targeting.core.Observations;
 import com.targeting.core.TargetingException;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
+import com.targeting.core.model.LoadedModel;
+import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.model.ModelRegistry;
-import com.targeting.core.model.ModelSpec;
-import com.targeting.core.model.SavedModel;
 import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
 import com.targeting.core.report.SummarySection;
-import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.score.Scorer;
 import com.targeting.core.sink.PartitionedTableSink;
 import com.targeting.core.sink.RunPartition;
@@ -31,9 +29,6 @@ import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.Source;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
-import com.targeting.core.uplift.UpliftModelStore;
-import com.targeting.core.uplift.UpliftScorer;
-import com.targeting.core.uplift.UpliftSpec;
 import com.targeting.core.validate.ContractValidator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -316,7 +311,6 @@ public final class ProgramRunner {
     }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Dataset<Row> enrich(Dataset<Row> rows) {
     Dataset<Row> result = rows;
@@ -337,7 +331,7 @@ public final class ProgramRunner {
     List<ModelFamilySpec> specs = new ArrayList<>(program.models());
     specs.addAll(program.upliftModels());
     for (ModelFamilySpec spec : specs) {
-      var model = ModelRegistry.at(spark, spec.registry()).load(spec);
+      LoadedModel model = ModelRegistry.at(spark, spec.registry()).load(spec);
       scorers.add(model.scorer());
       modelsUsed.put(spec.id(), model.summary());
     }
