@@ -6,68 +6,57 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.targeting.core.testing.TestSpark;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The weekly loan-offer program (seed 001) through the job entry point on generated data: the
  * funnel with its post-score credit decision, offers and their disclosures, audiences, the
  * fair-lending report, the stores read back by Spark, and the DynamoDB serving queries (Athena: AthenaOnTrinoTest).
+ * The week's run is made once, over a root every test reads and none writes; a test that runs
+ * again runs over a copy of its own.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LoanProgramEndToEndTest {
   private static final String PROGRAM = "loan-offer-targeting";
   private static final String RUN_DATE = "2026-11-16";
 
   @TempDir
-  static Path root;
+  static Path fixtureRoot;
 
+  /** The week's first run's root: read only. */
+  private static LocalRoot fixture;
+  private static JobRun first;
   private static JsonNode firstRun;
 
+  @TempDir
+  Path ownRoot;
+
   @BeforeAll
-  static void session() {
+  static void runOnceOnAFreshRoot() {
     TestSpark.session();
+    fixture = LocalRoot.of(fixtureRoot, "bootstrap.rows=5000", "bootstrap.history-rows=4000",
+        "model-defaults.xgboost.num-round=40", "model-defaults.xgboost.eta=0.3");
+    first = fixture.run(PROGRAM, "--run-date", RUN_DATE);
+    firstRun = first.summary();
+    assertThat(first.code()).as("the week's run, which every test reads: %s", firstRun).isZero();
   }
-
-  static JobRun run(String... extra) {
-    List<String> args = new ArrayList<>(List.of(extra));
-    args.addAll(List.of(
-        "--conf-dir", TestSpark.confDirectory().toString(),
-        "--conf", "paths.root=" + root,
-        "--conf", "bootstrap.rows=5000",
-        "--conf", "bootstrap.history-rows=4000",
-        "--conf", "model-defaults.xgboost.num-round=40",
-        "--conf", "model-defaults.xgboost.eta=0.3"));
-    return JobRun.of(args);
-  }
-
 
   private static long sum(Map<String, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 
-  private static Dataset<Row> offers() {
-    return TestSpark.session().read().format("delta").load(root.resolve("output/candidates").toString())
-        .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
+  private static Dataset<Row> offers(LocalRoot root) {
+    return root.table("candidates").where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
   }
 
   @Test
-  @Order(1)
   void theWeeklyRunAccountsForEveryCustomerIncludingThoseDeclinedAfterScoring() {
-    JobRun result = run(PROGRAM, "--run-date", RUN_DATE);
-    firstRun = result.summary();
-
-    assertThat(result.code()).as(firstRun.toString()).isZero();
+    assertThat(first.code()).as(firstRun.toString()).isZero();
     assertThat(firstRun.get("bootstrap").get("generated_rows").asLong()).isEqualTo(5000);
     long input = firstRun.get("input_rows").asLong();
     long quarantined = firstRun.get("quarantined_rows").asLong();
@@ -95,9 +84,8 @@ class LoanProgramEndToEndTest {
   }
 
   @Test
-  @Order(2)
   void everyOfferCarriesItsTermsWithinWhatTheCustomerCanAffordAndItsReasons() {
-    Dataset<Row> offers = offers();
+    Dataset<Row> offers = offers(fixture);
     assertThat(offers.count()).isEqualTo(firstRun.get("candidates").asLong());
     assertThat(offers.where("loan_amount > affordable_amount OR monthly_payment > payment_capacity OR loan_amount < 2000"
         + " OR loan_amount > CASE credit_tier WHEN 'excellent' THEN 50000 WHEN 'good' THEN 30000 ELSE 15000 END").count())
@@ -116,15 +104,13 @@ class LoanProgramEndToEndTest {
         .as("email for all, in-app banner for 30 days").isZero();
     assertThat(offers.where("default_probability > 0.15 OR approval_score < 0.4").count()).isZero();
 
-    Dataset<Row> declined = TestSpark.session().read().format("delta").load(root.resolve("output/rejections").toString())
-        .where(col("removed_by").equalTo("credit-decision"));
+    Dataset<Row> declined = fixture.table("rejections").where(col("removed_by").equalTo("credit-decision"));
     assertThat(declined.count()).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")).get("credit-decision"));
     assertThat(declined.where("approval_score IS NULL OR size(approval_score_reasons) <> 3").count())
         .as("a decline after scoring keeps its scores and reasons").isZero();
   }
 
   @Test
-  @Order(2)
   void theFairLendingReportCoversEveryCustomerWithTheTierMixOfTheirOffers() {
     long offers = firstRun.get("candidates").asLong();
     long validated = firstRun.get("input_rows").asLong() - firstRun.get("quarantined_rows").asLong();
@@ -147,12 +133,11 @@ class LoanProgramEndToEndTest {
   }
 
   @Test
-  @Order(3)
   void theServingQueriesReturnExactlyTheOffersFromDynamoDb() {
     // dynalite never deletes expired items: the program's 7-day TTL, long past for the fixed run
     // date, leaves every item there to read back.
     String endpoint = com.targeting.core.testing.Dynalite.instance().endpoint();
-    JobRun export = run("dynamodb-export", "--program", PROGRAM, "--run-date", RUN_DATE,
+    JobRun export = fixture.copyTo(ownRoot).run("dynamodb-export", "--program", PROGRAM, "--run-date", RUN_DATE,
         "--conf", "program.outputs.dynamodb.mode=batch-write",
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
         "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
@@ -174,13 +159,13 @@ class LoanProgramEndToEndTest {
   }
 
   @Test
-  @Order(4)
   void aRerunOfTheWeekReplacesItsOffers() {
-    JobRun rerun = run(PROGRAM, "--run-date", RUN_DATE);
+    LocalRoot root = fixture.copyTo(ownRoot);
+    JobRun rerun = root.run(PROGRAM, "--run-date", RUN_DATE);
 
     assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
     assertThat(rerun.summary().has("bootstrap")).isFalse();
     assertThat(JobRun.counts(rerun.summary().get("removed_by_filter"))).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")));
-    assertThat(offers().count()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(offers(root).count()).isEqualTo(firstRun.get("candidates").asLong());
   }
 }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.targeting.core.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -34,25 +33,18 @@ class PromotionUpliftEndToEndTest {
 
   private static JsonNode summary;
 
+  /** The run every test reads (none writes). */
   @BeforeAll
   static void run() {
     TestSpark.session();
-    List<String> args = new ArrayList<>(List.of(PROGRAM, "--run-date", RUN_DATE,
-        "--conf-dir", TestSpark.confDirectory().toString(),
-        "--conf", "paths.root=" + root,
-        "--conf", "bootstrap.rows=6000",
-        "--conf", "bootstrap.history-rows=8000",
-        "--conf", "program.budget=" + BUDGET,
-        "--conf", "model-defaults.xgboost.num-round=30",
-        "--conf", "model-defaults.xgboost.eta=0.3"));
-    JobRun result = JobRun.of(args);
+    JobRun result = LocalRoot.of(root, "bootstrap.rows=6000", "bootstrap.history-rows=8000", "program.budget=" + BUDGET,
+        "model-defaults.xgboost.num-round=30", "model-defaults.xgboost.eta=0.3").run(PROGRAM, "--run-date", RUN_DATE);
     summary = result.summary();
     assertThat(result.code()).as(summary.toString()).isZero();
   }
 
   private static Dataset<Row> table(String name) {
-    return TestSpark.session().read().format("delta").load(root.resolve("output/" + name).toString())
-        .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
+    return LocalRoot.of(root).table(name).where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
   }
 
   @Test
