@@ -13,9 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The investment program through the job entry point, as a local run does it: sample data and
@@ -27,98 +26,73 @@ import org.junit.jupiter.api.io.TempDir;
 class InvestmentProgramEndToEndTest {
   private static final String PROGRAM = "investment-recommendations";
 
-  @TempDir
-  static Path fixtureRoot;
-
-  /** The first run's root: read only. */
-  private static LocalRoot fixture;
-  private static JobRun first;
-  private static JsonNode firstRun;
-
-  @TempDir
-  Path ownRoot;
-
-  @BeforeAll
-  static void runOnceOnAFreshRoot() {
-    TestSpark.session();
-    fixture = LocalRoot.of(fixtureRoot, "bootstrap.rows=4000", "bootstrap.history-rows=3000", "model-defaults.xgboost.num-round=20");
-    first = fixture.run(PROGRAM, "--run-date", "2026-11-20");
-    firstRun = first.summary();
-    assertThat(first.code()).as("the first run, which every test reads: %s", firstRun).isZero();
-  }
-
-  /** The fixture's root, copied for a test that runs the program again. */
-  private LocalRoot own() {
-    return fixture.copyTo(ownRoot);
-  }
+  /** The first run of the date on a fresh root: every test reads it, a test that runs again copies its root. */
+  @RegisterExtension
+  static final ProgramFixture FIRST = new ProgramFixture(List.of(PROGRAM, "--run-date", "2026-11-20"),
+      "bootstrap.rows=4000", "bootstrap.history-rows=3000", "model-defaults.xgboost.num-round=20");
 
   @Test
   void aFreshRunBootstrapsAndAccountsForEveryCustomer() {
-    assertThat(first.code()).as(firstRun.toString()).isZero();
-    assertThat(firstRun.get("status").asText()).isEqualTo("succeeded");
-    assertThat(firstRun.get("bootstrap").get("generated_rows").asLong()).isEqualTo(4000);
-    assertThat(firstRun.get("bootstrap").get("trained_models").has("investment-suitability")).isTrue();
+    assertThat(FIRST.result().code()).as(FIRST.summary().toString()).isZero();
+    assertThat(FIRST.summary().get("status").asText()).isEqualTo("succeeded");
+    assertThat(FIRST.summary().get("bootstrap").get("generated_rows").asLong()).isEqualTo(4000);
+    assertThat(FIRST.summary().get("bootstrap").get("trained_models").has("investment-suitability")).isTrue();
 
-    long input = firstRun.get("input_rows").asLong();
-    long quarantined = firstRun.get("quarantined_rows").asLong();
-    Map<String, Long> removed = JobRun.counts(firstRun.get("removed_by_filter"));
-    long candidates = firstRun.get("candidates").asLong();
+    long input = FIRST.summary().get("input_rows").asLong();
+    long quarantined = FIRST.summary().get("quarantined_rows").asLong();
+    Map<String, Long> removed = JobRun.counts(FIRST.summary().get("removed_by_filter"));
+    long candidates = FIRST.summary().get("candidates").asLong();
     assertThat(input).isEqualTo(4000);
     assertThat(quarantined).isPositive();
     assertThat(removed.keySet()).containsExactly("trust", "investment-qualification", "risk-profile", "eligibility", "regulatory-compliance");
     assertThat(removed.values()).allSatisfy(count -> assertThat(count).isPositive());
     assertThat(quarantined + removed.values().stream().mapToLong(Long::longValue).sum() + candidates).isEqualTo(input);
-    assertThat(firstRun.get("scored").asLong()).isEqualTo(candidates);
-    assertThat(JobRun.counts(firstRun.get("score_bands")).values().stream().mapToLong(Long::longValue).sum()).isEqualTo(candidates);
-    assertThat(JobRun.counts(firstRun.get("written"))).containsExactly(
-        Map.entry("quarantine", quarantined),
-        Map.entry("rejections", input - quarantined - candidates),
-        Map.entry("candidates", candidates),
-        Map.entry("contact_history", candidates),
-        Map.entry("dynamodb", candidates));
-    assertThat(firstRun.get("dynamodb").get("mode").asText()).isEqualTo("import");
-    assertThat(firstRun.get("stage_timings_ms").has("score_decide")).isTrue();
-    JsonNode gender = firstRun.get("fairness").get("gender");
+    assertThat(FIRST.summary().get("scored").asLong()).isEqualTo(candidates);
+    assertThat(JobRun.counts(FIRST.summary().get("score_bands")).values().stream().mapToLong(Long::longValue).sum()).isEqualTo(candidates);
+    assertThat(JobRun.counts(FIRST.summary().get("written"))).containsExactlyEntriesOf(ProgramFixture.written(input, quarantined, candidates));
+    assertThat(FIRST.summary().get("dynamodb").get("mode").asText()).isEqualTo("import");
+    assertThat(FIRST.summary().get("stage_timings_ms").has("score_decide")).isTrue();
+    JsonNode gender = FIRST.summary().get("fairness").get("gender");
     long selected = 0;
     for (JsonNode group : gender.get("groups")) {
       selected += group.get("selected").asLong();
     }
     assertThat(selected).as("every candidate is in one gender group").isEqualTo(candidates);
-    assertThat(firstRun.get("models").get("investment-suitability").get("version").asInt()).isEqualTo(1);
-    assertThat(Path.of(firstRun.get("summary_path").asText())).exists();
+    assertThat(FIRST.summary().get("models").get("investment-suitability").get("version").asInt()).isEqualTo(1);
+    assertThat(Path.of(FIRST.summary().get("summary_path").asText())).exists();
   }
 
   @Test
   void theOutputTablesHoldWhatTheSummarySays() {
-    Dataset<Row> candidates = fixture.table("candidates").where(col("dt").equalTo("2026-11-20"));
+    Dataset<Row> candidates = FIRST.root().table("candidates").where(col("dt").equalTo("2026-11-20"));
     assertThat(candidates.columns()).contains("program", "dt", "customer_id", "suitability_score", "score_band",
         "recommendations", "channels", "investment_capacity");
-    assertThat(candidates.count()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(candidates.count()).isEqualTo(FIRST.summary().get("candidates").asLong());
     assertThat(candidates.where(col("suitability_score").isNull().or(col("suitability_score").lt(0))
         .or(col("suitability_score").gt(1))).count()).isZero();
     assertThat(candidates.select("customer_id").distinct().count()).isEqualTo(candidates.count());
 
     Map<String, Long> rejectedByFilter = new LinkedHashMap<>();
-    for (Row row : (Row[]) fixture.table("rejections").groupBy("removed_by").count().collect()) {
+    for (Row row : (Row[]) FIRST.root().table("rejections").groupBy("removed_by").count().collect()) {
       rejectedByFilter.put(row.getString(0), row.getLong(1));
     }
-    assertThat(rejectedByFilter).containsExactlyInAnyOrderEntriesOf(JobRun.counts(firstRun.get("removed_by_filter")));
+    assertThat(rejectedByFilter).containsExactlyInAnyOrderEntriesOf(JobRun.counts(FIRST.summary().get("removed_by_filter")));
 
-    Dataset<Row> quarantine = fixture.table("quarantine");
-    assertThat(quarantine.count()).isEqualTo(firstRun.get("quarantined_rows").asLong());
+    Dataset<Row> quarantine = FIRST.root().table("quarantine");
+    assertThat(quarantine.count()).isEqualTo(FIRST.summary().get("quarantined_rows").asLong());
     assertThat(quarantine.where(col("quarantine_reason").isNull()).count()).isZero();
   }
 
   @Test
   void aRerunOfTheSameDateReplacesItsOutputInsteadOfAddingToIt() {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     JobRun rerun = root.run(PROGRAM, "--run-date", "2026-11-20");
 
     assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
     assertThat(rerun.summary().has("bootstrap")).as("data and models are reused").isFalse();
-    assertThat(rerun.summary().get("candidates").asLong()).isEqualTo(firstRun.get("candidates").asLong());
-    assertThat(root.table("candidates").count()).isEqualTo(firstRun.get("candidates").asLong());
-    assertThat(root.table("rejections").count()).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")).values().stream().mapToLong(Long::longValue).sum());
+    assertThat(rerun.summary().get("candidates").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong());
+    assertThat(root.table("candidates").count()).isEqualTo(FIRST.summary().get("candidates").asLong());
+    assertThat(root.table("rejections").count()).isEqualTo(JobRun.counts(FIRST.summary().get("removed_by_filter")).values().stream().mapToLong(Long::longValue).sum());
   }
 
   @Test
@@ -135,16 +109,16 @@ class InvestmentProgramEndToEndTest {
         // Every item read back by key and compared, not a sample.
         "--conf", "program.outputs.dynamodb.verify.sample=1000000"};
 
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     JobRun once = root.run(export);
     JobRun again = root.run(export);
 
     for (JobRun result : List.of(once, again)) {
       assertThat(result.code()).as(result.summary().toString()).isZero();
-      assertThat(result.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+      assertThat(result.summary().get("written").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong());
       JsonNode report = result.summary().get("dynamodb");
       assertThat(report.get("failed").asLong()).isZero();
-      assertThat(report.get("verification").get("sampled_items").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+      assertThat(report.get("verification").get("sampled_items").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong());
       assertThat(report.get("verification").get("sampled_mismatches").asLong()).isZero();
       for (JsonNode query : report.get("verification").get("gsi_queries")) {
         assertThat(query.get("returned").asLong()).isEqualTo(query.get("expected").asLong());
@@ -156,7 +130,7 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   void aRerunThatFailsLeavesTheEarlierExportWholeAndItsOwnFailedSummary() throws Exception {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     Path export = root.output().resolve("dynamodb-import/program=" + PROGRAM + "/dt=2026-11-20");
     long itemsBefore = TestSpark.session().read().text(export.toString()).count();
 
@@ -172,16 +146,16 @@ class InvestmentProgramEndToEndTest {
     assertThat(recorded.get("run_id").asText()).isEqualTo("broken-export");
     assertThat(recorded.get("error").get("category").asText()).isEqualTo(failed.summary().get("error").get("category").asText());
     assertThat(recorded.get("error").get("message").asText()).contains("export broke");
-    assertThat(fixture.moved(Path.of(firstRun.get("summary_path").asText()), root)).as("the earlier attempt's summary stays").exists();
+    assertThat(FIRST.root().moved(Path.of(FIRST.summary().get("summary_path").asText()), root)).as("the earlier attempt's summary stays").exists();
 
     JobRun recovered = root.run(PROGRAM, "--run-date", "2026-11-20");
     assertThat(recovered.code()).isZero();
-    assertThat(recovered.summary().get("candidates").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(recovered.summary().get("candidates").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong());
   }
 
   @Test
   void tooMuchBadInputFailsTheRunBeforeAnythingIsWritten() throws Exception {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     JobRun result = root.run(PROGRAM, "--run-date", "2026-11-21", "--conf", "program.contract.max-quarantined-fraction=0.0001");
 
     assertThat(result.code()).isEqualTo(2);
@@ -206,7 +180,7 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   void badConfigAndBadArgumentsAreUserErrorsThatSayWhere() {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     JobRun badValue = root.run(PROGRAM, "--run-date", "2026-11-20", "--conf", "program.contract.max-quarantined-fraction=lots");
     assertThat(badValue.code()).isEqualTo(2);
     assertThat(badValue.summary().get("error").get("message").asText()).contains("program.contract.max-quarantined-fraction");
@@ -241,7 +215,7 @@ class InvestmentProgramEndToEndTest {
   /** The extract the bootstrap generated for the first run, without null or duplicate ids. */
   private static Dataset<Row> generatedExtract() {
     return TestSpark.session().read().options(com.targeting.core.source.ReaderSource.CSV_DEFAULTS)
-        .csv(fixtureRoot.resolve("data").resolve(PROGRAM).resolve("customer_investment_profiles").toString())
+        .csv(FIRST.root().root().resolve("data").resolve(PROGRAM).resolve("customer_investment_profiles").toString())
         .where(col("customer_id").isNotNull()).dropDuplicates("customer_id");
   }
 
@@ -257,7 +231,7 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   void aHeaderOnlyExtractFailsPromptlyAndLeavesTheDatesOutputsAsTheyWere() throws Exception {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     Path empty = writeExtract(root, "header-only", List.of(extractLines(0).get(0)));
     long candidatesBefore = rowsOf(root, "candidates", "2026-11-20");
     long quarantineBefore = rowsOf(root, "quarantine", "2026-11-20");
@@ -279,7 +253,7 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   void aHeaderOnlyExtractAcceptedByMinRowsZeroGivesAnAllZeroFunnel() throws Exception {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     Path empty = writeExtract(root, "header-only", List.of(extractLines(0).get(0)));
 
     JobRun result = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(HANG_GUARD, () -> root.run(PROGRAM, "--run-date", "2026-11-22",
@@ -314,7 +288,7 @@ class InvestmentProgramEndToEndTest {
     }
     crafted.set(1, String.join(",", first));
     crafted.set(2, crafted.get(2) + ",surplus");
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     Path path = writeExtract(root, "crafted", crafted);
 
     JobRun result = root.run(PROGRAM, "--run-date", "2026-11-23", "--conf", "program.source.path=" + path,
@@ -344,7 +318,7 @@ class InvestmentProgramEndToEndTest {
 
   @Test
   void aRunThatFailsWhilePreparingItsTablesPublishesNoneAndDeletesWhatItWrote() throws Exception {
-    LocalRoot root = own();
+    LocalRoot root = FIRST.copy();
     Map<String, Long> versions = new LinkedHashMap<>();
     for (String name : List.of("quarantine", "rejections", "candidates")) {
       versions.put(name, io.delta.tables.DeltaTable.forPath(TestSpark.session(), root.output().resolve(name).toString())
