@@ -20,10 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * sql/analyst runs as written, its result checked against the run summaries. The same again for
  * the plain Parquet format (sql/athena/parquet). Then a writer killed with SIGKILL in the middle of
  * its writes: readers still get the earlier rows of the date, exactly, and the rerun completes.
+ * The Delta runs are made once, over a root every test reads and none writes; a test that runs
+ * again runs over a copy of its own, and each test creates the Trino tables it queries.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AthenaOnTrinoTest {
   private static final String INVESTMENT = "investment-recommendations";
   private static final String LOANS = "loan-offer-targeting";
@@ -44,66 +42,65 @@ class AthenaOnTrinoTest {
   private static final Path SQL = TestSpark.confDirectory().getParent().resolve("sql");
 
   @TempDir
-  static Path root;
+  static Path fixtureRoot;
 
-  /** The succeeded run of each program, by table format. */
-  private static final Map<String, Map<String, JsonNode>> RUNS = new LinkedHashMap<>();
-  /** An attempt that failed, by table format: its summary is a row like any other. */
-  private static final Map<String, JsonNode> FAILED = new LinkedHashMap<>();
+  /** The Delta runs' root: read only. */
+  private static LocalRoot fixture;
+  /** The Delta runs of the fixture. */
+  private static Runs delta;
+
+  @TempDir
+  Path ownRoot;
+
+  /** The succeeded run of each program, and an attempt that failed (its summary is a row like any other). */
+  private record Runs(Map<String, JsonNode> succeeded, JsonNode failed) {}
 
   @BeforeAll
   static void runEveryProgram() {
     TrinoServer.startInBackground(); // starts while the programs run
     TestSpark.session();
-    runAll("delta", root.resolve("output"));
+    fixture = LocalRoot.of(fixtureRoot, "bootstrap.rows=3000", "model-defaults.xgboost.num-round=20", "model-defaults.xgboost.eta=0.3");
+    delta = runAll(fixture, "delta", fixture.output());
   }
 
-  private static JobRun run(String program, Path output, String... extra) {
-    List<String> args = new ArrayList<>(List.of(program, "--run-date", RUN_DATES.get(program),
-        "--conf-dir", TestSpark.confDirectory().toString(),
-        "--conf", "paths.root=" + root,
-        "--conf", "paths.output=" + output,
-        "--conf", "bootstrap.rows=3000",
-        "--conf", "bootstrap.history-rows=" + (program.equals(UPLIFT) ? 6000 : 3000),
-        "--conf", "model-defaults.xgboost.num-round=20",
-        "--conf", "model-defaults.xgboost.eta=0.3"));
+  private static JobRun run(LocalRoot root, String program, Path output, String... extra) {
+    List<String> args = new ArrayList<>(List.of("--conf", "paths.output=" + output,
+        "--conf", "bootstrap.history-rows=" + (program.equals(UPLIFT) ? 6000 : 3000)));
     if (program.equals(UPLIFT)) {
       args.addAll(List.of("--conf", "program.budget=" + UPLIFT_BUDGET)); // binds on 3,000 customers
     }
     args.addAll(List.of(extra));
-    return JobRun.of(args);
+    return root.run(Stream.concat(Stream.of(program, "--run-date", RUN_DATES.get(program)), args.stream()).toArray(String[]::new));
   }
 
   /** Runs every program once in a table format, then a failing attempt (too much bad input). */
-  private static void runAll(String format, Path output) {
+  private static Runs runAll(LocalRoot root, String format, Path output) {
     Map<String, JsonNode> runs = new LinkedHashMap<>();
     for (String program : RUN_DATES.keySet().stream().sorted().toList()) {
-      JobRun result = run(program, output, "--conf", "program.outputs.format=" + format);
+      JobRun result = run(root, program, output, "--conf", "program.outputs.format=" + format);
       assertThat(result.code()).as(result.summary().toString()).isZero();
       runs.put(program, result.summary());
     }
-    RUNS.put(format, runs);
-    JobRun failed = run(INVESTMENT, output, "--conf", "program.outputs.format=" + format,
+    JobRun failed = run(root, INVESTMENT, output, "--conf", "program.outputs.format=" + format,
         "--conf", "program.contract.max-quarantined-fraction=0.0001", "--run-id", "too-much-bad-input-" + format);
     assertThat(failed.code()).isEqualTo(2);
-    FAILED.put(format, failed.summary());
+    return new Runs(runs, failed.summary());
   }
 
   @Test
-  @Order(1)
   void everyAnalystQueryRunsOnTrinoOverTheDeltaTablesOfEveryProgram() throws IOException {
     TrinoServer trino = TrinoServer.instance();
-    Path output = root.resolve("output");
     trino.recreateSchema("targeting");
-    trino.createTables(AthenaDdl.location(output), sqlFiles(SQL.resolve("athena")));
-    checkEveryAnalystQuery(trino, "delta");
+    trino.createTables(AthenaDdl.location(fixture.output()), sqlFiles(SQL.resolve("athena")));
+    checkEveryAnalystQuery(trino, "delta", delta);
   }
 
   @Test
-  @Order(2)
   void everyAnalystQueryRunsOnTrinoOverThePlainParquetTables() throws IOException {
-    Path output = root.resolve("output-parquet");
-    runAll("parquet", output);
+    // Over a copy of the fixture: the runs merge their candidates into the contact history there.
+    LocalRoot root = fixture.copyTo(ownRoot);
+    Path output = root.root().resolve("output-parquet");
+    Runs parquet = runAll(root, "parquet", output);
     TrinoServer trino = TrinoServer.instance();
     trino.recreateSchema("targeting");
     List<Path> ddls = new ArrayList<>(sqlFiles(SQL.resolve("athena/parquet")));
@@ -122,12 +119,12 @@ class AthenaOnTrinoTest {
       assertThat(List.of(TestSpark.session().read().parquet(partition.toString()).columns()))
           .as("columns of %s in the files", table.getValue()).containsAll(declared);
     }
-    checkEveryAnalystQuery(trino, "parquet");
+    checkEveryAnalystQuery(trino, "parquet", parquet);
   }
 
   /** Every file in sql/analyst, as written; a query without a check here fails the test. */
-  private static void checkEveryAnalystQuery(TrinoServer trino, String format) throws IOException {
-    Map<String, JsonNode> runs = RUNS.get(format);
+  private static void checkEveryAnalystQuery(TrinoServer trino, String format, Runs all) throws IOException {
+    Map<String, JsonNode> runs = all.succeeded();
     List<Path> queries = sqlFiles(SQL.resolve("analyst"));
     assertThat(queries).hasSizeGreaterThanOrEqualTo(7);
     for (Path query : queries) {
@@ -197,11 +194,11 @@ class AthenaOnTrinoTest {
   }
 
   @Test
-  @Order(3)
   void aWriterKilledDuringItsWritesLeavesReadersTheEarlierRowsAndTheRerunCompletes() throws Exception {
     TrinoServer trino = TrinoServer.instance();
-    Path output = root.resolve("output");
-    // The Delta tables again (the Parquet test put its own tables under the same names).
+    // Over a copy of the fixture, whose outputs the rerun replaces.
+    LocalRoot root = fixture.copyTo(ownRoot);
+    Path output = root.output();
     trino.recreateSchema("targeting");
     trino.createTables(AthenaDdl.location(output), sqlFiles(SQL.resolve("athena")));
     String date = RUN_DATES.get(INVESTMENT);
@@ -210,24 +207,24 @@ class AthenaOnTrinoTest {
         "rejections", "SELECT customer_id, removed_by FROM targeting.rejections WHERE program = '" + INVESTMENT + "' AND dt = '" + date + "'",
         "quarantine", "SELECT customer_id, quarantine_rule FROM targeting.quarantine WHERE program = '" + INVESTMENT + "' AND dt = '" + date + "'");
     Map<String, List<List<Object>>> before = read(trino, readers);
-    assertThat(before.get("candidates")).hasSize((int) RUNS.get("delta").get(INVESTMENT).get("candidates").asLong());
+    assertThat(before.get("candidates")).hasSize((int) delta.succeeded().get(INVESTMENT).get("candidates").asLong());
 
     // The rerun reads another extract of the same date, so its rows differ from the earlier run's.
     JobRun generated = JobRun.of(List.of("generate-sample-data", "--program", INVESTMENT, "--run-date", date, "--rows", "3000", "--seed", "99",
-        "--history-rows", "10", "--output", root.resolve("data-rerun").toString(),
-        "--conf-dir", TestSpark.confDirectory().toString(), "--conf", "paths.root=" + root));
+        "--history-rows", "10", "--output", root.root().resolve("data-rerun").toString(),
+        "--conf-dir", TestSpark.confDirectory().toString(), "--conf", "paths.root=" + root.root()));
     assertThat(generated.code()).as(generated.summary().toString()).isZero();
     List<String> rerun = List.of(INVESTMENT, "--run-date", date,
         "--conf-dir", TestSpark.confDirectory().toString(),
-        "--conf", "paths.root=" + root,
+        "--conf", "paths.root=" + root.root(),
         "--conf", "paths.output=" + output,
-        "--conf", "program.source.path=" + root.resolve("data-rerun/customer_investment_profiles"),
+        "--conf", "program.source.path=" + root.root().resolve("data-rerun/customer_investment_profiles"),
         "--conf", "publishing.lock-timeout=1s", "--conf", "publishing.lock-heartbeat=250ms");
 
     List<Path> partitions = Stream.of("quarantine", "rejections", "candidates")
         .map(table -> output.resolve(table + "/program=" + INVESTMENT + "/dt=" + date)).toList();
     Set<Path> existing = dataFiles(partitions);
-    Path log = root.resolve("killed-run.log");
+    Path log = root.root().resolve("killed-run.log");
     Process writer = JobProcess.start(rerun, log);
     Path firstNewFile = null;
     while (writer.isAlive() && firstNewFile == null) {
@@ -249,7 +246,7 @@ class AthenaOnTrinoTest {
     while (Files.exists(lock) && Files.getLastModifiedTime(lock).toMillis() > System.currentTimeMillis() - 1500) {
       Thread.sleep(100);
     }
-    JobRun completed = run(INVESTMENT, output, "--conf", "program.source.path=" + root.resolve("data-rerun/customer_investment_profiles"),
+    JobRun completed = run(root, INVESTMENT, output, "--conf", "program.source.path=" + root.root().resolve("data-rerun/customer_investment_profiles"),
         "--conf", "publishing.lock-timeout=1s", "--conf", "publishing.lock-heartbeat=250ms");
     assertThat(completed.code()).as(completed.summary().toString()).isZero();
     Map<String, List<List<Object>>> after = read(trino, readers);

@@ -4,75 +4,45 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.targeting.core.testing.TestSpark;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The weekly loan-offer program (seed 001) through the job entry point on generated data: the
  * funnel with its post-score credit decision, offers and their disclosures, audiences, the
  * fair-lending report, the stores read back by Spark, and the DynamoDB serving queries (Athena: AthenaOnTrinoTest).
+ * The week's run is made once, over a root every test reads and none writes; a test that runs
+ * again runs over a copy of its own.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LoanProgramEndToEndTest {
   private static final String PROGRAM = "loan-offer-targeting";
   private static final String RUN_DATE = "2026-11-16";
 
-  @TempDir
-  static Path root;
-
-  private static JsonNode firstRun;
-
-  @BeforeAll
-  static void session() {
-    TestSpark.session();
-  }
-
-  static JobRun run(String... extra) {
-    List<String> args = new ArrayList<>(List.of(extra));
-    args.addAll(List.of(
-        "--conf-dir", TestSpark.confDirectory().toString(),
-        "--conf", "paths.root=" + root,
-        "--conf", "bootstrap.rows=5000",
-        "--conf", "bootstrap.history-rows=4000",
-        "--conf", "model-defaults.xgboost.num-round=40",
-        "--conf", "model-defaults.xgboost.eta=0.3"));
-    return JobRun.of(args);
-  }
-
+  /** The week's run on a fresh root: every test reads it, a test that runs again copies its root. */
+  @RegisterExtension
+  static final ProgramFixture FIRST = new ProgramFixture(List.of(PROGRAM, "--run-date", RUN_DATE),
+      "bootstrap.rows=5000", "bootstrap.history-rows=4000", "model-defaults.xgboost.num-round=40", "model-defaults.xgboost.eta=0.3");
 
   private static long sum(Map<String, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 
-  private static Dataset<Row> offers() {
-    return TestSpark.session().read().format("delta").load(root.resolve("output/candidates").toString())
-        .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
+  private static Dataset<Row> offers(LocalRoot root) {
+    return root.table("candidates").where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
   }
 
   @Test
-  @Order(1)
   void theWeeklyRunAccountsForEveryCustomerIncludingThoseDeclinedAfterScoring() {
-    JobRun result = run(PROGRAM, "--run-date", RUN_DATE);
-    firstRun = result.summary();
-
-    assertThat(result.code()).as(firstRun.toString()).isZero();
-    assertThat(firstRun.get("bootstrap").get("generated_rows").asLong()).isEqualTo(5000);
-    long input = firstRun.get("input_rows").asLong();
-    long quarantined = firstRun.get("quarantined_rows").asLong();
-    Map<String, Long> removed = JobRun.counts(firstRun.get("removed_by_filter"));
-    long offers = firstRun.get("candidates").asLong();
+    assertThat(FIRST.result().code()).as(FIRST.summary().toString()).isZero();
+    assertThat(FIRST.summary().get("bootstrap").get("generated_rows").asLong()).isEqualTo(5000);
+    long input = FIRST.summary().get("input_rows").asLong();
+    long quarantined = FIRST.summary().get("quarantined_rows").asLong();
+    Map<String, Long> removed = JobRun.counts(FIRST.summary().get("removed_by_filter"));
+    long offers = FIRST.summary().get("candidates").asLong();
     assertThat(input).isEqualTo(5000);
     assertThat(removed.keySet()).containsExactly(
         "trust", "credit-qualification", "affordability", "eligibility", "regulatory-compliance", "credit-decision");
@@ -81,24 +51,18 @@ class LoanProgramEndToEndTest {
     // The seed's funnel: about a quarter of the extract gets an offer.
     assertThat(offers).isBetween(1_000L, 1_500L);
 
-    Map<String, Long> tiers = JobRun.counts(firstRun.get("credit_tiers"));
+    Map<String, Long> tiers = JobRun.counts(FIRST.summary().get("credit_tiers"));
     assertThat(tiers.keySet()).containsExactlyInAnyOrder("excellent", "good", "fair");
     assertThat(sum(tiers)).isEqualTo(offers);
-    assertThat(JobRun.counts(firstRun.get("channel_audiences"))).containsExactly(
+    assertThat(JobRun.counts(FIRST.summary().get("channel_audiences"))).containsExactly(
         Map.entry("email", offers), Map.entry("in-app", offers), Map.entry("sms", tiers.get("excellent")));
-    assertThat(JobRun.counts(firstRun.get("written"))).containsExactly(
-        Map.entry("quarantine", quarantined),
-        Map.entry("rejections", input - quarantined - offers),
-        Map.entry("candidates", offers),
-        Map.entry("contact_history", offers),
-        Map.entry("dynamodb", offers));
+    assertThat(JobRun.counts(FIRST.summary().get("written"))).containsExactlyEntriesOf(ProgramFixture.written(input, quarantined, offers));
   }
 
   @Test
-  @Order(2)
   void everyOfferCarriesItsTermsWithinWhatTheCustomerCanAffordAndItsReasons() {
-    Dataset<Row> offers = offers();
-    assertThat(offers.count()).isEqualTo(firstRun.get("candidates").asLong());
+    Dataset<Row> offers = offers(FIRST.root());
+    assertThat(offers.count()).isEqualTo(FIRST.summary().get("candidates").asLong());
     assertThat(offers.where("loan_amount > affordable_amount OR monthly_payment > payment_capacity OR loan_amount < 2000"
         + " OR loan_amount > CASE credit_tier WHEN 'excellent' THEN 50000 WHEN 'good' THEN 30000 ELSE 15000 END").count())
         .as("amounts within the cap and the tier, payments within the capacity").isZero();
@@ -116,20 +80,18 @@ class LoanProgramEndToEndTest {
         .as("email for all, in-app banner for 30 days").isZero();
     assertThat(offers.where("default_probability > 0.15 OR approval_score < 0.4").count()).isZero();
 
-    Dataset<Row> declined = TestSpark.session().read().format("delta").load(root.resolve("output/rejections").toString())
-        .where(col("removed_by").equalTo("credit-decision"));
-    assertThat(declined.count()).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")).get("credit-decision"));
+    Dataset<Row> declined = FIRST.root().table("rejections").where(col("removed_by").equalTo("credit-decision"));
+    assertThat(declined.count()).isEqualTo(JobRun.counts(FIRST.summary().get("removed_by_filter")).get("credit-decision"));
     assertThat(declined.where("approval_score IS NULL OR size(approval_score_reasons) <> 3").count())
         .as("a decline after scoring keeps its scores and reasons").isZero();
   }
 
   @Test
-  @Order(2)
   void theFairLendingReportCoversEveryCustomerWithTheTierMixOfTheirOffers() {
-    long offers = firstRun.get("candidates").asLong();
-    long validated = firstRun.get("input_rows").asLong() - firstRun.get("quarantined_rows").asLong();
+    long offers = FIRST.summary().get("candidates").asLong();
+    long validated = FIRST.summary().get("input_rows").asLong() - FIRST.summary().get("quarantined_rows").asLong();
     for (String attribute : List.of("gender", "age_band", "marital_status")) {
-      JsonNode report = firstRun.get("fairness").get(attribute);
+      JsonNode report = FIRST.summary().get("fairness").get(attribute);
       long rows = 0;
       long selected = 0;
       for (JsonNode group : report.get("groups")) {
@@ -147,12 +109,11 @@ class LoanProgramEndToEndTest {
   }
 
   @Test
-  @Order(3)
   void theServingQueriesReturnExactlyTheOffersFromDynamoDb() {
     // dynalite never deletes expired items: the program's 7-day TTL, long past for the fixed run
     // date, leaves every item there to read back.
     String endpoint = com.targeting.core.testing.Dynalite.instance().endpoint();
-    JobRun export = run("dynamodb-export", "--program", PROGRAM, "--run-date", RUN_DATE,
+    JobRun export = FIRST.copy().run("dynamodb-export", "--program", PROGRAM, "--run-date", RUN_DATE,
         "--conf", "program.outputs.dynamodb.mode=batch-write",
         "--conf", "program.outputs.dynamodb.batch-write.endpoint=" + endpoint,
         "--conf", "program.outputs.dynamodb.batch-write.credentials=local",
@@ -162,9 +123,9 @@ class LoanProgramEndToEndTest {
         "--conf", "program.outputs.dynamodb.verify.sample=1000000");
 
     assertThat(export.code()).as(export.summary().toString()).isZero();
-    assertThat(export.summary().get("written").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(export.summary().get("written").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong());
     JsonNode verification = export.summary().get("dynamodb").get("verification");
-    assertThat(verification.get("sampled_items").asLong()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(verification.get("sampled_items").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong());
     assertThat(verification.get("sampled_mismatches").asLong()).isZero();
     // gsi1: GetCandidatesByCreditTier, one query per tier; gsi2: the week's offers by amount.
     assertThat(verification.get("gsi_queries").size()).isEqualTo(3 + 1);
@@ -174,13 +135,13 @@ class LoanProgramEndToEndTest {
   }
 
   @Test
-  @Order(4)
   void aRerunOfTheWeekReplacesItsOffers() {
-    JobRun rerun = run(PROGRAM, "--run-date", RUN_DATE);
+    LocalRoot root = FIRST.copy();
+    JobRun rerun = root.run(PROGRAM, "--run-date", RUN_DATE);
 
     assertThat(rerun.code()).as(rerun.summary().toString()).isZero();
     assertThat(rerun.summary().has("bootstrap")).isFalse();
-    assertThat(JobRun.counts(rerun.summary().get("removed_by_filter"))).isEqualTo(JobRun.counts(firstRun.get("removed_by_filter")));
-    assertThat(offers().count()).isEqualTo(firstRun.get("candidates").asLong());
+    assertThat(JobRun.counts(rerun.summary().get("removed_by_filter"))).isEqualTo(JobRun.counts(FIRST.summary().get("removed_by_filter")));
+    assertThat(offers(root).count()).isEqualTo(FIRST.summary().get("candidates").asLong());
   }
 }

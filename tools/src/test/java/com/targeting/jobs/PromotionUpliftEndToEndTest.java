@@ -10,14 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.targeting.core.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The promotion-uplift program (seed 003) through the job entry point on generated data with
@@ -29,41 +27,25 @@ class PromotionUpliftEndToEndTest {
   private static final String RUN_DATE = "2026-11-23";
   private static final double BUDGET = 3000;
 
-  @TempDir
-  static Path root;
-
-  private static JsonNode summary;
-
-  @BeforeAll
-  static void run() {
-    TestSpark.session();
-    List<String> args = new ArrayList<>(List.of(PROGRAM, "--run-date", RUN_DATE,
-        "--conf-dir", TestSpark.confDirectory().toString(),
-        "--conf", "paths.root=" + root,
-        "--conf", "bootstrap.rows=6000",
-        "--conf", "bootstrap.history-rows=8000",
-        "--conf", "program.budget=" + BUDGET,
-        "--conf", "model-defaults.xgboost.num-round=30",
-        "--conf", "model-defaults.xgboost.eta=0.3"));
-    JobRun result = JobRun.of(args);
-    summary = result.summary();
-    assertThat(result.code()).as(summary.toString()).isZero();
-  }
+  /** The run every test reads (none writes). */
+  @RegisterExtension
+  static final ProgramFixture RUN = new ProgramFixture(List.of(PROGRAM, "--run-date", RUN_DATE),
+      "bootstrap.rows=6000", "bootstrap.history-rows=8000", "program.budget=" + BUDGET,
+      "model-defaults.xgboost.num-round=30", "model-defaults.xgboost.eta=0.3");
 
   private static Dataset<Row> table(String name) {
-    return TestSpark.session().read().format("delta").load(root.resolve("output/" + name).toString())
-        .where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
+    return RUN.root().table(name).where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)));
   }
 
   @Test
   void everyCustomerIsSelectedOrRejectedWithItsReasonAndTheBudgetHolds() {
-    long input = summary.get("input_rows").asLong();
-    Map<String, Long> removed = JobRun.counts(summary.get("removed_by_filter"));
-    long selected = summary.get("candidates").asLong();
+    long input = RUN.summary().get("input_rows").asLong();
+    Map<String, Long> removed = JobRun.counts(RUN.summary().get("removed_by_filter"));
+    long selected = RUN.summary().get("candidates").asLong();
     assertThat(input).isEqualTo(6000);
     assertThat(removed.keySet()).containsExactly("suppression", "do-no-harm", "profitability", "budget");
     assertThat(removed.values()).allSatisfy(n -> assertThat(n).isPositive());
-    assertThat(summary.get("quarantined_rows").asLong() + removed.values().stream().mapToLong(Long::longValue).sum() + selected)
+    assertThat(RUN.summary().get("quarantined_rows").asLong() + removed.values().stream().mapToLong(Long::longValue).sum() + selected)
         .isEqualTo(input);
 
     Dataset<Row> candidates = table("candidates");
@@ -72,7 +54,7 @@ class PromotionUpliftEndToEndTest {
     assertThat(totals.getLong(0)).isEqualTo(selected);
     assertThat(totals.getDouble(1)).isLessThanOrEqualTo(BUDGET);
     assertThat(totals.getLong(2)).isZero();
-    JsonNode budget = summary.get("budget");
+    JsonNode budget = RUN.summary().get("budget");
     assertThat(budget.get("uplift_selection").get("spend").asDouble()).isEqualTo(totals.getDouble(1));
     assertThat(budget.get("top_k_by_propensity").get("spend").asDouble()).isLessThanOrEqualTo(BUDGET);
     assertThat(budget.get("fractional_upper_bound_profit").asDouble())
@@ -91,11 +73,11 @@ class PromotionUpliftEndToEndTest {
     Dataset<Row> candidates = table("candidates");
     for (String list : List.of("do_not_contact", "vip")) {
       Dataset<Row> suppressed = TestSpark.session().read().option("header", "true")
-          .csv(root.resolve("data/promotion-uplift/" + list).toString());
+          .csv(RUN.root().root().resolve("data/promotion-uplift/" + list).toString());
       assertThat(suppressed.count()).as(list).isPositive();
       assertThat(candidates.join(suppressed, "customer_id").count()).as(list).isZero();
     }
-    assertThat(JobRun.counts(summary.get("removed_by_filter")).get("suppression"))
+    assertThat(JobRun.counts(RUN.summary().get("removed_by_filter")).get("suppression"))
         .isEqualTo(table("rejections").where(col("removed_by").equalTo("suppression")).count());
   }
 
@@ -104,7 +86,7 @@ class PromotionUpliftEndToEndTest {
     // The generator's true effects (never model inputs): the selection's mean true uplift is well
     // above the population's, mostly true persuadables, hardly any true sleeping dog.
     Dataset<Row> customers = TestSpark.session().read().option("header", "true").option("inferSchema", "true")
-        .csv(root.resolve("data/promotion-uplift/customers").toString());
+        .csv(RUN.root().root().resolve("data/promotion-uplift/customers").toString());
     double population = customers.agg(org.apache.spark.sql.functions.avg("true_uplift")).first().getDouble(0);
     Row selected = table("candidates").agg(org.apache.spark.sql.functions.avg(col("true_uplift").cast("double")),
         sum(org.apache.spark.sql.functions.when(col("true_segment").equalTo("persuadable"), 1).otherwise(0)), count(lit(1)),
@@ -115,22 +97,22 @@ class PromotionUpliftEndToEndTest {
     assertThat((double) selected.getLong(1) / selected.getLong(2)).isGreaterThan(0.5);
     assertThat((double) selected.getLong(3) / selected.getLong(2)).isLessThan(0.02);
 
-    JsonNode model = summary.get("bootstrap").get("trained_models").get("promotion-response");
+    JsonNode model = RUN.summary().get("bootstrap").get("trained_models").get("promotion-response");
     assertThat(model.get("metrics").get("qini_auc_score").asDouble()).isGreaterThan(0.1);
-    assertThat(JobRun.counts(summary.get("uplift_segments")).keySet())
+    assertThat(JobRun.counts(RUN.summary().get("uplift_segments")).keySet())
         .containsExactlyInAnyOrder("persuadable", "sure_thing", "lost_cause", "sleeping_dog");
     for (String png : List.of(model.get("report").get("qini").asText(), model.get("report").get("uplift").asText(),
-        summary.get("budget").get("chart").asText())) {
+        RUN.summary().get("budget").get("chart").asText())) {
       byte[] bytes = Files.readAllBytes(Path.of(png));
       assertThat(bytes.length).as(png).isGreaterThan(10_000);
       assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
     }
     // The chart is a report, outside the summaries table's location (which readers take for JSON rows).
-    assertThat(Path.of(summary.get("budget").get("chart").asText()).getParent())
-        .isEqualTo(root.resolve("output/reports/program=" + PROGRAM + "/dt=" + RUN_DATE));
-    try (java.util.stream.Stream<Path> files = Files.list(root.resolve("output/summaries/program=" + PROGRAM + "/dt=" + RUN_DATE))) {
+    assertThat(Path.of(RUN.summary().get("budget").get("chart").asText()).getParent())
+        .isEqualTo(RUN.root().root().resolve("output/reports/program=" + PROGRAM + "/dt=" + RUN_DATE));
+    try (java.util.stream.Stream<Path> files = Files.list(RUN.root().root().resolve("output/summaries/program=" + PROGRAM + "/dt=" + RUN_DATE))) {
       assertThat(files.map(file -> file.getFileName().toString()).filter(name -> !name.startsWith(".")))
-          .containsExactly(summary.get("run_id").asText() + ".json");
+          .containsExactly(RUN.summary().get("run_id").asText() + ".json");
     }
     // The held-out rows are written for anyone to recompute the metrics.
     Dataset<Row> holdout = TestSpark.session().read().parquet(model.get("holdout").get("path").asText());

@@ -2,11 +2,16 @@ package com.targeting.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static com.targeting.core.config.ShippedConfig.CONF;
+import static com.targeting.core.config.ShippedConfig.LOCAL;
+import static com.targeting.core.config.ShippedConfig.PROGRAM;
+import static com.targeting.core.config.ShippedConfig.RUN_DATE;
+import static com.targeting.core.config.ShippedConfig.load;
+import static com.targeting.core.config.ShippedConfig.programWith;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.model.ModelSpec;
 import com.targeting.core.program.ProgramConfig;
-import com.targeting.core.testing.TestSpark;
 import com.targeting.core.uplift.UpliftSpec;
 import com.typesafe.config.Config;
 import java.io.IOException;
@@ -25,11 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * aliases, and a run-date window. No Spark: all of it fails while the config loads.
  */
 class ConfigStrictnessTest {
-  private static final Path CONF = TestSpark.confDirectory();
-  private static final String PROGRAM = CONF.resolve("programs/investment-recommendations.conf").toString();
-  private static final String LOCAL = CONF.resolve("env/local.conf").toString();
-  private static final List<String> RUN_DATE = List.of("run.date=\"2026-11-20\"");
-
   @TempDir
   Path temp;
 
@@ -104,7 +104,7 @@ class ConfigStrictnessTest {
 
   @Test
   void aMisspelledProgramKeyNamesFileLinePathAndTheKnownKey() throws IOException {
-    String broken = program("{ keep = \"identity_verified\", reason = \"identity not verified\" }",
+    String broken = programWith(temp, "{ keep = \"identity_verified\", reason = \"identity not verified\" }",
         "{ kepp = \"identity_verified\", keep = \"identity_verified\", reason = \"identity not verified\" }");
     int line = lineOf(broken, "kepp");
 
@@ -117,7 +117,7 @@ class ConfigStrictnessTest {
 
   @Test
   void misspelledKeysAnywhereInAProgramAreAllListed() throws IOException {
-    String broken = program("max-quarantined-fraction = 0.02", "max-quarantined-fraction = 0.02\n    max_quarantined_fraction = 0.5");
+    String broken = programWith(temp, "max-quarantined-fraction = 0.02", "max-quarantined-fraction = 0.02\n    max_quarantined_fraction = 0.5");
     String twice = Files.readString(Path.of(broken)).replace("ttl-days = 7", "ttl-days = 7\n      ttl-dayz = 30")
         .replace("label { column = invested, positive = \"1\" }", "label { column = invested, positive = \"1\" }\n      Calibration = platt");
     Files.writeString(Path.of(broken), twice);
@@ -130,7 +130,7 @@ class ConfigStrictnessTest {
 
   @Test
   void aKeyNothingIsCloseToIsRefusedWithoutAGuess() throws IOException {
-    String broken = program("key = customer_id", "key = customer_id\n  owner = \"marketing\"");
+    String broken = programWith(temp, "key = customer_id", "key = customer_id\n  owner = \"marketing\"");
 
     assertThatThrownBy(() -> load(broken))
         .hasMessageContaining("program.owner at " + broken)
@@ -158,7 +158,7 @@ class ConfigStrictnessTest {
   @Test
   void freeFormMapsAcceptAnyKey() throws IOException {
     // Filter params, contract columns, source options, spark settings: their keys are the user's names.
-    String program = program("options { header = \"true\" }", "options { header = \"true\", my_vendor_option = x }");
+    String program = programWith(temp, "options { header = \"true\" }", "options { header = \"true\", my_vendor_option = x }");
     Files.writeString(Path.of(program), Files.readString(Path.of(program))
         .replace("min_idle_cash = 5000", "min_idle_cash = 5000\n        unused_param = 1"));
 
@@ -169,7 +169,7 @@ class ConfigStrictnessTest {
 
   @Test
   void aSwitchedOffDynamoDbSectionIsNotChecked() throws IOException {
-    String program = program("ttl-days = 7", "ttl-days = 7\n      enabled = false\n      some-future-setting = 1");
+    String program = programWith(temp, "ttl-days = 7", "ttl-days = 7\n      enabled = false\n      some-future-setting = 1");
 
     assertThat(load(program).dynamodb()).isEmpty();
   }
@@ -230,7 +230,7 @@ class ConfigStrictnessTest {
 
   @Test
   void anUnfinishedConditionReadAsAnAliasIsRefused() throws IOException {
-    String broken = program("{ keep = \"identity_verified\",", "{ keep = \"identity_verified AND\",");
+    String broken = programWith(temp, "{ keep = \"identity_verified\",", "{ keep = \"identity_verified AND\",");
 
     // Before: Spark parsed it as `identity_verified AS AND` and the run kept every verified row.
     assertThatThrownBy(() -> load(broken))
@@ -288,10 +288,6 @@ class ConfigStrictnessTest {
     assertThat(ConfigNode.closest("owner", List.of("keep", "reason"))).isEmpty();
   }
 
-  private ProgramConfig load(String programFile) {
-    return ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, programFile), RUN_DATE));
-  }
-
   /** A model file like the case's (cfg-dash-xgboost-params), loaded as train-model --config loads it. */
   private ModelSpec model(String extra, String... overrides) throws IOException {
     Path file = temp.resolve("model.conf");
@@ -312,15 +308,6 @@ class ConfigStrictnessTest {
     ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
     root.refuseUnread(List.of("model", "model-defaults"));
     return spec;
-  }
-
-  /** The shipped program file with one piece of text replaced (which must be there). */
-  private String program(String original, String replacement) throws IOException {
-    String text = Files.readString(Path.of(PROGRAM));
-    assertThat(text).contains(original);
-    Path file = temp.resolve("program.conf");
-    Files.writeString(file, text.replaceFirst(java.util.regex.Pattern.quote(original), java.util.regex.Matcher.quoteReplacement(replacement)));
-    return file.toString();
   }
 
   private static int lineOf(String file, String text) throws IOException {

@@ -2,13 +2,16 @@ package com.targeting.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static com.targeting.core.config.ShippedConfig.LOCAL;
+import static com.targeting.core.config.ShippedConfig.PROGRAM;
+import static com.targeting.core.config.ShippedConfig.RUN_DATE;
+import static com.targeting.core.config.ShippedConfig.load;
+import static com.targeting.core.config.ShippedConfig.programWith;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.decide.ScoreBands;
 import com.targeting.core.program.ProgramConfig;
-import com.targeting.core.testing.TestSpark;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -18,11 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The shipped program config loads, and each kind of mistake in it is reported where it is. */
 class ProgramConfigTest {
-  private static final Path CONF = TestSpark.confDirectory();
-  private static final String PROGRAM = CONF.resolve("programs/investment-recommendations.conf").toString();
-  private static final String LOCAL = CONF.resolve("env/local.conf").toString();
-  private static final List<String> RUN_DATE = List.of("run.date=\"2026-11-20\"");
-
   @TempDir
   Path temp;
 
@@ -73,7 +71,7 @@ class ProgramConfigTest {
 
   @Test
   void aBadSqlConditionNamesFileLineAndPath() throws IOException {
-    String broken = write("idle_cash > :min_idle_cash", "idle_cash >> :min_idle_cash");
+    String broken = programWith(temp, "idle_cash > :min_idle_cash", "idle_cash >> :min_idle_cash");
 
     assertThatThrownBy(() -> load(broken))
         .isInstanceOf(TargetingException.class)
@@ -84,7 +82,7 @@ class ProgramConfigTest {
 
   @Test
   void anUnknownParameterIsReportedWithTheKnownOnes() throws IOException {
-    String broken = write("idle_cash > :min_idle_cash", "idle_cash > :min_idle_money");
+    String broken = programWith(temp, "idle_cash > :min_idle_cash", "idle_cash > :min_idle_money");
 
     assertThatThrownBy(() -> load(broken))
         .hasMessageContaining("program.filters[1].rules[0].keep")
@@ -94,7 +92,7 @@ class ProgramConfigTest {
 
   @Test
   void aMissingSettingNamesItsFullPath() throws IOException {
-    String broken = write("label { column = invested, positive = \"1\" }", "");
+    String broken = programWith(temp, "label { column = invested, positive = \"1\" }", "");
 
     assertThatThrownBy(() -> load(broken))
         .hasMessageContaining("Missing config setting program.models[0].label.column")
@@ -103,7 +101,7 @@ class ProgramConfigTest {
 
   @Test
   void aWrongTypeNamesThePath() throws IOException {
-    String broken = write("max-quarantined-fraction = 0.02", "max-quarantined-fraction = lots");
+    String broken = programWith(temp, "max-quarantined-fraction = 0.02", "max-quarantined-fraction = lots");
 
     assertThatThrownBy(() -> load(broken))
         .hasMessageContaining("program.contract.max-quarantined-fraction")
@@ -112,16 +110,16 @@ class ProgramConfigTest {
 
   @Test
   void anUnknownContractTypeAndAnUnknownDecisionAreRefused() throws IOException {
-    String badType = write("idle_cash = double", "idle_cash = money");
+    String badType = programWith(temp, "idle_cash = double", "idle_cash = money");
     assertThatThrownBy(() -> load(badType)).hasMessageContaining("program.contract.columns.idle_cash").hasMessageContaining("unknown type 'money'");
 
-    String badDecision = write("type = score-bands", "type = score-buckets");
+    String badDecision = programWith(temp, "type = score-bands", "type = score-buckets");
     assertThatThrownBy(() -> load(badDecision)).hasMessageContaining("program.decide[0].type").hasMessageContaining("unknown decision type score-buckets");
   }
 
   @Test
   void allocationsMustAddUpToOneHundred() throws IOException {
-    String broken = write("conservative { bonds = 60", "conservative { bonds = 70");
+    String broken = programWith(temp, "conservative { bonds = 60", "conservative { bonds = 70");
 
     assertThatThrownBy(() -> load(broken))
         .hasMessageContaining("program.decide[1].allocations.conservative")
@@ -136,18 +134,5 @@ class ProgramConfigTest {
         .isInstanceOf(TargetingException.class)
         .hasMessageContaining("Config file not found")
         .hasMessageContaining("nope.conf");
-  }
-
-  private ProgramConfig load(String programFile) {
-    return ProgramConfig.from(ConfigLoader.load(List.of(LOCAL, programFile), RUN_DATE));
-  }
-
-  /** The shipped program file with one piece of text replaced (which must be there). */
-  private String write(String original, String replacement) throws IOException {
-    String text = Files.readString(Path.of(PROGRAM));
-    assertThat(text).contains(original);
-    Path file = temp.resolve("program.conf");
-    Files.writeString(file, text.replaceFirst(java.util.regex.Pattern.quote(original), java.util.regex.Matcher.quoteReplacement(replacement)));
-    return file.toString();
   }
 }

@@ -29,6 +29,9 @@ public final class TestSpark {
           .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
           .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
           .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+          // Delta rebuilds a table's state from its log in 50 partitions by default: 50 tasks for
+          // each snapshot of the tests' tables of a few rows. Delta's own test sessions lower it too.
+          .config("spark.databricks.delta.snapshotPartitions", "2")
           .getOrCreate();
       session.sparkContext().setLogLevel("WARN");
     }

@@ -29,6 +29,17 @@ final class Draws {
     return pmod(xxhash64(id, lit(seed), lit(salt)), lit(RESOLUTION)).divide(RESOLUTION);
   }
 
+  /**
+   * A filter's failure: {@code fails} with probability {@code rate} (salt {@code f-<name>}), and
+   * an independent uniform {@code mode} (salt {@code m-<name>}) that picks how the row fails.
+   */
+  Failure failure(String name, double rate) {
+    return new Failure(uniform("f-" + name).lt(rate), uniform("m-" + name));
+  }
+
+  /** A filter's failure draw and the draw of how it fails; see {@link #failure}. */
+  record Failure(Column fails, Column mode) {}
+
   /** Uniform integer in [low, high]. */
   Column integer(String salt, long low, long high) {
     return uniform(salt).multiply(high - low + 1).plus(low).cast("long");

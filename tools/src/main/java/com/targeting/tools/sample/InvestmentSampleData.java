@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.date_sub;
 import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.format_string;
-import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.round;
@@ -34,7 +33,7 @@ import org.apache.spark.sql.types.StructType;
  * the seed's funnel: trust removes 5% of the input, investment qualification 20%, risk profile
  * 25%, eligibility 15% and regulatory compliance 5%, leaving about 30% as candidates.
  */
-public final class InvestmentSampleData {
+public final class InvestmentSampleData extends CustomerSampleData {
   public static final String PROGRAM = "investment-recommendations";
   public static final List<String> MARKETPLACES = List.of("US", "UK", "DE", "FR", "JP", "AU");
   public static final List<String> ASSET_CLASSES = List.of("alternatives", "bonds", "etfs", "mutual_funds", "stocks");
@@ -50,59 +49,36 @@ public final class InvestmentSampleData {
   static final int MARKET_DAYS_BEFORE = 29;
   static final int MARKET_DAYS_AFTER = 1;
 
-  private final SparkSession spark;
-  private final long rows;
-  private final long seed;
-  private final LocalDate runDate;
-
   public InvestmentSampleData(SparkSession spark, long rows, long seed, LocalDate runDate) {
-    this.spark = spark;
-    this.rows = rows;
-    this.seed = seed;
-    this.runDate = runDate;
+    super(spark, rows, seed, runDate, PROGRAM, "loan-offer-targeting", "customer_investment_profiles");
   }
 
-  /** Writes every dataset under {@code directory} and returns their paths by name. */
-  public List<String> writeAll(String directory, long historyRows) {
-    Dataset<Row> customers = customers().cache(); // read by the extract, contact history and opt-outs
-    try {
-      List<String> written = new ArrayList<>();
-      written.add(SampleTables.writeCsv(extract(customers), directory + "/customer_investment_profiles"));
-      // The contact history is the Delta table each run merges its candidates into.
-      written.add(SampleTables.writeContactHistory(contactHistory(customers), directory + "/contact_history"));
-      written.add(SampleTables.writeCsv(optOuts(customers), directory + "/opt_outs"));
-      // The vendor extract that refresh-market-data reads, and the table it writes (the enrichment's),
-      // holding the same snapshots so that a fresh clone runs without a refresh first.
-      Dataset<Row> market = marketData();
-      written.add(SampleTables.writeCsv(market, directory + "/market_data_extract"));
-      MarketDataRefresh.writeSnapshots(market, directory + "/market_data", runDate.minusDays(MARKET_DAYS_BEFORE),
-          runDate.plusDays(MARKET_DAYS_AFTER));
-      written.add(directory + "/market_data");
-      written.add(SampleTables.writeCsv(history(historyRows), directory + "/investment_history"));
-      return written;
-    } finally {
-      customers.unpersist();
-    }
+  @Override
+  List<String> writeOwn(String directory, long historyRows) {
+    List<String> written = new ArrayList<>();
+    // The vendor extract that refresh-market-data reads, and the table it writes (the enrichment's),
+    // holding the same snapshots so that a fresh clone runs without a refresh first.
+    Dataset<Row> market = marketData();
+    written.add(SampleTables.writeCsv(market, directory + "/market_data_extract"));
+    MarketDataRefresh.writeSnapshots(market, directory + "/market_data", runDate.minusDays(MARKET_DAYS_BEFORE),
+        runDate.plusDays(MARKET_DAYS_AFTER));
+    written.add(directory + "/market_data");
+    written.add(SampleTables.writeCsv(history(historyRows), directory + "/investment_history"));
+    return written;
   }
-
-
 
   /** Clean customer profiles with the hidden draws that decide which filter (if any) fails them. */
+  @Override
   Dataset<Row> customers() {
     Draws d = new Draws(seed, "id");
     Column runDay = lit(runDate.toString()).cast("date");
     Dataset<Row> base = spark.range(0, rows, 1, SampleTables.partitions(rows)).toDF("id");
 
-    Column failTrust = d.uniform("f-trust").lt(FAIL_TRUST);
-    Column failQualification = d.uniform("f-qual").lt(FAIL_QUALIFICATION);
-    Column failRisk = d.uniform("f-risk").lt(FAIL_RISK);
-    Column failEligibility = d.uniform("f-elig").lt(FAIL_ELIGIBILITY);
-    Column failRegulatory = d.uniform("f-reg").lt(FAIL_REGULATORY);
-    Column trustMode = d.uniform("m-trust");
-    Column qualificationMode = d.uniform("m-qual");
-    Column riskMode = d.uniform("m-risk");
-    Column eligibilityMode = d.uniform("m-elig");
-    Column regulatoryMode = d.uniform("m-reg");
+    Draws.Failure trust = d.failure("trust", FAIL_TRUST);
+    Draws.Failure qualification = d.failure("qual", FAIL_QUALIFICATION);
+    Draws.Failure risk = d.failure("risk", FAIL_RISK);
+    Draws.Failure eligibility = d.failure("elig", FAIL_ELIGIBILITY);
+    Draws.Failure regulatory = d.failure("reg", FAIL_REGULATORY);
 
     Column income = round(exp(d.normal("income").multiply(0.55).plus(Math.log(85_000))), 0);
     Column idleCash = round(exp(d.normal("idle").multiply(0.9).plus(Math.log(30_000))).plus(5_001), 2);
@@ -114,51 +90,49 @@ public final class InvestmentSampleData {
         .withColumn("customer_id", format_string("C%08d", col("id")))
         .withColumn("marketplace", d.pick("market", MARKETPLACES, 0.40, 0.15, 0.12, 0.10, 0.13, 0.10))
         .withColumn("gender", d.pick("gender", List.of("female", "male", "non-binary"), 0.49, 0.49, 0.02))
-        .withColumn("identity_verified", when(failTrust.and(trustMode.lt(0.6)), false).otherwise(true))
-        .withColumn("account_status", when(failTrust.and(trustMode.geq(0.6)),
+        .withColumn("identity_verified", when(trust.fails().and(trust.mode().lt(0.6)), false).otherwise(true))
+        .withColumn("account_status", when(trust.fails().and(trust.mode().geq(0.6)),
             d.pick("status", List.of("suspended", "closed", "dormant"), 1, 1, 1)).otherwise("active"))
         .withColumn("age", d.integer("age", 25, 80))
         .withColumn("income", income)
-        .withColumn("idle_cash", when(failQualification.and(qualificationMode.lt(0.4)),
+        .withColumn("idle_cash", when(qualification.fails().and(qualification.mode().lt(0.4)),
             round(d.uniform("idle-low").multiply(5_000), 2)).otherwise(idleCash))
         .withColumn("account_balance", round(col("idle_cash").plus(exp(d.normal("invested").plus(Math.log(40_000)))), 2))
         .withColumn("account_open_date", date_sub(runDay,
-            when(failQualification.and(qualificationMode.geq(0.4)).and(qualificationMode.lt(0.75)),
+            when(qualification.fails().and(qualification.mode().geq(0.4)).and(qualification.mode().lt(0.75)),
                 d.integer("age-new", 0, 179)).otherwise(d.integer("age-old", 180, 7_300)).cast("int")))
         .withColumn("investment_experience",
-            when(failQualification.and(qualificationMode.geq(0.75)), lit(null).cast("string"))
+            when(qualification.fails().and(qualification.mode().geq(0.75)), lit(null).cast("string"))
                 .otherwise(d.pick("experience", List.of("limited", "moderate", "extensive"), 0.4, 0.4, 0.2)))
-        .withColumn("risk_tolerance", when(failRisk.and(riskMode.lt(0.35)), lit(null).cast("string"))
-            .when(failRegulatory.and(regulatoryMode.geq(0.4)).and(regulatoryMode.lt(0.7)), "aggressive")
+        .withColumn("risk_tolerance", when(risk.fails().and(risk.mode().lt(0.35)), lit(null).cast("string"))
+            .when(regulatory.fails().and(regulatory.mode().geq(0.4)).and(regulatory.mode().lt(0.7)), "aggressive")
             .otherwise(riskTolerance))
-        .withColumn("investment_goals", when(failRisk.and(riskMode.geq(0.35)).and(riskMode.lt(0.7)), lit(null).cast("string"))
+        .withColumn("investment_goals", when(risk.fails().and(risk.mode().geq(0.35)).and(risk.mode().lt(0.7)), lit(null).cast("string"))
             .otherwise(d.pick("goals", List.of("growth", "income", "preservation", "retirement", "education"), 0.35, 0.2, 0.15, 0.2, 0.1)))
-        .withColumn("time_horizon", when(failRisk.and(riskMode.geq(0.7)), d.integer("horizon-short", 30, 364))
+        .withColumn("time_horizon", when(risk.fails().and(risk.mode().geq(0.7)), d.integer("horizon-short", 30, 364))
             .otherwise(d.integer("horizon", 365, 30 * 365)))
         .withColumn("portfolio_allocation", format_string("{\"stocks\":%d,\"bonds\":%d,\"cash\":%d}",
             stocksPct, bondsPct, lit(100).minus(stocksPct).minus(bondsPct)))
-        .withColumn("kyc_status", when(failRegulatory.and(regulatoryMode.lt(0.4)),
+        .withColumn("kyc_status", when(regulatory.fails().and(regulatory.mode().lt(0.4)),
             d.pick("kyc", List.of("pending", "expired", "failed"), 1, 1, 1)).otherwise("verified"))
         .withColumn("accredited_investor",
-            when(failRegulatory.and(regulatoryMode.geq(0.4)).and(regulatoryMode.lt(0.7)), false)
+            when(regulatory.fails().and(regulatory.mode().geq(0.4)).and(regulatory.mode().lt(0.7)), false)
                 .when(col("risk_tolerance").equalTo("aggressive"), true)
                 .otherwise(d.uniform("accredited").lt(0.15)))
-        .withColumn("suitability_assessed", when(failRegulatory.and(regulatoryMode.geq(0.7)), false).otherwise(true))
-        .withColumn("recent_contact", failEligibility.and(eligibilityMode.lt(2.0 / 3)))
-        .withColumn("opted_out", failEligibility.and(eligibilityMode.geq(2.0 / 3)));
+        .withColumn("suitability_assessed", when(regulatory.fails().and(regulatory.mode().geq(0.7)), false).otherwise(true))
+        .withColumn("recent_contact", eligibility.fails().and(eligibility.mode().lt(2.0 / 3)))
+        .withColumn("opted_out", eligibility.fails().and(eligibility.mode().geq(2.0 / 3)));
   }
 
   /**
    * The extract as the warehouse gives it: all text, and about 0.6% of rows that break the
    * contract (null or duplicate ids, negative balances, unparseable numbers).
    */
+  @Override
   Dataset<Row> extract(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
     Column corrupt = d.uniform("corrupt");
-    Column idText = when(corrupt.lt(0.001), lit(null).cast("string"))
-        // a duplicate: this row repeats the previous customer's id
-        .when(corrupt.lt(0.002), format_string("C%08d", greatest(col("id").minus(1), lit(0L))))
-        .otherwise(col("customer_id"));
+    Column idText = SampleTables.extractId(corrupt, "C");
     Column balance = when(corrupt.geq(0.002).and(corrupt.lt(0.0035)), col("account_balance").multiply(-1))
         .otherwise(col("account_balance"));
     Column incomeText = when(corrupt.geq(0.0035).and(corrupt.lt(0.005)), lit("n/a"))
@@ -190,19 +164,13 @@ public final class InvestmentSampleData {
    * Past contacts: recent ones for the customers the eligibility filter must remove, older ones
    * for others, and recent contacts by another program that must not count.
    */
+  @Override
   Dataset<Row> contactHistory(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
-    Column runDay = lit(runDate.toString()).cast("date");
-    Column recent = when(col("recent_contact"), SampleTables.contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 6).cast("int"))));
-    Column older = when(d.uniform("c-old").lt(0.30), SampleTables.contact(PROGRAM, "in-app", date_sub(runDay, d.integer("c-old-days", 7, 90).cast("int"))));
-    Column other = when(d.uniform("c-other").lt(0.10), SampleTables.contact("loan-offer-targeting", "email", date_sub(runDay, d.integer("c-other-days", 0, 6).cast("int"))));
+    Column recent = when(col("recent_contact"), contactDaysAgo(d, PROGRAM, "email", "c-recent", 1, 6));
+    Column older = when(d.uniform("c-old").lt(0.30), contactDaysAgo(d, PROGRAM, "in-app", "c-old-days", 7, 90));
+    Column other = when(d.uniform("c-other").lt(0.10), contactDaysAgo(d, "loan-offer-targeting", "email", "c-other-days", 0, 6));
     return SampleTables.contacts(customers, recent, older, other);
-  }
-
-
-  /** Opt-outs of this program or of all programs (null program), and of another program only. */
-  Dataset<Row> optOuts(Dataset<Row> customers) {
-    return SampleTables.optOuts(customers, new Draws(seed, "id"), PROGRAM, "loan-offer-targeting", runDate);
   }
 
   /** Daily market snapshots per marketplace for the 30 days up to the run date, and one after it. */

@@ -2,7 +2,6 @@ package com.targeting.tools.sample;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.date_sub;
 import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.format_string;
@@ -17,7 +16,6 @@ import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -37,7 +35,7 @@ import org.apache.spark.sql.SparkSession;
  * Customers that pass are drawn so that the approval model puts about 30% / 50% / 20% of them in
  * the excellent / good / fair tiers, as the seed's offers are split.
  */
-public final class LoanSampleData {
+public final class LoanSampleData extends CustomerSampleData {
   public static final String PROGRAM = "loan-offer-targeting";
   static final List<String> STATES = List.of("CA", "TX", "FL", "NY", "PA", "IL", "OH", "GA", "NC", "MI", "WA", "AZ");
 
@@ -47,34 +45,14 @@ public final class LoanSampleData {
   static final double FAIL_ELIGIBILITY = 0.15 / 0.50;
   static final double FAIL_REGULATORY = 0.085 / 0.35;
 
-  private final SparkSession spark;
-  private final long rows;
-  private final long seed;
-  private final LocalDate runDate;
-
   public LoanSampleData(SparkSession spark, long rows, long seed, LocalDate runDate) {
-    this.spark = spark;
-    this.rows = rows;
-    this.seed = seed;
-    this.runDate = runDate;
+    super(spark, rows, seed, runDate, PROGRAM, "investment-recommendations", "customer_credit_profiles");
   }
 
-  /** Writes every dataset under {@code directory} and returns their paths. */
-  public List<String> writeAll(String directory, long historyRows) {
-    Dataset<Row> customers = customers().cache(); // read by the extract, contact history and opt-outs
-    try {
-      List<String> written = new ArrayList<>();
-      written.add(SampleTables.writeCsv(extract(customers), directory + "/customer_credit_profiles"));
-      written.add(SampleTables.writeContactHistory(contactHistory(customers), directory + "/contact_history"));
-      written.add(SampleTables.writeCsv(optOuts(customers), directory + "/opt_outs"));
-      written.add(SampleTables.writeCsv(history(historyRows), directory + "/loan_history"));
-      return written;
-    } finally {
-      customers.unpersist();
-    }
+  @Override
+  List<String> writeOwn(String directory, long historyRows) {
+    return List.of(SampleTables.writeCsv(history(historyRows), directory + "/loan_history"));
   }
-
-
 
   /** Annual income: log-normal around 75,000, at least 30,000. */
   private static Column income(Draws d) {
@@ -82,27 +60,23 @@ public final class LoanSampleData {
   }
 
   /** Customer profiles with the hidden draws that decide which filter (if any) fails them. */
+  @Override
   Dataset<Row> customers() {
     Draws d = new Draws(seed, "id");
-    Column failTrust = d.uniform("f-trust").lt(FAIL_TRUST);
-    Column failCredit = d.uniform("f-credit").lt(FAIL_CREDIT);
-    Column failAffordability = d.uniform("f-afford").lt(FAIL_AFFORDABILITY);
-    Column failEligibility = d.uniform("f-elig").lt(FAIL_ELIGIBILITY);
-    Column failRegulatory = d.uniform("f-reg").lt(FAIL_REGULATORY);
-    Column trustMode = d.uniform("m-trust");
-    Column creditMode = d.uniform("m-credit");
-    Column affordMode = d.uniform("m-afford");
-    Column eligibilityMode = d.uniform("m-elig");
-    Column regulatoryMode = d.uniform("m-reg");
+    Draws.Failure trust = d.failure("trust", FAIL_TRUST);
+    Draws.Failure credit = d.failure("credit", FAIL_CREDIT);
+    Draws.Failure affordability = d.failure("afford", FAIL_AFFORDABILITY);
+    Draws.Failure eligibility = d.failure("elig", FAIL_ELIGIBILITY);
+    Draws.Failure regulatory = d.failure("reg", FAIL_REGULATORY);
 
-    Column lowScore = failCredit.and(creditMode.lt(0.35));
-    Column highDti = failCredit.and(creditMode.geq(0.35)).and(creditMode.lt(0.55));
-    Column latePayment = failCredit.and(creditMode.geq(0.55)).and(creditMode.lt(0.80));
-    Column shortHistory = failCredit.and(creditMode.geq(0.80)).and(creditMode.lt(0.90));
-    Column manyLoans = failCredit.and(creditMode.geq(0.90));
-    Column lowCapacity = failAffordability.and(affordMode.lt(0.40));
-    Column unstableIncome = failAffordability.and(affordMode.geq(0.40)).and(affordMode.lt(0.70));
-    Column notEmployed = failAffordability.and(affordMode.geq(0.70));
+    Column lowScore = credit.fails().and(credit.mode().lt(0.35));
+    Column highDti = credit.fails().and(credit.mode().geq(0.35)).and(credit.mode().lt(0.55));
+    Column latePayment = credit.fails().and(credit.mode().geq(0.55)).and(credit.mode().lt(0.80));
+    Column shortHistory = credit.fails().and(credit.mode().geq(0.80)).and(credit.mode().lt(0.90));
+    Column manyLoans = credit.fails().and(credit.mode().geq(0.90));
+    Column lowCapacity = affordability.fails().and(affordability.mode().lt(0.40));
+    Column unstableIncome = affordability.fails().and(affordability.mode().geq(0.40)).and(affordability.mode().lt(0.70));
+    Column notEmployed = affordability.fails().and(affordability.mode().geq(0.70));
 
     // Passing credit scores lean low (680 + 170 u^2): about 40% reach 750.
     Column passingScore = lit(680).plus(pow(d.uniform("score"), 2.0).multiply(170)).cast("int");
@@ -118,8 +92,8 @@ public final class LoanSampleData {
         .withColumn("gender", d.pick("gender", List.of("female", "male", "non-binary"), 0.49, 0.49, 0.02))
         .withColumn("age", d.integer("age", 21, 80).cast("int"))
         .withColumn("marital_status", d.pick("marital", List.of("married", "single", "divorced", "widowed"), 0.5, 0.35, 0.12, 0.03))
-        .withColumn("identity_verified", when(failTrust.and(trustMode.lt(0.5)), false).otherwise(true))
-        .withColumn("account_status", when(failTrust.and(trustMode.geq(0.5)),
+        .withColumn("identity_verified", when(trust.fails().and(trust.mode().lt(0.5)), false).otherwise(true))
+        .withColumn("account_status", when(trust.fails().and(trust.mode().geq(0.5)),
             d.pick("status", List.of("suspended", "closed", "frozen"), 1, 1, 1)).otherwise("active"))
         .withColumn("income", income(d))
         .withColumn("credit_score", when(lowScore, d.integer("score-low", 560, 679).cast("int")).otherwise(passingScore))
@@ -138,10 +112,10 @@ public final class LoanSampleData {
             .otherwise(format_string("[%.0f,%.0f,%.0f]", col("income"),
                 col("income").multiply(d.uniform("inc-1").multiply(0.1).plus(0.9)),
                 col("income").multiply(d.uniform("inc-2").multiply(0.1).plus(0.9)))))
-        .withColumn("employment_status", when(notEmployed.and(affordMode.lt(0.85)), lit("unemployed"))
+        .withColumn("employment_status", when(notEmployed.and(affordability.mode().lt(0.85)), lit("unemployed"))
             .when(notEmployed, lit("employed"))
             .otherwise(d.pick("employment", List.of("employed", "self-employed", "retired"), 0.75, 0.15, 0.10)))
-        .withColumn("employment_months", when(notEmployed.and(affordMode.geq(0.85)), d.integer("emp-new", 0, 11))
+        .withColumn("employment_months", when(notEmployed.and(affordability.mode().geq(0.85)), d.integer("emp-new", 0, 11))
             .when(col("employment_status").equalTo("retired"), lit(null).cast("long"))
             .when(col("employment_status").equalTo("unemployed"), lit(0L))
             .otherwise(d.integer("emp", 12, 360)).cast("int"))
@@ -149,10 +123,10 @@ public final class LoanSampleData {
         .withColumn("deposit_balance", round(exp(d.normal("deposits").plus(Math.log(12_000))), 2))
         .withColumn("savings_rate", least(greatest(d.normal("savings").multiply(0.08).plus(0.12), lit(-0.2)), lit(0.5)))
         .withColumn("overdrafts_12m", d.pick("overdrafts", List.of("0", "1", "2", "3"), 0.70, 0.22, 0.06, 0.02).cast("int"))
-        .withColumn("ofac_match", failRegulatory.and(regulatoryMode.lt(0.2)))
-        .withColumn("prescreen_opt_out", failRegulatory.and(regulatoryMode.geq(0.2)))
-        .withColumn("recent_offer", failEligibility.and(eligibilityMode.lt(2.0 / 3)))
-        .withColumn("opted_out", failEligibility.and(eligibilityMode.geq(2.0 / 3)))
+        .withColumn("ofac_match", regulatory.fails().and(regulatory.mode().lt(0.2)))
+        .withColumn("prescreen_opt_out", regulatory.fails().and(regulatory.mode().geq(0.2)))
+        .withColumn("recent_offer", eligibility.fails().and(eligibility.mode().lt(2.0 / 3)))
+        .withColumn("opted_out", eligibility.fails().and(eligibility.mode().geq(2.0 / 3)))
         .drop("late_at", "history_months");
   }
 
@@ -160,12 +134,11 @@ public final class LoanSampleData {
    * The extract as the warehouse gives it: all text, and about 0.5% of rows that break the
    * contract (null or duplicate ids, unparseable numbers, impossible credit scores).
    */
+  @Override
   Dataset<Row> extract(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
     Column corrupt = d.uniform("corrupt");
-    Column idText = when(corrupt.lt(0.001), lit(null).cast("string"))
-        .when(corrupt.lt(0.002), format_string("L%08d", greatest(col("id").minus(1), lit(0L))))
-        .otherwise(col("customer_id"));
+    Column idText = SampleTables.extractId(corrupt, "L");
     Column scoreText = when(corrupt.geq(0.002).and(corrupt.lt(0.003)), lit("999"))
         .when(corrupt.geq(0.003).and(corrupt.lt(0.004)), lit("N/A"))
         .otherwise(col("credit_score").cast("string"));
@@ -202,20 +175,13 @@ public final class LoanSampleData {
    * Past offers: recent ones (within 90 days) for the customers the eligibility filter must
    * remove, older ones for others, and recent contacts by another program that must not count.
    */
+  @Override
   Dataset<Row> contactHistory(Dataset<Row> customers) {
     Draws d = new Draws(seed, "id");
-    Column runDay = lit(runDate.toString()).cast("date");
-    Column recent = when(col("recent_offer"), SampleTables.contact(PROGRAM, "email", date_sub(runDay, d.integer("c-recent", 1, 89).cast("int"))));
-    Column older = when(d.uniform("c-old").lt(0.20), SampleTables.contact(PROGRAM, "email", date_sub(runDay, d.integer("c-old-days", 90, 365).cast("int"))));
-    Column other = when(d.uniform("c-other").lt(0.10),
-        SampleTables.contact("investment-recommendations", "in-app", date_sub(runDay, d.integer("c-other-days", 1, 30).cast("int"))));
+    Column recent = when(col("recent_offer"), contactDaysAgo(d, PROGRAM, "email", "c-recent", 1, 89));
+    Column older = when(d.uniform("c-old").lt(0.20), contactDaysAgo(d, PROGRAM, "email", "c-old-days", 90, 365));
+    Column other = when(d.uniform("c-other").lt(0.10), contactDaysAgo(d, "investment-recommendations", "in-app", "c-other-days", 1, 30));
     return SampleTables.contacts(customers, recent, older, other);
-  }
-
-
-  /** Opt-outs of this program or of all programs (null program), and of another program only. */
-  Dataset<Row> optOuts(Dataset<Row> customers) {
-    return SampleTables.optOuts(customers, new Draws(seed, "id"), PROGRAM, "investment-recommendations", runDate);
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.format_string;
+import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
@@ -28,6 +30,17 @@ final class SampleTables {
   static String writeContactHistory(Dataset<Row> contacts, String path) {
     contacts.write().format("delta").mode(SaveMode.Overwrite).partitionBy("program").save(path);
     return path;
+  }
+
+  /**
+   * The extract's customer id as the warehouse gives it: null where {@code corrupt} (a uniform
+   * draw) is below 0.001, the previous customer's id ({@code prefix} and eight digits: a duplicate)
+   * below 0.002, else the customer's own.
+   */
+  static Column extractId(Column corrupt, String prefix) {
+    return when(corrupt.lt(0.001), lit(null).cast("string"))
+        .when(corrupt.lt(0.002), format_string(prefix + "%08d", greatest(col("id").minus(1), lit(0L))))
+        .otherwise(col("customer_id"));
   }
 
   /** Partitions for generating {@code count} rows: one per 250,000, at most 200. */
