@@ -27,10 +27,13 @@ import java.util.TreeMap;
  * <p>The page is well-formed XHTML (every element closed, text escaped), so an XML parser reads it.
  */
 public final class HtmlReport {
-  /** Summary fields shown in the header or their own section, not again as an "other" section. */
+  /**
+   * Summary fields shown in the header or their own section, not again as an "other" section
+   * ({@code scored}, the rows scored and selected, is the funnel's last row, {@code candidates}).
+   */
   private static final Set<String> OWN_PLACE = Set.of("job", "program", "run_date", "run_id", "started_at", "finished_at",
       "status", "error", "recovered", "summary_path", "report_path", "total_ms", "input_rows", "quarantined_rows", "quarantined_by_rule",
-      "removed_by_filter", "funnel", "candidates", "pass_rate_pct", "fairness", "models", "written", "stage_timings_ms");
+      "removed_by_filter", "funnel", "candidates", "scored", "pass_rate_pct", "fairness", "models", "written", "stage_timings_ms");
   /** Counts by value that belong to another section. */
   private static final Set<String> NOT_A_DISTRIBUTION = Set.of("quarantined_by_rule", "removed_by_filter", "written", "stage_timings_ms");
 

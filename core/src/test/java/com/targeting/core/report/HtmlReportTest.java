@@ -22,7 +22,7 @@ class HtmlReportTest {
         {"program":"p","run_date":"2026-11-20","run_id":"r1","status":"failed",
          "error":{"category":"user_error","message":"bad value '<script>alert(1)</script>' & \\u0001 in \\"income\\""},
          "input_rows":3,"quarantined_rows":1,"quarantined_by_rule":{"non-finite":1},
-         "funnel":[{"filter":"trust","removed":1,"removed_pct_of_input":33.33,"remaining":1}],"candidates":1,
+         "funnel":[{"filter":"trust","removed":1,"removed_pct_of_input":33.33,"remaining":1}],"candidates":1,"scored":1,
          "fairness":{"gender":{"reference_group":"F","min_ratio":0.8,"flagged_groups":["M"],
            "groups":{"F":{"rows":2,"selected":1,"selection_rate":0.5,"adverse_impact_ratio":1.0,"flagged":false},
                      "M":{"rows":1,"selected":0,"selection_rate":0.0,"adverse_impact_ratio":0.0,"flagged":true}}}}}
@@ -36,6 +36,12 @@ class HtmlReportTest {
     assertThat(page.getElementsByTagName("script").getLength()).isZero();
     String text = page.getDocumentElement().getTextContent();
     assertThat(text).contains("failed", "No earlier succeeded run of this program.", "reference group F");
+    // Every section once: "scored" (the candidates) is the funnel's last row, not a section of its own.
+    java.util.List<String> sections = new java.util.ArrayList<>();
+    for (int i = 0; i < page.getElementsByTagName("h2").getLength(); i++) {
+      sections.add(page.getElementsByTagName("h2").item(i).getTextContent());
+    }
+    assertThat(sections).contains("Funnel").doesNotContain("scored").doesNotHaveDuplicates();
     // The flagged group's row is marked.
     assertThat(html).contains("<tr class=\"flagged\"><td>M</td>");
   }
