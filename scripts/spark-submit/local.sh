@@ -9,6 +9,8 @@
 # the local tools jar beside it (tools/: generate-sample-data, bench, bench-floor and the sample
 # data the local bootstrap generates), which never ships to EMR.
 # Everything a local run writes goes under local-runs/ (git-ignored; TARGETING_LOCAL_ROOT moves it).
+# TARGETING_EXTRA_CLASSPATH (jars or folders, ':'-separated) goes on the classpath after the job jar:
+# a team's own decision types (META-INF/services), as spark.jars adds them on EMR.
 # Logs go to stderr; the last line of stdout is the job's run summary (JSON).
 set -euo pipefail
 
@@ -52,5 +54,5 @@ exec java \
   "-Xmx${TARGETING_DRIVER_MEMORY:-6g}" \
   "${java_opens[@]}" \
   -Dlog4j2.configurationFile="$repo/conf/log4j2-local.properties" \
-  -cp "$jar:$tools_jar:$(cat "$classpath_file")" \
+  -cp "$jar:$tools_jar${TARGETING_EXTRA_CLASSPATH:+:$TARGETING_EXTRA_CLASSPATH}:$(cat "$classpath_file")" \
   com.targeting.jobs.Main "$@"

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
- * A kind of decision a program's config names in {@code decisions = [{ type = <name>, ... }]}.
+ * A kind of decision a program's config names in {@code program.decide = [{ type = <name>, ... }]}.
  * The library's own types are built in; a team adds its own without touching the library: a class
  * implementing this interface, listed in
  * {@code META-INF/services/com.targeting.core.decide.DecisionType} on the job's classpath
