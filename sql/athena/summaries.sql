@@ -3,6 +3,7 @@
 -- A failed attempt has status = 'failed' and error.category (user_error: fix the input, do not
 -- retry; external: a store failed, retry; internal: a bug) and error.message.
 -- Partition projection: no MSCK REPAIR needed; every program is enumerated. ${output} is the output root.
+-- scored: the rows that reached the models (the candidates and the rows removed after scoring).
 CREATE EXTERNAL TABLE IF NOT EXISTS targeting.summaries (
   program string,
   run_date string,

@@ -82,6 +82,8 @@ class LoanProgramEndToEndTest {
 
     Dataset<Row> declined = FIRST.root().table("rejections").where(col("removed_by").equalTo("credit-decision"));
     assertThat(declined.count()).isEqualTo(JobRun.counts(FIRST.summary().get("removed_by_filter")).get("credit-decision"));
+    // Scored: the rows that reached the models, offered or declined after scoring.
+    assertThat(FIRST.summary().get("scored").asLong()).isEqualTo(FIRST.summary().get("candidates").asLong() + declined.count());
     assertThat(declined.where("approval_score IS NULL OR size(approval_score_reasons) <> 3").count())
         .as("a decline after scoring keeps its scores and reasons").isZero();
   }

@@ -257,7 +257,7 @@ public final class ProgramRunner {
    * passed validation, removed by a filter (before or after scoring) or selected.
    */
   private void report(RunSummary summary, Classified classified, Decided decided, List<SummarySection> sections) {
-    summary.put("scored", decided.groups().rows(Groups.Scope.SELECTED));
+    summary.put("scored", decided.groups().rows(Groups.Scope.SCORED));
     RunReport report = new RunReport(spark, program.id(), program.runDate(), partition.under(program.outputs().reports()),
         decided.rows(), decided.groups());
     sections.forEach(section -> section.report(report));

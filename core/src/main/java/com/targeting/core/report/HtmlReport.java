@@ -29,7 +29,7 @@ import java.util.TreeMap;
 public final class HtmlReport {
   /**
    * Summary fields shown in the header or their own section, not again as an "other" section
-   * ({@code scored}, the rows scored and selected, is the funnel's last row, {@code candidates}).
+   * ({@code scored}, the rows that reached the models, is a row of the funnel table).
    */
   private static final Set<String> OWN_PLACE = Set.of("job", "program", "run_date", "run_id", "started_at", "finished_at",
       "status", "error", "recovered", "summary_path", "report_path", "total_ms", "input_rows", "quarantined_rows", "quarantined_by_rule",
@@ -127,7 +127,12 @@ public final class HtmlReport {
           .append(number(step.path("removed").asLong())).append(number(step.path("removed_pct_of_input").asDouble()))
           .append(number(step.path("remaining").asLong())).append("</tr>");
     }
-    html.append("<tr><th>candidates</th><td/><td/>").append(number(summary.path("candidates").asLong())).append("</tr></table>\n");
+    html.append("<tr><th>candidates</th><td/><td/>").append(number(summary.path("candidates").asLong())).append("</tr>");
+    if (summary.has("scored")) {
+      // The rows that reached the models: the candidates and the rows the post-score filters removed.
+      html.append("<tr><td>scored (reached the models)</td><td/><td/>").append(number(summary.path("scored").asLong())).append("</tr>");
+    }
+    html.append("</table>\n");
     image("funnel", Charts.bars("rows remaining after each step", "rows", remaining));
     if (summary.path("quarantined_by_rule").size() > 0) {
       html.append("<h3>quarantined by rule</h3>");

@@ -36,12 +36,13 @@ class HtmlReportTest {
     assertThat(page.getElementsByTagName("script").getLength()).isZero();
     String text = page.getDocumentElement().getTextContent();
     assertThat(text).contains("failed", "No earlier succeeded run of this program.", "reference group F");
-    // Every section once: "scored" (the candidates) is the funnel's last row, not a section of its own.
+    // Every section once: "scored" is a row of the funnel table, not a section of its own.
     java.util.List<String> sections = new java.util.ArrayList<>();
     for (int i = 0; i < page.getElementsByTagName("h2").getLength(); i++) {
       sections.add(page.getElementsByTagName("h2").item(i).getTextContent());
     }
     assertThat(sections).contains("Funnel").doesNotContain("scored").doesNotHaveDuplicates();
+    assertThat(text).contains("scored (reached the models)1");
     // The flagged group's row is marked.
     assertThat(html).contains("<tr class=\"flagged\"><td>M</td>");
   }
