@@ -28,6 +28,7 @@ public final class RunSummary {
   }
 
   /** One step of the summary's {@code funnel}: the rows a filter removed and the rows left after it. */
+  @com.fasterxml.jackson.annotation.JsonPropertyOrder({"filter", "removed", "removed_pct_of_input", "remaining"})
   public record FunnelStep(
       String filter,
       long removed,
@@ -85,6 +86,7 @@ public final class RunSummary {
    * external}, {@code internal}, or {@code interrupted} for a run that died without a summary);
    * {@code message} names the file, column, config path or customer involved, never a secret.
    */
+  @com.fasterxml.jackson.annotation.JsonPropertyOrder({"category", "message"})
   public record RunError(String category, String message) {}
 
   public RunSummary remove(String key) {
