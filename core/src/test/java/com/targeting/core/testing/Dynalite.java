@@ -65,10 +65,9 @@ public final class Dynalite {
   public static synchronized Dynalite instance() {
     if (instance == null) {
       Path cli = ServerProcess.fetched("dynalite", "node_modules/dynalite/cli.js");
-      int port = ServerProcess.freePort();
       // Tables become ACTIVE at once (default: after 500 ms, which the SDK's waiter polls every 20 s).
-      ServerProcess.start("dynalite", List.of("node", cli.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
-          "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"), port);
+      int port = ServerProcess.start("dynalite", free -> List.of("node", cli.toString(), "--host", "127.0.0.1",
+          "--port", Integer.toString(free), "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"));
       instance = new Dynalite(port);
     }
     return instance;

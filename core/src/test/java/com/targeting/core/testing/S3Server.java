@@ -1,6 +1,7 @@
 package com.targeting.core.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,25 +112,26 @@ public final class S3Server {
   }
 
   private static S3Server s3proxy() {
-    int port = ServerProcess.freePort();
     String identity = "test" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     String credential = UUID.randomUUID().toString().replace("-", "");
-    try {
-      Path properties = Files.createTempFile("s3proxy", ".properties");
-      Files.writeString(properties, String.join("\n",
-          "s3proxy.endpoint=http://127.0.0.1:" + port,
-          "s3proxy.authorization=aws-v2-or-v4",
-          "s3proxy.identity=" + identity,
-          "s3proxy.credential=" + credential,
-          "jclouds.provider=transient",
-          "jclouds.identity=" + identity,
-          "jclouds.credential=" + credential,
-          ""));
-      ServerProcess.start("s3proxy", ServerProcess.library("s3proxy"), List.of("-Xmx1g"), "org.gaul.s3proxy.Main",
-          List.of("--properties", properties.toString()), port);
-      return new S3Server("s3proxy", "http://127.0.0.1:" + port, identity, credential);
-    } catch (IOException e) {
-      throw new IllegalStateException("Cannot start S3Proxy", e);
-    }
+    int port = ServerProcess.start("s3proxy", ServerProcess.library("s3proxy"), List.of("-Xmx1g"), "org.gaul.s3proxy.Main",
+        free -> {
+          try {
+            Path properties = Files.createTempFile("s3proxy", ".properties");
+            Files.writeString(properties, String.join("\n",
+                "s3proxy.endpoint=http://127.0.0.1:" + free,
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + identity,
+                "s3proxy.credential=" + credential,
+                "jclouds.provider=transient",
+                "jclouds.identity=" + identity,
+                "jclouds.credential=" + credential,
+                ""));
+            return List.of("--properties", properties.toString());
+          } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write S3Proxy's properties", e);
+          }
+        });
+    return new S3Server("s3proxy", "http://127.0.0.1:" + port, identity, credential);
   }
 }

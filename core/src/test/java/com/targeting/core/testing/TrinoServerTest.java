@@ -92,12 +92,16 @@ class TrinoServerTest {
         new Object[] {"o3", "fair", 15000.0, List.of(channel("in_app", 1, 1, "2026-12-07"))}),
         new RunPartition(LOANS, LocalDate.parse("2026-11-23")));
 
+    Files.writeString(output.resolve("offers.sql"), OFFERS_DDL);
     trino = TrinoServer.instance();
+    createTables();
+  }
+
+  /** The schema anew, with the tables of every test. */
+  private static void createTables() {
     trino.recreateSchema("targeting");
-    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/investment-recommendations.sql"), sql("parquet/rejections.sql"), sql("summaries.sql")));
-    Path offersDdl = output.resolve("offers.sql");
-    Files.writeString(offersDdl, OFFERS_DDL);
-    trino.createTables(AthenaDdl.location(output), List.of(offersDdl));
+    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/investment-recommendations.sql"), sql("parquet/rejections.sql"),
+        sql("summaries.sql"), output.resolve("offers.sql")));
   }
 
   @Test
@@ -202,19 +206,23 @@ class TrinoServerTest {
 
   @Test
   void recreatingTheSchemaDropsTablesAndViewsButKeepsTheirFiles() throws IOException {
-    trino.recreateSchema("targeting");
+    try {
+      trino.recreateSchema("targeting");
 
-    assertThatThrownBy(() -> query("SELECT count(*) FROM targeting.offers")).hasMessageContaining("does not exist");
-    assertThatThrownBy(() -> query("SELECT count(*) FROM targeting.offers_per_day")).hasMessageContaining("does not exist");
-    assertThat(output.resolve("offers/_delta_log")).isDirectory();
-    assertThat(output.resolve("rejections/program=" + PROGRAM + "/dt=2026-11-20")).isDirectory();
+      assertThatThrownBy(() -> query("SELECT count(*) FROM targeting.offers")).hasMessageContaining("does not exist");
+      assertThatThrownBy(() -> query("SELECT count(*) FROM targeting.offers_per_day")).hasMessageContaining("does not exist");
+      assertThat(output.resolve("offers/_delta_log")).isDirectory();
+      assertThat(output.resolve("rejections/program=" + PROGRAM + "/dt=2026-11-20")).isDirectory();
 
-    // The same files serve the recreated tables.
-    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/rejections.sql"), output.resolve("offers.sql")));
-    assertThat(query("SELECT count(*) AS n FROM targeting.offers")).containsExactly(Map.of("n", 3L));
-    assertThat(query("SELECT count(*) AS n FROM targeting.rejections WHERE program = 'investment-recommendations' AND dt = '2026-11-20'"))
-        .containsExactly(Map.of("n", 3L));
-    trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/investment-recommendations.sql"), sql("summaries.sql")));
+      // The same files serve the recreated tables.
+      trino.createTables(AthenaDdl.location(output), List.of(sql("parquet/rejections.sql"), output.resolve("offers.sql")));
+      assertThat(query("SELECT count(*) AS n FROM targeting.offers")).containsExactly(Map.of("n", 3L));
+      assertThat(query("SELECT count(*) AS n FROM targeting.rejections WHERE program = 'investment-recommendations' AND dt = '2026-11-20'"))
+          .containsExactly(Map.of("n", 3L));
+    } finally {
+      // The other tests' tables, whatever failed above: a failure here must not fail them too.
+      createTables();
+    }
   }
 
   private static List<Map<String, Object>> query(String sql) {
