@@ -33,11 +33,13 @@ public final class SavedModel {
   private final String path;
   private final ModelMetadata metadata;
   private final PipelineModel pipeline;
+  private final Contributions contributions;
 
   private SavedModel(String path, ModelMetadata metadata, PipelineModel pipeline) {
     this.path = requireNonNull(path, "path is null");
     this.metadata = requireNonNull(metadata, "metadata is null");
     this.pipeline = requireNonNull(pipeline, "pipeline is null");
+    this.contributions = Contributions.of(pipeline, metadata);
   }
 
   public static boolean exists(SparkSession spark, String path) {
@@ -110,17 +112,32 @@ public final class SavedModel {
   }
 
   /**
+   * How this model's reason codes are computed: {@code "jvm"} ({@link TreeShap}, checked against
+   * XGBoost when loaded) or {@code "xgboost"} (XGBoost's {@code predictContrib}, for the models
+   * TreeShap refuses), with the reason.
+   */
+  public String contributionsEngine() {
+    return contributions.description();
+  }
+
+  /**
    * The input rows plus {@code output}: a binary model's positive-class probability (calibrated if
    * the model is), a regression's value, or a multi-class model's map from class to probability.
    * With {@code reasonCodes} above zero (binary and regression models), also
-   * {@code <output>_reasons}: the top features by absolute SHAP contribution (XGBoost's own, in
-   * margin units) with their values, and {@code <output>_bias}, the base value; all contributions
-   * plus the base value add up to the model's uncalibrated margin.
+   * {@code <output>_reasons}: the top features by absolute SHAP contribution (exact TreeSHAP values,
+   * XGBoost's definition, in margin units) with their values, and {@code <output>_bias}, the base
+   * value; all contributions plus the base value add up to the model's uncalibrated margin.
    */
   public Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes) {
+    return score(rows, output, reasonCodes, contributions.shap().isEmpty());
+  }
+
+  /** {@link #score(Dataset, String, int)}, with XGBoost's {@code predictContrib} if {@code xgboostContributions}. */
+  Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes, boolean xgboostContributions) {
     requireFeatures(rows);
     String prefix = ModelSpec.columnPrefix(metadata.id());
-    PipelineModel model = reasonCodes > 0 ? withContributions(prefix + "contributions") : pipeline;
+    boolean nativeContributions = reasonCodes > 0 && xgboostContributions;
+    PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
     Dataset<Row> transformed = model.transform(rows);
 
     List<Column> columns = new ArrayList<>();
@@ -141,7 +158,9 @@ public final class SavedModel {
     // feature that reads it and the sort for every field of every reason read from it.
     String contributionsArray = prefix + "contributions_array";
     String sortedEntries = prefix + "sorted_contributions";
-    columns.add(org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64").as(contributionsArray));
+    columns.add((nativeContributions
+        ? org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64")
+        : contributions.column(rows.sparkSession(), transformed)).as(contributionsArray));
     return transformed.select(columns.toArray(Column[]::new))
         .withColumn(sortedEntries, sortedContributions(col(contributionsArray)))
         .withColumn(output + "_reasons", reasons(col(sortedEntries), reasonCodes))

@@ -158,7 +158,20 @@ public final class TreeShap implements Serializable {
     return baseValue;
   }
 
-  /** Every split's threshold (tests: rows on and next to them). */
+  /**
+   * How far a value of ours may be from entry {@code j} of XGBoost's contributions {@code native_}
+   * of the same row: 1e-6 relative, plus XGBoost's float32 accumulation, up to 2^-24 of the row's
+   * largest value per tree (XGBoost's own contributions miss its margin by as much).
+   */
+  public static double tolerance(float[] native_, int j, int trees) {
+    double largest = 1.0;
+    for (float value : native_) {
+      largest = Math.max(largest, Math.abs(value));
+    }
+    return 1e-6 * Math.max(1.0, Math.abs(native_[j])) + trees * Math.pow(2, -24) * largest;
+  }
+
+  /** Every split's threshold (rows on and next to them check a model against XGBoost). */
   float[] thresholds() {
     return nodeThreshold.clone();
   }

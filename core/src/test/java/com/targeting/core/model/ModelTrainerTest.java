@@ -162,6 +162,32 @@ class ModelTrainerTest {
   }
 
   @Test
+  void reasonCodesFromTheJvmAreXgboostsOwn() {
+    ModelSpec spec = buyer("");
+    train(spec);
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
+    assertThat(model.contributionsEngine()).startsWith("jvm (TreeSHAP over ");
+
+    Dataset<Row> rows = labeled.limit(200);
+    List<Row> jvm = model.score(rows, "score", 2, false).orderBy("customer_id").collectAsList();
+    List<Row> xgboost = model.score(rows, "score", 2, true).orderBy("customer_id").collectAsList();
+    assertThat(jvm).hasSize(200).hasSameSizeAs(xgboost);
+    for (int i = 0; i < jvm.size(); i++) {
+      Row ours = jvm.get(i);
+      Row theirs = xgboost.get(i);
+      assertThat(ours.<Double>getAs("score")).isEqualTo(theirs.<Double>getAs("score"));
+      assertThat(ours.<Double>getAs("score_bias")).isCloseTo(theirs.<Double>getAs("score_bias"), within(1e-5));
+      List<Row> ourReasons = ours.getList(ours.fieldIndex("score_reasons"));
+      List<Row> theirReasons = theirs.getList(theirs.fieldIndex("score_reasons"));
+      for (int rank = 0; rank < 2; rank++) {
+        assertThat(ourReasons.get(rank).<Double>getAs("contribution"))
+            .isCloseTo(theirReasons.get(rank).<Double>getAs("contribution"), within(1e-5));
+        assertThat(ourReasons.get(rank).<String>getAs("feature")).isEqualTo(theirReasons.get(rank).<String>getAs("feature"));
+      }
+    }
+  }
+
+  @Test
   void calibratedModelsScoreThroughTheirCalibrator() {
     for (String method : List.of("isotonic", "platt")) {
       ModelSpec spec = spec("id = calibrated-" + method + "\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"

@@ -109,18 +109,11 @@ class TreeShapTest {
             x[f] = scored[r * FEATURES + f];
           }
           double[] ours = shap.contributions(x);
-          double largest = 0;
-          for (float v : native_[r]) {
-            largest = Math.max(largest, Math.abs(v));
-          }
-          // XGBoost adds the trees' contributions in float32: a rounding of up to 2^-24 of the
-          // largest value per tree, against our sums in double.
-          double rounding = shape[1] * Math.pow(2, -24) * Math.max(1, largest);
           for (int j = 0; j <= FEATURES; j++) {
             assertThat(ours[j]).as("%s depth %d trees %d row %d entry %d", objective, shape[0], shape[1], r, j)
-                .isCloseTo(native_[r][j], within(1e-6 * Math.max(1, Math.abs(native_[r][j])) + rounding));
+                .isCloseTo(native_[r][j], within(TreeShap.tolerance(native_[r], j, shape[1])));
           }
-          assertThat(java.util.Arrays.stream(ours).sum()).isCloseTo(margins[r][0], within(1e-6 * Math.max(1, Math.abs(margins[r][0])) + rounding));
+          assertThat(java.util.Arrays.stream(ours).sum()).isCloseTo(margins[r][0], within(TreeShap.tolerance(margins[r], 0, shape[1])));
         }
         booster.dispose();
         train.dispose();
