@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * What the tools module adds to the job jar's {@code Main} when its jar is on the classpath (as
  * {@code scripts/spark-submit/local.sh} puts it): the jobs {@code generate-sample-data}, {@code
- * bench} and {@code bench-floor}, and the sample data generator of the local bootstrap. Registered
+ * bench}, {@code bench-floor} and {@code bench-shap}, and the sample data generator of the local bootstrap. Registered
  * in {@code META-INF/services}.
  */
 public final class Tools implements JobExtension, SampleDataGenerator {
@@ -27,7 +27,10 @@ public final class Tools implements JobExtension, SampleDataGenerator {
             BenchJob::run),
         new Job("bench-floor",
             "  bench-floor --program P              the floor alone: plain scan + plain model prediction of a run's rows",
-            BenchFloorJob::run));
+            BenchFloorJob::run),
+        new Job("bench-shap",
+            "  bench-shap [--rows N] [--trees T] [--depth D] [--features M] [--threads K]   exact SHAP: predictContrib vs TreeShap",
+            BenchShapJob::run));
   }
 
   @Override

@@ -22,9 +22,16 @@ import java.util.List;
  * R(O) = Π_{j∉O} z_j and C(Q) = Σ_k e_k(z_Q)·(|Q|−k)!(d−1−|Q|+k)!/d! (e_k the elementary symmetric
  * polynomials of the zero fractions in Q), the leaf adds v·R(O)·(1−z_j)·C(O∖{j}) to each followed
  * feature j and −v·R(O)·C(O) to each other path feature. C is tabled per leaf for every subset
- * (2^d doubles) when the model is compiled, so scoring a row is one comparison per split and d
- * look-ups per leaf. A feature split twice on a path is one position whose zero fraction is the
- * product and which is followed only if every split on it is (XGBoost's unwind and re-extend).
+ * (2^d doubles) when the model is compiled. A feature split twice on a path is one position whose
+ * zero fraction is the product and which is followed only if every split on it is (XGBoost's
+ * unwind and re-extend).
+ *
+ * <p>Per row and tree, the sets O of all leaves come from one pass over the splits, parent before
+ * children (a split the row does not follow clears its feature's bit for the subtree on the other
+ * side), without a branch on the row's data; then each leaf adds d values. When the tables fit
+ * ({@value #FOLDED_LIMIT} doubles in all: 100 trees of depth 6) each leaf's d values are tabled
+ * for every O ("folded"), so a leaf costs d additions; beyond, R and C are tabled and a leaf costs
+ * d multiplications more.
  *
  * <p>XGBoost's conventions, read from its source ({@code src/predictor/treeshap.cc},
  * {@code predict_fn.h}, {@code cpu_predictor.cc}): a row goes left when its value, as a float, is
@@ -44,54 +51,103 @@ public final class TreeShap implements Serializable {
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   /** Deeper paths would need tables of 2^d doubles per leaf beyond what a broadcast should carry. */
   static final int MAX_PATH_FEATURES = 12;
+  /** The most doubles of folded tables (32 MB); larger models table R and C instead. */
+  static final long FOLDED_LIMIT = 4_000_000;
 
   private final int features;
   private final double baseValue;
   private final int trees;
   private final int maxNodes;
-  /** Internal nodes of tree t are [nodeStart[t], nodeStart[t + 1]); leaves likewise. */
-  private final int[] nodeStart;
+  private final boolean folded;
+  /** Splits of tree t are [splitStart[t], splitStart[t + 1]), in preorder; leaves likewise. */
+  private final int[] splitStart;
   private final int[] leafStart;
-  private final int[] nodeFeature;
-  private final float[] nodeThreshold;
-  private final boolean[] nodeDefaultLeft;
-  private final double[] leafValue;
+  private final int[] splitFeature;
+  private final float[] splitThreshold;
+  private final boolean[] splitDefaultLeft;
+  /** The bit of the split's feature in the sets O of the leaves below it. */
+  private final int[] splitBit;
+  /** A split's children, numbered within the tree: its splits first (0 is the root), then its leaves. */
+  private final int[] splitLeft;
+  private final int[] splitRight;
   /** Positions (distinct path features) of leaf l are [positionStart[l], positionStart[l + 1]). */
   private final int[] positionStart;
   private final int[] positionFeature;
   private final double[] positionZero;
-  /** Path splits of leaf l are [stepStart[l], stepStart[l + 1]): the node (index within its tree), the side ℓ is on, the position. */
-  private final int[] stepStart;
-  private final int[] stepNode;
-  private final boolean[] stepLeft;
-  private final int[] stepPosition;
-  /** Leaf l's C table: 2^d doubles from tableStart[l]. */
+  /** Leaf l's tables from tableStart[l]: folded, d values per O; else R(O)·v, then C(O), 2^d each. */
   private final int[] tableStart;
   private final double[] tables;
 
-  private TreeShap(int features, double baseValue, Builder b) {
+  private TreeShap(int features, double baseValue, Builder b, long foldedLimit) {
     this.features = features;
     this.baseValue = baseValue;
-    this.trees = b.nodeStart.size() - 1;
+    this.trees = b.splitStart.size() - 1;
     this.maxNodes = b.maxNodes;
-    this.nodeStart = ints(b.nodeStart);
+    this.splitStart = ints(b.splitStart);
     this.leafStart = ints(b.leafStart);
-    this.nodeFeature = ints(b.nodeFeature);
-    this.nodeThreshold = new float[b.nodeThreshold.size()];
-    for (int i = 0; i < nodeThreshold.length; i++) {
-      nodeThreshold[i] = b.nodeThreshold.get(i);
+    this.splitFeature = ints(b.splitFeature);
+    this.splitThreshold = new float[b.splitThreshold.size()];
+    for (int i = 0; i < splitThreshold.length; i++) {
+      splitThreshold[i] = b.splitThreshold.get(i);
     }
-    this.nodeDefaultLeft = booleans(b.nodeDefaultLeft);
-    this.leafValue = doubles(b.leafValue);
+    this.splitDefaultLeft = booleans(b.splitDefaultLeft);
+    this.splitBit = ints(b.splitBit);
+    this.splitLeft = ints(b.splitLeft);
+    this.splitRight = ints(b.splitRight);
     this.positionStart = ints(b.positionStart);
     this.positionFeature = ints(b.positionFeature);
     this.positionZero = doubles(b.positionZero);
-    this.stepStart = ints(b.stepStart);
-    this.stepNode = ints(b.stepNode);
-    this.stepLeft = booleans(b.stepLeft);
-    this.stepPosition = ints(b.stepPosition);
-    this.tableStart = ints(b.tableStart);
-    this.tables = doubles(b.tables);
+    long foldedSize = 0;
+    for (int l = 0; l < b.leafValue.size(); l++) {
+      int d = positionStart[l + 1] - positionStart[l];
+      foldedSize += (long) d << d;
+    }
+    this.folded = foldedSize <= foldedLimit;
+    this.tableStart = new int[b.leafValue.size()];
+    double[] all = new double[(int) Math.min(Integer.MAX_VALUE - 8, folded ? foldedSize : 2L * b.combinationSums.stream().mapToLong(c -> c.length).sum())];
+    int offset = 0;
+    for (int l = 0; l < tableStart.length; l++) {
+      tableStart[l] = offset;
+      offset = folded ? fold(l, b.leafValue.get(l), b.combinationSums.get(l), all, offset)
+          : weigh(l, b.leafValue.get(l), b.combinationSums.get(l), all, offset);
+    }
+    this.tables = all;
+  }
+
+  /** Leaf l's value for each followed set O and position j, from offset; returns the next offset. */
+  private int fold(int leaf, double value, double[] sums, double[] into, int offset) {
+    int p0 = positionStart[leaf];
+    int d = positionStart[leaf + 1] - p0;
+    for (int o = 0; o < 1 << d; o++) {
+      double weight = value;
+      for (int j = 0; j < d; j++) {
+        if ((o & (1 << j)) == 0) {
+          weight *= positionZero[p0 + j];
+        }
+      }
+      for (int j = 0; j < d; j++) {
+        int bit = 1 << j;
+        into[offset + o * d + j] = (o & bit) != 0 ? weight * (1.0 - positionZero[p0 + j]) * sums[o ^ bit] : -weight * sums[o];
+      }
+    }
+    return offset + (d << d);
+  }
+
+  /** Leaf l's v·R(O), then C(O), for each O, from offset; returns the next offset. */
+  private int weigh(int leaf, double value, double[] sums, double[] into, int offset) {
+    int p0 = positionStart[leaf];
+    int d = positionStart[leaf + 1] - p0;
+    for (int o = 0; o < 1 << d; o++) {
+      double weight = value;
+      for (int j = 0; j < d; j++) {
+        if ((o & (1 << j)) == 0) {
+          weight *= positionZero[p0 + j];
+        }
+      }
+      into[offset + o] = weight;
+      into[offset + (1 << d) + o] = sums[o];
+    }
+    return offset + (2 << d);
   }
 
   /**
@@ -130,17 +186,22 @@ public final class TreeShap implements Serializable {
       }
       baseValue += builder.add(Tree.fromJson(trees.get(t), t, features));
     }
-    return new TreeShap(features, baseValue, builder.done());
+    return new TreeShap(features, baseValue, builder.done(), FOLDED_LIMIT);
   }
 
   /** Compiles trees given directly (tests, and models read by other means), with {@code baseMargin} in margin units. */
   static TreeShap of(int features, double baseMargin, List<Tree> trees) {
+    return of(features, baseMargin, trees, FOLDED_LIMIT);
+  }
+
+  /** As {@link #of(int, double, List)}, folding the tables only if they hold at most {@code foldedLimit} doubles. */
+  static TreeShap of(int features, double baseMargin, List<Tree> trees, long foldedLimit) {
     Builder builder = new Builder();
     double baseValue = baseMargin;
     for (Tree tree : trees) {
       baseValue += builder.add(tree);
     }
-    return new TreeShap(features, baseValue, builder.done());
+    return new TreeShap(features, baseValue, builder.done(), foldedLimit);
   }
 
   /** The number of features M: rows have M values, contributions M + 1 (the base value last). */
@@ -173,10 +234,15 @@ public final class TreeShap implements Serializable {
 
   /** Every split's threshold (rows on and next to them check a model against XGBoost). */
   float[] thresholds() {
-    return nodeThreshold.clone();
+    return splitThreshold.clone();
   }
 
-  /** The doubles of the subset tables, the size that dominates a broadcast of this model. */
+  /** Whether each leaf's values are tabled for every followed set (else computed from R and C). */
+  boolean folded() {
+    return folded;
+  }
+
+  /** The doubles of the tables, the size that dominates a broadcast of this model. */
   long tableSize() {
     return tables.length;
   }
@@ -189,48 +255,52 @@ public final class TreeShap implements Serializable {
    */
   public double[] contributions(double[] x) {
     double[] out = new double[features + 1];
-    contributions(x, out, new boolean[maxNodes]);
+    contributions(x, out, new int[maxNodes]);
     return out;
   }
 
   /** As {@link #contributions(double[])}, into {@code out} (M + 1), with {@code scratch} of at least {@link #scratchSize()}. */
-  public void contributions(double[] x, double[] out, boolean[] scratch) {
+  public void contributions(double[] x, double[] out, int[] scratch) {
     if (x.length != features) {
       throw new IllegalArgumentException("a row of " + x.length + " values for a model of " + features + " features");
     }
     Arrays.fill(out, 0, features, 0.0);
     out[features] = baseValue;
-    boolean[] goesLeft = scratch;
+    int[] followed = scratch;
     for (int t = 0; t < trees; t++) {
-      int first = nodeStart[t];
-      int nodes = nodeStart[t + 1] - first;
-      for (int q = 0; q < nodes; q++) {
-        double value = x[nodeFeature[first + q]];
-        goesLeft[q] = Double.isNaN(value) ? nodeDefaultLeft[first + q] : (float) value < nodeThreshold[first + q];
+      int first = splitStart[t];
+      int splits = splitStart[t + 1] - first;
+      followed[0] = -1;
+      for (int q = 0; q < splits; q++) {
+        int k = first + q;
+        int set = followed[q];
+        double value = x[splitFeature[k]];
+        boolean left = value != value ? splitDefaultLeft[k] : (float) value < splitThreshold[k];
+        int cleared = set & ~splitBit[k];
+        followed[splitLeft[k]] = left ? set : cleared;
+        followed[splitRight[k]] = left ? cleared : set;
       }
-      for (int leaf = leafStart[t]; leaf < leafStart[t + 1]; leaf++) {
+      for (int leaf = leafStart[t], node = splits; leaf < leafStart[t + 1]; leaf++, node++) {
         int p0 = positionStart[leaf];
         int d = positionStart[leaf + 1] - p0;
         int full = (1 << d) - 1;
-        int followed = full;
-        for (int s = stepStart[leaf]; s < stepStart[leaf + 1]; s++) {
-          if (goesLeft[stepNode[s]] != stepLeft[s]) {
-            followed &= ~(1 << stepPosition[s]);
-          }
-        }
-        double weight = leafValue[leaf];
-        for (int j = 0; j < d; j++) {
-          if ((followed & (1 << j)) == 0) {
-            weight *= positionZero[p0 + j];
-          }
-        }
+        int o = followed[node] & full;
         int table = tableStart[leaf];
-        double unfollowed = followed == full ? 0.0 : -weight * tables[table + followed];
-        for (int j = 0; j < d; j++) {
-          int bit = 1 << j;
-          out[positionFeature[p0 + j]] += (followed & bit) != 0
-              ? weight * (1.0 - positionZero[p0 + j]) * tables[table + (followed ^ bit)]
-              : unfollowed;
+        if (folded) {
+          int base = table + o * d;
+          for (int j = 0; j < d; j++) {
+            out[positionFeature[p0 + j]] += tables[base + j];
+          }
+        } else {
+          double weight = tables[table + o];
+          int sums = table + (1 << d);
+          double unfollowed = -weight * tables[sums + o];
+          for (int j = 0; j < d; j++) {
+            int bit = 1 << j;
+            out[positionFeature[p0 + j]] += (o & bit) != 0
+                ? weight * (1.0 - positionZero[p0 + j]) * tables[sums + (o ^ bit)]
+                : unfollowed;
+          }
         }
       }
     }
@@ -308,37 +378,67 @@ public final class TreeShap implements Serializable {
     }
   }
 
-  /** Flattens trees into the arrays, leaf by leaf; each add returns the tree's expected value. */
+  /** Flattens trees into the arrays; each add returns the tree's expected value. */
   private static final class Builder {
-    final List<Integer> nodeStart = new ArrayList<>(List.of(0));
+    final List<Integer> splitStart = new ArrayList<>(List.of(0));
     final List<Integer> leafStart = new ArrayList<>(List.of(0));
-    final List<Integer> nodeFeature = new ArrayList<>();
-    final List<Float> nodeThreshold = new ArrayList<>();
-    final List<Boolean> nodeDefaultLeft = new ArrayList<>();
+    final List<Integer> splitFeature = new ArrayList<>();
+    final List<Float> splitThreshold = new ArrayList<>();
+    final List<Boolean> splitDefaultLeft = new ArrayList<>();
+    final List<Integer> splitBit = new ArrayList<>();
+    final List<Integer> splitLeft = new ArrayList<>();
+    final List<Integer> splitRight = new ArrayList<>();
     final List<Double> leafValue = new ArrayList<>();
     final List<Integer> positionStart = new ArrayList<>(List.of(0));
     final List<Integer> positionFeature = new ArrayList<>();
     final List<Double> positionZero = new ArrayList<>();
-    final List<Integer> stepStart = new ArrayList<>(List.of(0));
-    final List<Integer> stepNode = new ArrayList<>();
-    final List<Boolean> stepLeft = new ArrayList<>();
-    final List<Integer> stepPosition = new ArrayList<>();
-    final List<Integer> tableStart = new ArrayList<>();
-    final List<Double> tables = new ArrayList<>();
+    final List<double[]> combinationSums = new ArrayList<>();
     int maxNodes = 1;
 
     private Tree tree;
-    private int[] local;
+    /** The tree's reachable nodes: splits in preorder, then leaves; each as a JSON node id. */
+    private final List<Integer> splits = new ArrayList<>();
+    private final List<Integer> leaves = new ArrayList<>();
+    /** Per reachable leaf: its path's distinct features and zero fractions, in first-seen order. */
+    private final List<List<Integer>> leafFeatures = new ArrayList<>();
+    private final List<List<Double>> leafZeros = new ArrayList<>();
+    private final List<Integer> splitPosition = new ArrayList<>();
     private final List<int[]> path = new ArrayList<>();
 
     double add(Tree tree) {
       this.tree = tree;
-      this.local = new int[tree.left().length];
-      Arrays.fill(local, -1);
-      int before = nodeFeature.size();
+      splits.clear();
+      leaves.clear();
+      leafFeatures.clear();
+      leafZeros.clear();
+      splitPosition.clear();
       double expected = walk(0, 0);
-      maxNodes = Math.max(maxNodes, nodeFeature.size() - before);
-      nodeStart.add(nodeFeature.size());
+      int[] local = new int[tree.left().length];
+      for (int i = 0; i < splits.size(); i++) {
+        local[splits.get(i)] = i;
+      }
+      for (int i = 0; i < leaves.size(); i++) {
+        local[leaves.get(i)] = splits.size() + i;
+      }
+      for (int i = 0; i < splits.size(); i++) {
+        int node = splits.get(i);
+        splitFeature.add(tree.feature()[node]);
+        splitThreshold.add(tree.condition()[node]);
+        splitDefaultLeft.add(tree.defaultLeft()[node]);
+        splitBit.add(1 << splitPosition.get(i));
+        splitLeft.add(local[tree.left()[node]]);
+        splitRight.add(local[tree.right()[node]]);
+      }
+      for (int i = 0; i < leaves.size(); i++) {
+        List<Double> zeros = leafZeros.get(i);
+        leafValue.add((double) tree.condition()[leaves.get(i)]);
+        positionFeature.addAll(leafFeatures.get(i));
+        positionZero.addAll(zeros);
+        positionStart.add(positionFeature.size());
+        combinationSums.add(combinationSums(zeros));
+      }
+      maxNodes = Math.max(maxNodes, splits.size() + leaves.size());
+      splitStart.add(splitFeature.size());
       leafStart.add(leafValue.size());
       return expected;
     }
@@ -347,13 +447,13 @@ public final class TreeShap implements Serializable {
       return this;
     }
 
-    /** Visits the reachable nodes depth first, numbering internal nodes; returns the subtree's cover-weighted mean. */
+    /** Visits the reachable nodes depth first; returns the subtree's cover-weighted mean. */
     private double walk(int node, int depth) {
       if (depth > 1024) {
         throw new IllegalArgumentException("a tree deeper than 1024 (a cycle?)");
       }
       if (tree.left()[node] == -1) {
-        addLeaf(tree.condition()[node]);
+        addLeaf(node);
         return tree.condition()[node];
       }
       double cover = tree.cover()[node];
@@ -362,11 +462,16 @@ public final class TreeShap implements Serializable {
       if (!(cover > 0) || !(tree.cover()[left] >= 0) || !(tree.cover()[right] >= 0)) {
         throw new IllegalArgumentException("node " + node + " has no cover (a model trained without hessians?)");
       }
-      int index = nodeFeature.size() - nodeStart.get(nodeStart.size() - 1);
-      local[node] = index;
-      nodeFeature.add(tree.feature()[node]);
-      nodeThreshold.add(tree.condition()[node]);
-      nodeDefaultLeft.add(tree.defaultLeft()[node]);
+      List<Integer> above = new ArrayList<>();
+      for (int[] step : path) {
+        int feature = tree.feature()[step[0]];
+        if (!above.contains(feature)) {
+          above.add(feature);
+        }
+      }
+      int position = above.indexOf(tree.feature()[node]);
+      splits.add(node);
+      splitPosition.add(position < 0 ? above.size() : position);
       path.add(new int[] {node, 1});
       double meanLeft = walk(left, depth + 1);
       path.set(path.size() - 1, new int[] {node, 0});
@@ -375,39 +480,29 @@ public final class TreeShap implements Serializable {
       return (meanLeft * tree.cover()[left] + meanRight * tree.cover()[right]) / cover;
     }
 
-    private void addLeaf(double value) {
+    private void addLeaf(int node) {
       List<Integer> features = new ArrayList<>();
       List<Double> zeros = new ArrayList<>();
       for (int[] step : path) {
-        int node = step[0];
+        int split = step[0];
         boolean left = step[1] == 1;
-        double fraction = tree.cover()[left ? tree.left()[node] : tree.right()[node]] / tree.cover()[node];
-        int feature = tree.feature()[node];
+        double fraction = tree.cover()[left ? tree.left()[split] : tree.right()[split]] / tree.cover()[split];
+        int feature = tree.feature()[split];
         int position = features.indexOf(feature);
         if (position < 0) {
-          position = features.size();
           features.add(feature);
           zeros.add(fraction);
         } else {
           zeros.set(position, zeros.get(position) * fraction);
         }
-        stepNode.add(local[node]);
-        stepLeft.add(left);
-        stepPosition.add(position);
       }
-      int d = features.size();
-      if (d > MAX_PATH_FEATURES) {
-        throw new IllegalArgumentException("a leaf with " + d + " distinct features on its path (at most " + MAX_PATH_FEATURES + ")");
+      if (features.size() > MAX_PATH_FEATURES) {
+        throw new IllegalArgumentException("a leaf with " + features.size() + " distinct features on its path (at most "
+            + MAX_PATH_FEATURES + ")");
       }
-      leafValue.add(value);
-      positionFeature.addAll(features);
-      positionZero.addAll(zeros);
-      positionStart.add(positionFeature.size());
-      stepStart.add(stepNode.size());
-      tableStart.add(tables.size());
-      for (double c : combinationSums(zeros)) {
-        tables.add(c);
-      }
+      leaves.add(node);
+      leafFeatures.add(features);
+      leafZeros.add(zeros);
     }
   }
 
@@ -416,7 +511,7 @@ public final class TreeShap implements Serializable {
    * Σ_k e_k(z_Q)·(|Q|−k)!(d−1−|Q|+k)!/d!. The elementary symmetric polynomials of a subset come
    * from those of the subset without its highest bit: O(d) per subset.
    */
-  static double[] combinationSums(List<Double> zeros) {
+  private static double[] combinationSums(List<Double> zeros) {
     int d = zeros.size();
     double[] result = new double[1 << d];
     double[][] symmetric = new double[1 << d][];

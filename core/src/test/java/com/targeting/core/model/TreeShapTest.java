@@ -58,16 +58,22 @@ class TreeShapTest {
         trees.add(randomTree(random, 1 + random.nextInt(8)));
       }
       double base = random.nextGaussian();
-      TreeShap shap = TreeShap.of(FEATURES, base, trees);
+      TreeShap folded = TreeShap.of(FEATURES, base, trees);
+      TreeShap weighed = TreeShap.of(FEATURES, base, trees, 0);
+      assertThat(folded.folded()).isTrue();
+      assertThat(weighed.folded()).isFalse();
       for (double[] x : rows(random, trees, 30)) {
         double[] expected = bruteForce(trees, base, x);
-        double[] actual = shap.contributions(x);
-        assertThat(actual).as("model %d, row %s", model, java.util.Arrays.toString(x)).containsExactly(expected, within(1e-11));
         double margin = base;
         for (TreeShap.Tree tree : trees) {
           margin += leafValue(tree, x);
         }
-        assertThat(java.util.Arrays.stream(actual).sum()).isCloseTo(margin, within(1e-11));
+        for (TreeShap shap : List.of(folded, weighed)) {
+          double[] actual = shap.contributions(x);
+          assertThat(actual).as("model %d (folded %s), row %s", model, shap.folded(), java.util.Arrays.toString(x))
+              .containsExactly(expected, within(1e-11));
+          assertThat(java.util.Arrays.stream(actual).sum()).isCloseTo(margin, within(1e-11));
+        }
       }
     }
   }
