@@ -50,9 +50,13 @@ java_opens=(
   -Djdk.reflect.useDirectMethodHandle=false
 )
 
+# TARGETING_JAVA_OPTIONS: more JVM flags, split on spaces (a profile: -XX:StartFlightRecording=...).
+read -r -a java_options <<< "${TARGETING_JAVA_OPTIONS:-}"
+
 exec java \
   "-Xmx${TARGETING_DRIVER_MEMORY:-6g}" \
   "${java_opens[@]}" \
+  "${java_options[@]}" \
   -Dlog4j2.configurationFile="$repo/conf/log4j2-local.properties" \
   -cp "$jar:$tools_jar${TARGETING_EXTRA_CLASSPATH:+:$TARGETING_EXTRA_CLASSPATH}:$(cat "$classpath_file")" \
   com.targeting.jobs.Main "$@"

@@ -254,8 +254,11 @@ public final class TreeShap implements Serializable {
    * @throws IllegalArgumentException if {@code x} does not hold M values
    */
   public double[] contributions(double[] x) {
+    if (x.length != features) {
+      throw new IllegalArgumentException("a row of " + x.length + " values for a model of " + features + " features");
+    }
     double[] out = new double[features + 1];
-    contributions(x, out, new int[maxNodes]);
+    accumulate(x, out, new int[maxNodes]);
     return out;
   }
 
@@ -265,6 +268,11 @@ public final class TreeShap implements Serializable {
       throw new IllegalArgumentException("a row of " + x.length + " values for a model of " + features + " features");
     }
     Arrays.fill(out, 0, features, 0.0);
+    accumulate(x, out, scratch);
+  }
+
+  /** Adds the row's contributions to {@code out}, whose first M entries are zero, and sets its base value. */
+  private void accumulate(double[] x, double[] out, int[] scratch) {
     out[features] = baseValue;
     int[] followed = scratch;
     for (int t = 0; t < trees; t++) {
