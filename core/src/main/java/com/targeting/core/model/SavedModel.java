@@ -132,8 +132,14 @@ public final class SavedModel {
     return score(rows, output, reasonCodes, contributions.shap().isEmpty());
   }
 
-  /** {@link #score(Dataset, String, int)}, with XGBoost's {@code predictContrib} if {@code xgboostContributions}. */
-  Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes, boolean xgboostContributions) {
+  /**
+   * {@link #score(Dataset, String, int)}, with the contributions from XGBoost's {@code
+   * predictContrib} if {@code xgboostContributions}, else from {@link TreeShap} (for benchmarks and
+   * checks: the two engines side by side).
+   *
+   * @throws java.util.NoSuchElementException if TreeShap is asked for a model it refused
+   */
+  public Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes, boolean xgboostContributions) {
     requireFeatures(rows);
     String prefix = ModelSpec.columnPrefix(metadata.id());
     boolean nativeContributions = reasonCodes > 0 && xgboostContributions;
