@@ -119,12 +119,7 @@ public final class TreeShap implements Serializable {
     int p0 = positionStart[leaf];
     int d = positionStart[leaf + 1] - p0;
     for (int o = 0; o < 1 << d; o++) {
-      double weight = value;
-      for (int j = 0; j < d; j++) {
-        if ((o & (1 << j)) == 0) {
-          weight *= positionZero[p0 + j];
-        }
-      }
+      double weight = residual(leaf, value, o);
       for (int j = 0; j < d; j++) {
         int bit = 1 << j;
         into[offset + o * d + j] = (o & bit) != 0 ? weight * (1.0 - positionZero[p0 + j]) * sums[o ^ bit] : -weight * sums[o];
@@ -133,17 +128,24 @@ public final class TreeShap implements Serializable {
     return offset + (d << d);
   }
 
+  /** v·R(O) of leaf l: its value times the zero fractions of the path features not in O. */
+  private double residual(int leaf, double value, int followed) {
+    int p0 = positionStart[leaf];
+    double weight = value;
+    for (int j = 0; j < positionStart[leaf + 1] - p0; j++) {
+      if ((followed & (1 << j)) == 0) {
+        weight *= positionZero[p0 + j];
+      }
+    }
+    return weight;
+  }
+
   /** Leaf l's v·R(O), then C(O), for each O, from offset; returns the next offset. */
   private int weigh(int leaf, double value, double[] sums, double[] into, int offset) {
     int p0 = positionStart[leaf];
     int d = positionStart[leaf + 1] - p0;
     for (int o = 0; o < 1 << d; o++) {
-      double weight = value;
-      for (int j = 0; j < d; j++) {
-        if ((o & (1 << j)) == 0) {
-          weight *= positionZero[p0 + j];
-        }
-      }
+      double weight = residual(leaf, value, o);
       into[offset + o] = weight;
       into[offset + (1 << d) + o] = sums[o];
     }

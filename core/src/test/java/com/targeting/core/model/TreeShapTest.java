@@ -95,10 +95,18 @@ class TreeShapTest {
       real[r] = (float) (a + b * b - c * a + random.nextGaussian() * 0.5);
       binary[r] = real[r] > 0.5 ? 1f : 0f;
     }
-    for (String objective : List.of("binary:logistic", "reg:squarederror")) {
-      for (int[] shape : new int[][] {{1, 30}, {3, 100}, {6, 40}, {8, 20}}) {
+    float[] positive = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      positive[r] = (float) Math.exp(real[r] / 2);
+    }
+    Map<String, float[]> labels = Map.of("binary:logistic", binary, "reg:logistic", binary, "reg:squarederror", real,
+        "reg:pseudohubererror", real, "count:poisson", positive, "reg:gamma", positive, "reg:tweedie", positive);
+    for (String objective : List.of("binary:logistic", "reg:squarederror", "reg:logistic", "reg:pseudohubererror", "count:poisson",
+        "reg:gamma", "reg:tweedie")) {
+      boolean main = objective.equals("binary:logistic") || objective.equals("reg:squarederror");
+      for (int[] shape : main ? new int[][] {{1, 30}, {3, 100}, {6, 40}, {8, 20}} : new int[][] {{4, 30}}) {
         DMatrix train = new DMatrix(data, rows, FEATURES, Float.NaN);
-        train.setLabel(objective.startsWith("binary") ? binary : real);
+        train.setLabel(labels.get(objective));
         Map<String, Object> params = new HashMap<>(Map.of("objective", objective, "max_depth", shape[0], "eta", 0.3,
             "min_child_weight", 0.1, "nthread", 1, "seed", 7, "verbosity", 0));
         Booster booster = XGBoost.train(train, params, shape[1], Map.of(), null, null);
