@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +35,12 @@ import java.util.stream.Stream;
  * once into {@code <root>/models/<program>} (their training data does not depend on the size). Before
  * every timed run the contact history is put back as generated, so repeated runs see the same
  * input.
+ *
+ * <p>With {@code --peer DIR} (investment-recommendations only), each timed run of the program is
+ * followed by one of the pandas peer on the same data ({@link PeerBench}), and the size's figures
+ * get both sides' wall and CPU seconds, peak RSS, load, the ratios and the funnel check
+ * ({@code sizes[].peer}). Every timed run is measured by {@link MeasuredProcess} (CPU time and
+ * peak RSS when GNU time is here).
  */
 final class BenchJob {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +58,10 @@ final class BenchJob {
     }
     Path root = Path.of(arguments.option("root").orElse("bench-runs")).toAbsolutePath();
     Path output = Path.of(arguments.option("output").orElse("bench-results")).toAbsolutePath();
+    Optional<PeerBench.Peer> peer = PeerBench.check(program, arguments.option("peer"), PeerBench.PYTHON, PeerBench.MODULES,
+        MeasuredProcess.canMeasure());
+    // The peer's boosters, trained once like the program's (the labeled history does not depend on the size).
+    Path peerModels = root.resolve("peer-models").resolve(program);
     String runDate = arguments.runDate().toString();
     // A registry per program: a champion of another program's model must not pass for this one's.
     Path models = root.resolve("models").resolve(program);
@@ -73,7 +84,8 @@ final class BenchJob {
       Path marker = sizeRoot.resolve("generated.json");
       Path history = sizeRoot.resolve("data").resolve(program).resolve("contact_history");
       Path pristine = sizeRoot.resolve("pristine-contact-history");
-      if (!Files.exists(marker)) {
+      boolean generatedNow = !Files.exists(marker);
+      if (generatedNow) {
         Child generated = Child.run(sizeRoot, logs.resolve("generate.log"), join(List.of("generate-sample-data", "--program", program,
             "--rows", Long.toString(rows), "--run-date", runDate), overrides));
         if (Files.exists(history)) {
@@ -87,8 +99,17 @@ final class BenchJob {
         Child trained = Child.run(sizeRoot, logs.resolve("train.log"), join(List.of("train-model", "--program", program, "--run-date", runDate), overrides));
         result.put("train_s", trained.seconds());
       }
+      Path peerRoot = sizeRoot.resolve("peer");
+      if (peer.isPresent()) {
+        if (generatedNow) {
+          deleteRecursively(peerRoot);
+        }
+        result.putAll(preparePeer(peer.get(), sizeRoot.resolve("data").resolve(program),
+            Files.exists(pristine) ? pristine : history, peerRoot, peerModels, logs));
+      }
 
       List<Map<String, Object>> runs = new ArrayList<>();
+      List<Map<String, Object>> peerRuns = new ArrayList<>();
       for (int i = 0; i < repeats; i++) {
         if (Files.exists(pristine)) {
           deleteRecursively(history);
@@ -96,13 +117,20 @@ final class BenchJob {
         }
         Child e2e = Child.run(sizeRoot, logs.resolve("run-" + (i + 1) + ".log"), join(List.of(program, "--run-date", runDate), overrides));
         Map<String, Object> run = new LinkedHashMap<>();
-        run.put("wall_s", e2e.seconds());
+        run.put("pair", i + 1);
+        run.putAll(e2e.process().figures());
         run.put("job_s", e2e.summary.path("total_ms").asLong() / 1000.0);
         run.put("input_rows", e2e.summary.path("input_rows").asLong());
         run.put("candidates", e2e.summary.path("candidates").asLong());
         run.put("stage_ms", JSON.convertValue(e2e.summary.path("stage_timings_ms"), Map.class));
         run.put("jvm", JSON.convertValue(e2e.summary.path("jvm"), Map.class));
         runs.add(run);
+        if (peer.isPresent()) {
+          peerRuns.add(runPeer(peer.get(), i + 1, sizeRoot, peerRoot, peerModels, runDate, e2e.summary(), logs));
+        }
+      }
+      if (peer.isPresent()) {
+        result.put("peer", peerFigures(runs, peerRuns));
       }
       runs.sort(Comparator.comparingDouble(r -> (double) r.get("wall_s")));
       Map<String, Object> median = runs.get(runs.size() / 2);
@@ -139,6 +167,8 @@ final class BenchJob {
     report.put("measured_at", Instant.now().toString());
     report.put("machine", machine());
     report.put("driver_memory", System.getenv().getOrDefault("TARGETING_DRIVER_MEMORY", "6g"));
+    peer.ifPresent(p -> report.put("peer", Map.of("directory", p.directory().toString(), "python", p.python().toString(),
+        "packages", p.versions())));
     report.put("sizes", results);
     if (results.size() >= 2) {
       report.put("loglog_slope_wall", slope(results, "wall_s"));
@@ -158,6 +188,138 @@ final class BenchJob {
     System.err.println("figures: " + file);
     return new RunSummary().put("job", "bench").put("program", program).put("report", file.toString())
         .put("sizes", results.size()).put("status", "succeeded");
+  }
+
+  /**
+   * The peer's inputs for one size, untimed: its data folder, the contact history as CSV (exported
+   * from the Delta table as generated), and its boosters when not trained yet. Returns the seconds
+   * each step took (peer_export_s, peer_train_s), for the record.
+   */
+  private static Map<String, Object> preparePeer(PeerBench.Peer peer, Path generated, Path contactHistory, Path peerRoot,
+      Path peerModels, Path logs) {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    Path data = PeerBench.linkData(generated, peerRoot.resolve("data"));
+    Path contacts = peerRoot.resolve("contact_history_csv");
+    if (!Files.exists(contacts.resolve("_SUCCESS"))) {
+      deleteRecursively(contacts);
+      Path log = logs.resolve("peer-export.log");
+      System.err.printf(Locale.ROOT, "bench: exporting the contact history to CSV for the peer (log %s)%n", log);
+      MeasuredProcess export = MeasuredProcess.run(List.of("bash", peer.exporter().toString(), Path.of("").toAbsolutePath().toString(),
+          contactHistory.toString(), contacts.toString()), Path.of("").toAbsolutePath(), Map.of(), log);
+      if (export.exit() != 0) {
+        throw TargetingException.userError("bench: %s failed (exit %d); see %s", peer.exporter(), export.exit(), log);
+      }
+      figures.put("peer_export_s", export.wallSeconds());
+    }
+    if (!Files.exists(peerModels.resolve("meta.json"))) {
+      mkdirs(peerModels);
+      Path log = logs.resolve("peer-train.log");
+      System.err.printf(Locale.ROOT, "bench: training the peer's models into %s (log %s)%n", peerModels, log);
+      MeasuredProcess train = MeasuredProcess.run(List.of(peer.python().toString(), peer.script().toString(), "train",
+          "--data", data.toString(), "--models", peerModels.toString()), Path.of("").toAbsolutePath(), Map.of(), log);
+      if (train.exit() != 0) {
+        throw TargetingException.userError("bench: %s train failed (exit %d); see %s", peer.script(), train.exit(), log);
+      }
+      figures.put("peer_train_s", train.wallSeconds());
+    }
+    return figures;
+  }
+
+  /**
+   * One timed run of the peer into a fresh output folder, on the data and run date of the program's
+   * run just before it; its figures, its stage times and whether its funnel equals that run's.
+   */
+  private static Map<String, Object> runPeer(PeerBench.Peer peer, int pair, Path sizeRoot, Path peerRoot, Path peerModels,
+      String runDate, JsonNode projectSummary, Path logs) {
+    Path out = peerRoot.resolve("out");
+    deleteRecursively(out);
+    Path log = logs.resolve("peer-run-" + pair + ".log");
+    System.err.printf(Locale.ROOT, "bench: peer run %d (log %s)%n", pair, log);
+    MeasuredProcess process = MeasuredProcess.run(List.of(peer.python().toString(), peer.script().toString(), "run",
+        "--data", peerRoot.resolve("data").toString(), "--models", peerModels.toString(), "--out", out.toString(),
+        "--contact-csv", peerRoot.resolve("contact_history_csv").toString(), "--run-date", runDate),
+        sizeRoot, Map.of(), log);
+    if (process.exit() != 0) {
+      throw TargetingException.userError("bench: the peer's run failed (exit %d); see %s", process.exit(), log);
+    }
+    JsonNode summary = PeerBench.summary(process.lastLine(), log);
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("pair", pair);
+    run.putAll(process.figures());
+    run.put("job_s", summary.path("total_ms").asLong() / 1000.0);
+    run.put("input_rows", summary.path("input_rows").asLong());
+    run.put("quarantined_rows", summary.path("quarantined_rows").asLong());
+    run.put("candidates", summary.path("candidates").asLong());
+    run.put("stage_ms", JSON.convertValue(summary.path("stage_timings_ms"), Map.class));
+    run.put("funnel_differences", PeerBench.funnelDifferences(projectSummary, summary));
+    return run;
+  }
+
+  /** A size's comparison: medians of each side over the alternated pairs, their ratios (project / peer), the loads. */
+  static Map<String, Object> peerFigures(List<Map<String, Object>> projectRuns,
+      List<Map<String, Object>> peerRuns) {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("project_wall_s", median(projectRuns, "wall_s"));
+    figures.put("project_cpu_s", median(projectRuns, "cpu_s"));
+    figures.put("project_peak_rss_mib", median(projectRuns, "peak_rss_mib"));
+    figures.put("peer_wall_s", median(peerRuns, "wall_s"));
+    figures.put("peer_cpu_s", median(peerRuns, "cpu_s"));
+    figures.put("peer_peak_rss_mib", median(peerRuns, "peak_rss_mib"));
+    figures.put("ratio_wall", round(median(projectRuns, "wall_s") / median(peerRuns, "wall_s"), 2));
+    figures.put("ratio_cpu", round(median(projectRuns, "cpu_s") / median(peerRuns, "cpu_s"), 2));
+    figures.put("project_load_1m", projectRuns.stream().map(r -> r.get("load_1m")).toList());
+    figures.put("peer_load_1m", peerRuns.stream().map(r -> r.get("load_1m")).toList());
+    List<String> differences = new ArrayList<>();
+    for (Map<String, Object> run : peerRuns) {
+      @SuppressWarnings("unchecked")
+      List<String> pairDifferences = (List<String>) run.get("funnel_differences");
+      pairDifferences.forEach(d -> differences.add("pair " + run.get("pair") + ": " + d));
+    }
+    figures.put("funnel_agrees", differences.isEmpty());
+    figures.put("funnel_differences", differences);
+    figures.put("runs", peerRuns);
+    return figures;
+  }
+
+  /** The median of a figure over runs (the upper one of an even count), NaN when no run has it. */
+  static double median(List<Map<String, Object>> runs, String key) {
+    List<Double> values = runs.stream().map(r -> r.get(key)).filter(v -> v instanceof Number)
+        .map(v -> ((Number) v).doubleValue()).sorted().toList();
+    return values.isEmpty() ? Double.NaN : values.get(values.size() / 2);
+  }
+
+  /** The peer's table: a line per size with both sides' medians, the ratios, the loads and the funnel check. */
+  static String peerTable(List<Map<String, Object>> results) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%nproject vs the pandas peer, same data, runs alternated (medians; ratio = project / peer; "
+        + "CPU = user + sys of the process tree; load = 1-minute load average at each run's start)%n"));
+    out.append(String.format(Locale.ROOT, "%12s %10s %9s %9s %9s %9s %9s %10s %10s %10s %15s %15s  %s%n",
+        "rows", "candidates", "proj wall", "proj cpu", "peer wall", "peer cpu", "x wall", "x cpu", "proj rss", "peer rss",
+        "load proj", "load peer", "funnel"));
+    for (Map<String, Object> r : results) {
+      Map<String, Object> peer = part(r, "peer");
+      if (peer == null) {
+        continue;
+      }
+      Map<String, Object> e2e = part(r, "end_to_end");
+      out.append(String.format(Locale.ROOT, "%12d %10s %8.1fs %8.1fs %8.1fs %8.1fs %8.2fx %9.2fx %8.0f M %8.0f M %15s %15s  %s%n",
+          r.get("rows"), e2e.get("candidates"), peer.get("project_wall_s"), peer.get("project_cpu_s"), peer.get("peer_wall_s"),
+          peer.get("peer_cpu_s"), peer.get("ratio_wall"), peer.get("ratio_cpu"), peer.get("project_peak_rss_mib"),
+          peer.get("peer_peak_rss_mib"), loads(peer.get("project_load_1m")), loads(peer.get("peer_load_1m")),
+          Boolean.TRUE.equals(peer.get("funnel_agrees")) ? "same (input, quarantined, each filter, candidates)"
+              : "DIFFERS: " + String.join("; ", castList(peer.get("funnel_differences")))));
+    }
+    return out.toString();
+  }
+
+  private static String loads(Object values) {
+    return String.join(" ", castList(values).stream().map(v -> v == null ? "-" : String.format(Locale.ROOT, "%.1f",
+        ((Number) v).doubleValue())).toList());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> List<T> castList(Object list) {
+    return (List<T>) list;
   }
 
   static long parseRows(String value) {
@@ -233,6 +395,9 @@ final class BenchJob {
       out.append(String.format(Locale.ROOT, " %9.1f s %14s", (double) e2e.get("wall_s") - (double) e2e.get("job_s"), ""));
     }
     out.append('\n');
+    if (results.stream().anyMatch(r -> r.containsKey("peer"))) {
+      out.append(peerTable(results));
+    }
     return out.toString();
   }
 
@@ -298,51 +463,31 @@ final class BenchJob {
     return all;
   }
 
-  /** One job in a fresh JVM through the local launcher, as a scheduler starts it. */
-  private record Child(double wallNanos, JsonNode summary) {
+  /** One job in a fresh JVM through the local launcher, as a scheduler starts it; measured (see {@link MeasuredProcess}). */
+  private record Child(MeasuredProcess process, JsonNode summary) {
     double seconds() {
-      return Math.round(wallNanos / 1e7) / 100.0;
+      return process.wallSeconds();
     }
 
     static Child run(Path localRoot, Path log, List<String> arguments) {
       List<String> command = new ArrayList<>();
       command.add(LAUNCHER);
       command.addAll(arguments);
-      ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
-      builder.environment().put("TARGETING_LOCAL_ROOT", localRoot.toString());
       System.err.printf(Locale.ROOT, "bench: %s (log %s)%n", String.join(" ", arguments), log);
-      long start = System.nanoTime();
-      String lastLine = null;
-      int exit;
-      try {
-        Process process = builder.start();
-        process.getOutputStream().close();
-        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-            if (!line.isBlank()) {
-              lastLine = line;
-            }
-          }
-        }
-        exit = process.waitFor();
-      } catch (IOException e) {
-        throw TargetingException.external(e, "bench: cannot start %s", LAUNCHER);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw TargetingException.internal("bench: interrupted while %s ran", arguments.get(0));
-      }
-      long wall = System.nanoTime() - start;
+      MeasuredProcess process = MeasuredProcess.run(command, Path.of("").toAbsolutePath(),
+          Map.of("TARGETING_LOCAL_ROOT", localRoot.toString()), log);
+      String lastLine = process.lastLine();
       JsonNode summary;
       try {
         summary = lastLine == null ? null : JSON.readTree(lastLine);
       } catch (IOException e) {
         summary = null;
       }
-      if (exit != 0 || summary == null || !"succeeded".equals(summary.path("status").asText())) {
-        throw TargetingException.userError("bench: %s failed (exit %d): %s; see %s", String.join(" ", arguments), exit,
+      if (process.exit() != 0 || summary == null || !"succeeded".equals(summary.path("status").asText())) {
+        throw TargetingException.userError("bench: %s failed (exit %d): %s; see %s", String.join(" ", arguments), process.exit(),
             summary == null ? "no summary" : summary.path("error").toString(), log);
       }
-      return new Child(wall, summary);
+      return new Child(process, summary);
     }
   }
 

@@ -23,7 +23,8 @@ public final class Tools implements JobExtension, SampleDataGenerator {
             "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
             GenerateSampleDataJob::run),
         new Job("bench",
-            "  bench [--program P] [--rows 150000,1m,10m] [--repeats N] [--root DIR] [--output DIR]   time runs against their floor",
+            "  bench [--program P] [--rows 150000,1m,10m] [--repeats N] [--root DIR] [--output DIR] [--peer DIR]   time runs against "
+                + "their floor (and the pandas peer's runs, investment-recommendations only)",
             BenchJob::run),
         new Job("bench-floor",
             "  bench-floor --program P              the floor alone: plain scan + plain model prediction of a run's rows",
