@@ -54,14 +54,21 @@ final class Contributions {
     for (Transformer stage : pipeline.stages()) {
       ml.dmlc.xgboost4j.scala.Booster booster;
       String features;
+      float missing;
       if (stage instanceof XGBoostClassificationModel classifier) {
         booster = classifier.nativeBooster();
         features = classifier.getFeaturesCol();
+        missing = classifier.getMissing();
       } else if (stage instanceof XGBoostRegressionModel regressor) {
         booster = regressor.nativeBooster();
         features = regressor.getFeaturesCol();
+        missing = regressor.getMissing();
       } else {
         continue;
+      }
+      if (!Float.isNaN(missing)) {
+        // XGBoost then treats that value as missing too; TreeShap knows only NaN as missing.
+        return xgboost(model, "missing = " + missing + ", and TreeShap treats only NaN as missing", true);
       }
       try {
         TreeShap shap = TreeShap.fromJson(booster.toByteArray("json"));

@@ -188,6 +188,17 @@ class ModelTrainerTest {
   }
 
   @Test
+  void aModelWithAnotherMissingValueKeepsXgboostsContributions() {
+    ModelSpec spec = spec("id = missing-zero\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
+        + "features { numeric = [x], categorical = [kind] }\nreason-codes = 1\nxgboost { missing = -1.0 }\n");
+    SavedModel model = SavedModel.load(TestSpark.session(), train(spec).path());
+
+    assertThat(model.contributionsEngine()).isEqualTo("xgboost (missing = -1.0, and TreeShap treats only NaN as missing)");
+    List<Row> scored = model.score(labeled.limit(20), "score", 1).collectAsList();
+    assertThat(scored).hasSize(20).allSatisfy(row -> assertThat(row.getList(row.fieldIndex("score_reasons"))).hasSize(1));
+  }
+
+  @Test
   void calibratedModelsScoreThroughTheirCalibrator() {
     for (String method : List.of("isotonic", "platt")) {
       ModelSpec spec = spec("id = calibrated-" + method + "\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
