@@ -1,5 +1,6 @@
 package com.targeting.tools;
 
+import com.targeting.core.TargetingException;
 import com.targeting.core.model.TreeShap;
 import com.targeting.core.program.RunSummary;
 import com.targeting.jobs.JobArguments;
@@ -29,6 +30,12 @@ final class BenchShapJob {
     int depth = (int) arguments.longOption("depth", 4);
     int features = (int) arguments.longOption("features", 9);
     int threads = (int) arguments.longOption("threads", Runtime.getRuntime().availableProcessors());
+    for (Map.Entry<String, Integer> option : Map.of("rows", rows, "trees", trees, "depth", depth, "features", features,
+        "threads", threads).entrySet()) {
+      if (option.getValue() < 1) {
+        throw TargetingException.userError("bench-shap: --%s must be at least 1, was %d", option.getKey(), option.getValue());
+      }
+    }
     try {
       return bench(rows, trees, depth, features, threads);
     } catch (XGBoostError e) {

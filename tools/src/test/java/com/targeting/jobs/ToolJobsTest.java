@@ -23,8 +23,10 @@ class ToolJobsTest {
     assertThat(message(help)).contains(String.join("\n",
         "  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring",
         "  generate-sample-data --program P [--rows N] [--seed S] [--history-rows N] [--output DIR]",
-        "  bench [--program P] [--rows 150000,1m,10m] [--repeats N] [--root DIR] [--output DIR]   time runs against their floor",
+        "  bench [--program P] [--rows 150000,1m,10m] [--repeats N] [--root DIR] [--output DIR] [--peer DIR]   time runs against "
+            + "their floor (and the pandas peer's runs, investment-recommendations only)",
         "  bench-floor --program P              the floor alone: plain scan + plain model prediction of a run's rows",
+        "  bench-shap [--rows N] [--trees T] [--depth D] [--features M] [--threads K]   exact SHAP: predictContrib vs TreeShap",
         "  daily-metrics                        the date's report of every program's runs, and CloudWatch EMF lines (stderr)"));
   }
 
@@ -42,6 +44,9 @@ class ToolJobsTest {
     assertThat(message(generate)).isEqualTo("--rows must be at least 1, was 0");
     assertThat(bench.code()).isEqualTo(2);
     assertThat(message(bench)).isEqualTo("--repeats must be at least 1, was 0");
+    JobRun shap = JobRun.of(List.of("bench-shap", "--depth", "0"));
+    assertThat(shap.code()).isEqualTo(2);
+    assertThat(message(shap)).isEqualTo("bench-shap: --depth must be at least 1, was 0");
     assertThat(floor.code()).isEqualTo(2);
     assertThat(message(floor)).isEqualTo("bench-floor: program promotion-uplift has no XGBoost models (program.models) "
         + "to predict with; its floor would be the scan alone");
