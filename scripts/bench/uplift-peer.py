@@ -14,8 +14,9 @@ Learners (as causalml and the literature define them; details in fit_peers):
   s   one classifier with the treatment as a feature, uplift = f(x, 1) - f(x, 0)
   x   Kunzel et al. 2019, uplift = e tau0 + (1 - e) tau1
   dr  Kennedy's DR-learner: cross-fitted pseudo-outcome regression (on OUR two folds)
-Categoricals one-hot (pd.get_dummies), as a Python user writes it; --encoding ordinal and
---base-score exist for controlled experiments only.
+Categoricals one-hot (pd.get_dummies) and xgboost's own defaults otherwise (tree_method: 1.7's
+'auto', i.e. exact split finding on data this size), as a Python user writes it; --tree-method,
+--max-bin, --encoding ordinal and --base-score exist for controlled experiments.
 
 Split: row_id = 0-based data-line position in --data.  Holdout = the row_ids in the holdout(s);
 every other row of the two arms was a training row.  All holdouts given must hold the same rows.
@@ -269,6 +270,9 @@ def main():
                    help="'ratio' (the training rows' treated share, as propensity = ratio) or a number")
     p.add_argument("--encoding", choices=("onehot", "ordinal"), default="onehot",
                    help="categoricals one-hot (default) or alphabetical ordinal codes (experiments)")
+    p.add_argument("--tree-method", default=None,
+                   help="xgboost tree_method (default: xgboost's own; 1.7's 'auto' is exact on data this size)")
+    p.add_argument("--max-bin", type=int, default=None, help="xgboost max_bin (default: xgboost's own, 256)")
     p.add_argument("--base-score", type=float, default=None,
                    help="xgboost base_score for every peer model (default: xgboost's own default)")
     p.add_argument("--check-split", type=float, default=None, metavar="TEST_FRACTION",
@@ -331,7 +335,11 @@ def main():
     train[hp] = False
     e = float(t_all[train].mean()) if a.propensity == "ratio" else float(a.propensity)
     params = dict(n_estimators=a.n_estimators, max_depth=a.max_depth, learning_rate=a.learning_rate,
-                  random_state=a.seed, tree_method="hist", n_jobs=2)
+                  random_state=a.seed, n_jobs=2)
+    if a.tree_method is not None:
+        params["tree_method"] = a.tree_method
+    if a.max_bin is not None:
+        params["max_bin"] = a.max_bin
     if a.base_score is not None:
         params["base_score"] = a.base_score
     ids = df["row_id"].to_numpy()
