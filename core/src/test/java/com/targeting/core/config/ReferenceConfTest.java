@@ -302,7 +302,10 @@ public class ReferenceConfTest {
     for (Read read : List.of(Read.of(load("")), Read.of(load(all)))) {
       assertThat(read.uplift().registry()).isEqualTo(read.model().registry());
       assertThat(read.uplift().promotionMargin()).isEqualTo(read.model().promotion().margin());
-      assertThat(read.uplift().xgboost()).isEqualTo(read.model().xgboost());
+      // Plus the uplift models' own max_bin default (UpliftSpec.DEFAULT_MAX_BIN), which model-defaults does not set.
+      assertThat(read.uplift().xgboost()).containsAllEntriesOf(read.model().xgboost())
+          .containsEntry("max_bin", com.targeting.core.uplift.UpliftSpec.DEFAULT_MAX_BIN)
+          .hasSize(read.model().xgboost().size() + 1);
     }
   }
 
