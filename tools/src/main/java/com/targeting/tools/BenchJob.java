@@ -148,6 +148,8 @@ final class BenchJob {
       floorFigures.put("floor_s", floorSeconds);
       double reasonCodesSeconds = floor.summary.path("reason_codes_extra_ms").asLong() / 1000.0;
       floorFigures.put("reason_codes_extra_s", reasonCodesSeconds);
+      // The same reason codes by XGBoost's predictContrib, for comparison (the run uses TreeShap where it can).
+      floorFigures.put("reason_codes_extra_s_xgboost", floor.summary.path("reason_codes_extra_ms_xgboost").asLong() / 1000.0);
       floorFigures.put("floor_with_reason_codes_s", floorSeconds + reasonCodesSeconds);
       floorFigures.put("wall_s", floor.seconds());
       result.put("floor", floorFigures);
