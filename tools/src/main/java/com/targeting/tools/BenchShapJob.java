@@ -25,21 +25,27 @@ final class BenchShapJob {
   private BenchShapJob() {}
 
   static RunSummary run(JobArguments arguments) {
-    int rows = (int) arguments.longOption("rows", 300_000);
-    int trees = (int) arguments.longOption("trees", 100);
-    int depth = (int) arguments.longOption("depth", 4);
-    int features = (int) arguments.longOption("features", 9);
-    int threads = (int) arguments.longOption("threads", Runtime.getRuntime().availableProcessors());
-    for (Map.Entry<String, Integer> option : Map.of("rows", rows, "trees", trees, "depth", depth, "features", features,
-        "threads", threads).entrySet()) {
-      if (option.getValue() < 1) {
-        throw TargetingException.userError("bench-shap: --%s must be at least 1, was %d", option.getKey(), option.getValue());
-      }
-    }
+    long rows = arguments.longOption("rows", 300_000);
+    long trees = arguments.longOption("trees", 100);
+    long depth = arguments.longOption("depth", 4);
+    long features = arguments.longOption("features", 9);
+    long threads = arguments.longOption("threads", Runtime.getRuntime().availableProcessors());
+    // Enough rows to train on; all rows' values in one Java array.
+    require("rows", rows, 1_000, (Integer.MAX_VALUE - 8) / Math.max(1, features));
+    require("trees", trees, 1, 100_000);
+    require("depth", depth, 1, 12);
+    require("features", features, 1, 10_000);
+    require("threads", threads, 1, 1_024);
     try {
-      return bench(rows, trees, depth, features, threads);
+      return bench((int) rows, (int) trees, (int) depth, (int) features, (int) threads);
     } catch (XGBoostError e) {
       throw new IllegalStateException("XGBoost failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void require(String option, long value, long least, long most) {
+    if (value < least || value > most) {
+      throw TargetingException.userError("bench-shap: --%s must be from %d to %d, was %d", option, least, most, value);
     }
   }
 

@@ -46,7 +46,10 @@ class ToolJobsTest {
     assertThat(message(bench)).isEqualTo("--repeats must be at least 1, was 0");
     JobRun shap = JobRun.of(List.of("bench-shap", "--depth", "0"));
     assertThat(shap.code()).isEqualTo(2);
-    assertThat(message(shap)).isEqualTo("bench-shap: --depth must be at least 1, was 0");
+    assertThat(message(shap)).isEqualTo("bench-shap: --depth must be from 1 to 12, was 0");
+    JobRun huge = JobRun.of(List.of("bench-shap", "--rows", "3000000000"));
+    assertThat(huge.code()).isEqualTo(2);
+    assertThat(message(huge)).isEqualTo("bench-shap: --rows must be from 1000 to 238609293, was 3000000000");
     assertThat(floor.code()).isEqualTo(2);
     assertThat(message(floor)).isEqualTo("bench-floor: program promotion-uplift has no XGBoost models (program.models) "
         + "to predict with; its floor would be the scan alone");
