@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -174,21 +173,21 @@ public final class TreeShap implements Serializable {
       throw new IllegalArgumentException("one output per row needed, the model has num_class " + numClass + ", num_target " + numTarget);
     }
     String objective = learner.path("objective").path("name").asText();
-    double baseValue = baseMargin(objective, Float.parseFloat(text(parameters, "base_score").replace("[", "").replace("]", "")));
+    double baseMargin = baseMargin(objective, Float.parseFloat(text(parameters, "base_score").replace("[", "").replace("]", "")));
     JsonNode booster = learner.path("gradient_booster");
     if (!"gbtree".equals(booster.path("name").asText())) {
       throw new IllegalArgumentException("only gbtree boosters, the model's is " + booster.path("name").asText());
     }
-    Builder builder = new Builder();
     JsonNode info = booster.path("model").path("tree_info");
     JsonNode trees = booster.path("model").path("trees");
+    List<Tree> parsed = new ArrayList<>();
     for (int t = 0; t < trees.size(); t++) {
       if (info.path(t).asInt(0) != 0) {
         throw new IllegalArgumentException("tree " + t + " belongs to output " + info.path(t).asInt());
       }
-      baseValue += builder.add(Tree.fromJson(trees.get(t), t, features));
+      parsed.add(Tree.fromJson(trees.get(t), t, features));
     }
-    return new TreeShap(features, baseValue, builder.done(), FOLDED_LIMIT);
+    return of(features, baseMargin, parsed);
   }
 
   /** Compiles trees given directly (tests, and models read by other means), with {@code baseMargin} in margin units. */
@@ -203,7 +202,7 @@ public final class TreeShap implements Serializable {
     for (Tree tree : trees) {
       baseValue += builder.add(tree);
     }
-    return new TreeShap(features, baseValue, builder.done(), foldedLimit);
+    return new TreeShap(features, baseValue, builder, foldedLimit);
   }
 
   /** The number of features M: rows have M values, contributions M + 1 (the base value last). */
@@ -264,19 +263,9 @@ public final class TreeShap implements Serializable {
     return out;
   }
 
-  /** As {@link #contributions(double[])}, into {@code out} (M + 1), with {@code scratch} of at least {@link #scratchSize()}. */
-  public void contributions(double[] x, double[] out, int[] scratch) {
-    if (x.length != features) {
-      throw new IllegalArgumentException("a row of " + x.length + " values for a model of " + features + " features");
-    }
-    Arrays.fill(out, 0, features, 0.0);
-    accumulate(x, out, scratch);
-  }
-
   /** Adds the row's contributions to {@code out}, whose first M entries are zero, and sets its base value. */
-  private void accumulate(double[] x, double[] out, int[] scratch) {
+  private void accumulate(double[] x, double[] out, int[] followed) {
     out[features] = baseValue;
-    int[] followed = scratch;
     for (int t = 0; t < trees; t++) {
       int first = splitStart[t];
       int splits = splitStart[t + 1] - first;
@@ -314,11 +303,6 @@ public final class TreeShap implements Serializable {
         }
       }
     }
-  }
-
-  /** The scratch a call of {@link #contributions(double[], double[], boolean[])} needs. */
-  public int scratchSize() {
-    return maxNodes;
   }
 
   /** XGBoost's {@code ProbToMargin} of the saved base score, in float as XGBoost computes it. */
@@ -451,10 +435,6 @@ public final class TreeShap implements Serializable {
       splitStart.add(splitFeature.size());
       leafStart.add(leafValue.size());
       return expected;
-    }
-
-    Builder done() {
-      return this;
     }
 
     /** Visits the reachable nodes depth first; returns the subtree's cover-weighted mean. */
