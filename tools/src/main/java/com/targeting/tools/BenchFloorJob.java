@@ -52,10 +52,6 @@ final class BenchFloorJob {
     String programId = arguments.requireProgram();
     Config config = arguments.loadConfig(arguments.configFilesFor(programId));
     ProgramConfig program = ProgramConfig.from(config);
-    if (program.models().isEmpty()) {
-      throw TargetingException.userError("bench-floor: program %s has no XGBoost models (program.models) to predict with; "
-          + "its floor would be the scan alone", programId);
-    }
     SparkSession spark = Sessions.start(config, "bench-floor");
     RunSummary summary = new RunSummary().put("job", "bench-floor").put("program", programId)
         .put("run_date", program.runDate().toString());
@@ -69,6 +65,13 @@ final class BenchFloorJob {
     summary.put("scan_rows", scanned.getLong(0));
     summary.put("scan_ms", scanMs);
 
+    if (program.models().isEmpty()) {
+      // An uplift-only program (promotion-uplift): its learners are not plain XGBoost predictions.
+      summary.put("predict_rows", 0L).put("predict_ms_by_model", Map.of()).put("predict_ms", 0L).put("floor_ms", scanMs)
+          .put("reason_codes_extra_ms", 0L).put("reason_codes_extra_ms_xgboost", 0L)
+          .put("floor_note", "no XGBoost models in program.models: the floor is the scan alone (uplift models are not in it)");
+      return summary.put("status", "succeeded");
+    }
     RunPartition partition = new RunPartition(program.id(), program.runDate());
     PartitionedTableSink candidatesTable = program.outputs().candidatesTable();
     if (!candidatesTable.exists(spark, partition)) {

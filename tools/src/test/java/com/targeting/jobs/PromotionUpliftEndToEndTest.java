@@ -119,4 +119,16 @@ class PromotionUpliftEndToEndTest {
     assertThat(holdout.columns()).contains("customer_id", "treatment", "outcome", "uplift");
     assertThat(holdout.count()).isEqualTo(model.get("rows").get("holdout").asLong());
   }
+
+  @Test
+  void theBenchFloorOfAnUpliftOnlyProgramIsTheScanAloneAndSaysSo() {
+    // The bench times every program; promotion-uplift has no plain XGBoost model to predict with.
+    JobRun floor = RUN.root().run("bench-floor", "--program", PROGRAM, "--run-date", RUN_DATE);
+
+    assertThat(floor.code()).as("%s", floor.summary()).isZero();
+    assertThat(floor.summary().get("scan_rows").asLong()).isEqualTo(RUN.summary().get("input_rows").asLong());
+    assertThat(floor.summary().get("predict_rows").asLong()).isZero();
+    assertThat(floor.summary().get("floor_ms").asLong()).isEqualTo(floor.summary().get("scan_ms").asLong());
+    assertThat(floor.summary().get("floor_note").asText()).contains("the floor is the scan alone");
+  }
 }

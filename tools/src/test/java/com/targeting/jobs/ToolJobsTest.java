@@ -38,7 +38,6 @@ class ToolJobsTest {
     JobRun generate = JobRun.of(List.of("generate-sample-data", "--program", "investment-recommendations", "--rows", "0",
         "--conf-dir", confDir));
     JobRun bench = JobRun.of(List.of("bench", "--repeats", "0"));
-    JobRun floor = JobRun.of(List.of("bench-floor", "--program", "promotion-uplift", "--conf-dir", confDir));
 
     assertThat(generate.code()).isEqualTo(2);
     assertThat(message(generate)).isEqualTo("--rows must be at least 1, was 0");
@@ -50,8 +49,5 @@ class ToolJobsTest {
     JobRun huge = JobRun.of(List.of("bench-shap", "--rows", "3000000000"));
     assertThat(huge.code()).isEqualTo(2);
     assertThat(message(huge)).isEqualTo("bench-shap: --rows must be from 1000 to 238609293, was 3000000000");
-    assertThat(floor.code()).isEqualTo(2);
-    assertThat(message(floor)).isEqualTo("bench-floor: program promotion-uplift has no XGBoost models (program.models) "
-        + "to predict with; its floor would be the scan alone");
   }
 }
