@@ -162,6 +162,10 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
       if (!(Math.abs(x) < 1e125)) {
         return null;
       }
+      String quick = quickNumber(x);
+      if (quick != null) {
+        return quick;
+      }
       formatted = format.format(x);
     }
     // As regexp_replace(_, ",|\\.?0+$", ""): the formatted text always ends in ".dddddddddd".
@@ -184,6 +188,74 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     }
     plain.setLength(end);
     return plain.toString();
+  }
+
+  /** Whether Double.toString gives DecimalFormat's digits: the same converter up to JDK 18. */
+  private static final boolean SAME_DIGITS = Runtime.version().feature() <= 18;
+
+  /**
+   * {@link #number} of a double without DecimalFormat (whose synchronized StringBuffer dominated the
+   * items' cost), for 1e-3 <= |x| < 1e7, where Double.toString is plain notation: DecimalFormat
+   * (JDK 17's DigitList) takes the same shortest digits from the same converter and rounds them
+   * HALF_EVEN to ten decimals only when there are more. Null, for DecimalFormat to decide, outside
+   * that range, on another JDK, and on a tie (the 11th decimal a final 5: there DigitList asks the
+   * converter whether its digits were rounded).
+   */
+  static String quickNumber(double x) {
+    double abs = Math.abs(x);
+    if (!SAME_DIGITS || !(abs >= 1e-3 && abs < 1e7)) {
+      return null;
+    }
+    String text = Double.toString(abs);
+    int point = text.indexOf('.');
+    if (point < 0 || text.indexOf('E') >= 0) {
+      return null;
+    }
+    char[] digits = text.toCharArray();
+    int end = digits.length;
+    boolean carry = false;
+    if (end - point - 1 > 10) {
+      int cut = point + 11; // the first decimal dropped
+      char first = digits[cut];
+      if (first == '5') {
+        boolean more = false;
+        for (int i = cut + 1; i < end; i++) {
+          more |= digits[i] != '0';
+        }
+        if (!more) {
+          return null;
+        }
+        carry = true;
+      } else {
+        carry = first > '5';
+      }
+      end = cut;
+      for (int i = end - 1; carry && i >= 0; i--) {
+        if (digits[i] == '.') {
+          continue;
+        }
+        if (digits[i] == '9') {
+          digits[i] = '0';
+        } else {
+          digits[i]++;
+          carry = false;
+        }
+      }
+    }
+    while (end > point + 1 && digits[end - 1] == '0') {
+      end--;
+    }
+    if (end == point + 1) {
+      end = point;
+    }
+    StringBuilder plain = new StringBuilder(end + 2);
+    if (x < 0) {
+      plain.append('-');
+    }
+    if (carry) {
+      plain.append('1');
+    }
+    return plain.append(digits, 0, end).toString();
   }
 
   /**

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * values that round away at ten decimals, grouping, decimals with scale over ten, floats, every
  * integral type, dates and timestamps (in two session time zones), JSON escapes and non-ASCII text,
  * arrays of structs with nulls, maps with null values and unrepresentable numbers, nested structs,
- * empty arrays and maps.
+ * empty arrays and maps, maps of maps, map keys of every accepted type.
  */
 class DynamoDbItemTextTest {
   private static final RunPartition RUN = new RunPartition("investment-recommendations", LocalDate.of(2026, 11, 20));
@@ -38,7 +38,8 @@ class DynamoDbItemTextTest {
       + " arr ARRAY<STRUCT<name: STRING, score: DOUBLE, day: DATE>>, m MAP<STRING, DOUBLE>,"
       + " nested STRUCT<a: STRUCT<x: FLOAT, y: ARRAY<INT>>, t: TIMESTAMP, mm: MAP<INT, STRING>>,"
       + " ea ARRAY<DOUBLE>, em MAP<STRING, STRING>, dm MAP<DATE, TIMESTAMP>, tm MAP<TIMESTAMP, STRING>,"
-      + " marr ARRAY<MAP<STRING, DECIMAL(10,2)>>, fm MAP<DOUBLE, BOOLEAN>, lm MAP<BIGINT, ARRAY<FLOAT>>";
+      + " marr ARRAY<MAP<STRING, DECIMAL(10,2)>>, fm MAP<DOUBLE, BOOLEAN>, lm MAP<BIGINT, ARRAY<FLOAT>>,"
+      + " mm MAP<STRING, MAP<STRING, DOUBLE>>, dk MAP<DECIMAL(10,3), STRING>";
 
   private static final Object[] STRINGS = {null, "", "plain",
       "quote \" back \\ slash / tab\t nl\n cr\r bs\b ff\f nul\u0000 us\u001f del\u007f",
@@ -124,8 +125,14 @@ class DynamoDbItemTextTest {
       };
       Object fm = i % 2 == 0 ? null : map(1.5, true, -0.0, false, 1e20, null, 3.0e-5, true);
       Object lm = i % 2 == 1 ? null : map(7L, Arrays.asList(f, null, 2.5f), -7L, null, 0L, List.of());
+      Object mm = switch (i % 3) {
+        case 0 -> null;
+        case 1 -> map("outer", map("x", d, "y", null, "z", Double.NaN), "empty", map(), "none", null);
+        default -> map();
+      };
+      Object dk = i % 2 == 0 ? null : map(new BigDecimal("1.500"), "a", new BigDecimal("-0.001"), null, new BigDecimal("1234567.000"), s);
       rows.add(new Object[] {"C" + i, s, d, f, pick(DECIMALS, i), pick(BIG, i), pick(INTS, i), pick(LONGS, i), pick(SHORTS, i),
-          pick(BYTES, i), pick(BOOLEANS, i), dt, ts, arr, m, nested, ea, em, dm, tm, marr, fm, lm});
+          pick(BYTES, i), pick(BOOLEANS, i), dt, ts, arr, m, nested, ea, em, dm, tm, marr, fm, lm, mm, dk});
     }
     return TestSpark.rows(DDL, rows.toArray(Object[][]::new));
   }
@@ -140,7 +147,7 @@ class DynamoDbItemTextTest {
     keys.put("flag", "b");
     keys.put("pair", "named_struct('a', d, 'b', s, 'c', dt)");
     return new DynamoDbItemLayout(keys, List.of("id", "s", "d", "f", "dec", "big", "i", "l", "sh", "tiny", "b", "dt", "ts", "arr",
-        "m", "nested", "ea", "em", "dm", "tm", "marr", "fm", "lm"), "expires_at", 7);
+        "m", "nested", "ea", "em", "dm", "tm", "marr", "fm", "lm", "mm", "dk"), "expires_at", 7);
   }
 
   private static List<String> lines(Dataset<Row> items) {
@@ -167,6 +174,36 @@ class DynamoDbItemTextTest {
     } finally {
       spark.conf().set("spark.sql.session.timeZone", zone);
     }
+  }
+
+  /** The former rule in Java: Spark's format_number(x, 10), then regexp_replace(_, ",|\\.?0+$", ""). */
+  private static String formerNumber(double x) {
+    return DynamoDbItemText.numberFormat().format(x).replaceAll(",|\\.?0+$", "");
+  }
+
+  @Test
+  void numbersWithoutDecimalFormatEqualTheFormerRule() {
+    java.util.Random random = new java.util.Random(17);
+    java.text.DecimalFormat format = DynamoDbItemText.numberFormat();
+    List<Double> values = new ArrayList<>();
+    for (int i = 0; i < 200_000; i++) {
+      double magnitude = Math.pow(10, random.nextInt(14) - 5);
+      double x = random.nextDouble() * magnitude * (random.nextBoolean() ? 1 : -1);
+      values.add(x);
+      values.add(Math.round(x * 100) / 100.0); // two decimals, as amounts
+      values.add((double) (float) x); // floats, widened
+      values.add(Math.nextUp(Math.round(x * 1e10) / 1e10)); // near the tenth decimal
+      values.add(Math.round(x * 2048) / 2048.0); // exact binary fractions: ties at the eleventh decimal
+      values.add(Math.round(x * 1e11 + 0.5) / 1e11); // ending in 5 at the eleventh decimal
+    }
+    values.addAll(List.of(9.99999999995, 9.999999999951, 999999.99999999999, 0.001, 0.00099999, 1e7, 9999999.99999999,
+        -0.0, 0.0, 1.00048828125, 2.00048828125, 0.5, 100.0));
+    int quick = 0;
+    for (double x : values) {
+      quick += DynamoDbItemText.quickNumber(x) == null ? 0 : 1;
+      assertThat(DynamoDbItemText.number(x, format)).as("%s", x).isEqualTo(formerNumber(x));
+    }
+    assertThat(quick).as("values written without DecimalFormat").isGreaterThan(values.size() / 2);
   }
 
   @Test
