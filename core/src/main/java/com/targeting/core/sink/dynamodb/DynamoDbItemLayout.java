@@ -3,15 +3,7 @@ package com.targeting.core.sink.dynamodb;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.filter;
-import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.regexp_replace;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.to_json;
-import static org.apache.spark.sql.functions.transform;
-import static org.apache.spark.sql.functions.transform_values;
-import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
@@ -24,27 +16,19 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DateType;
-import org.apache.spark.sql.types.DecimalType;
-import org.apache.spark.sql.types.DoubleType;
-import org.apache.spark.sql.types.FloatType;
-import org.apache.spark.sql.types.MapType;
-import org.apache.spark.sql.types.NumericType;
-import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.types.TimestampType;
 
 /**
  * How a candidate becomes a DynamoDB item, from config: key attributes (partition key, GSI keys)
  * as Spark SQL expressions, other attributes as candidate columns typed from their Spark types
  * (numbers as N, strings as S, arrays as L, structs and maps as M), and a TTL attribute in epoch
- * seconds. Items are built in Spark as DynamoDB JSON lines ({@code {"Item": {...}}}), the format
- * of DynamoDB's Import from S3, which the batch writer parses back on the executors.
+ * seconds. Items are written as DynamoDB JSON lines ({@code {"Item": {...}}}), the format of
+ * DynamoDB's Import from S3, which the batch writer parses back on the executors; the text is built
+ * on the executors in Java from the typed columns ({@link DynamoDbItemText}).
  */
 public record DynamoDbItemLayout(Map<String, String> keys, List<String> attributes, String ttlAttribute, int ttlDays) {
   /** Attribute every item carries: the run date that wrote it. */
@@ -71,9 +55,19 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
     return new DynamoDbItemLayout(keys, node.strings("attributes"), node.string("ttl-attribute"), ttlDays);
   }
 
-  /** The items as one JSON string column {@code item}, and the partition key as {@code pk}. */
+  /**
+   * The items as one JSON string column {@code item}, and the partition key as {@code pk}. Lazy: the
+   * key expressions and attribute columns are analysed here (a bad one fails at once), the text is
+   * written in Java ({@link DynamoDbItemText}) when the items are computed.
+   *
+   * @throws TargetingException (user error) when a key expression cannot be evaluated, an attribute
+   *     is not a candidate column, or a value's type has no DynamoDB representation
+   */
   public Dataset<Row> items(Dataset<Row> candidates, RunPartition partition) {
-    List<Column> fields = new ArrayList<>();
+    List<Column> columns = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    List<DynamoDbItemText.Value> values = new ArrayList<>();
+    columns.add(expr(keys.get("pk")).cast("string").as("pk"));
     for (Map.Entry<String, String> key : keys.entrySet()) {
       Column value = expr(key.getValue());
       DataType type;
@@ -83,7 +77,9 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
         throw TargetingException.userError("DynamoDB export: key %s = %s cannot be evaluated: %s", key.getKey(), key.getValue(),
             TargetingException.firstLine(e.getMessage()));
       }
-      fields.add(attribute(value, type).as(key.getKey()));
+      values.add(DynamoDbItemText.value(type));
+      names.add(key.getKey());
+      columns.add(DynamoDbItemText.prepare(value, type).as("_" + columns.size()));
     }
     StructType schema = candidates.schema();
     for (String name : attributes) {
@@ -92,16 +88,17 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
             name, List.of(schema.fieldNames()));
       }
       StructField field = schema.apply(name);
-      fields.add(attribute(col("`" + name + "`"), field.dataType()).as(name));
+      values.add(DynamoDbItemText.value(field.dataType()));
+      names.add(name);
+      columns.add(DynamoDbItemText.prepare(col("`" + name + "`"), field.dataType()).as("_" + columns.size()));
     }
     long expiresAt = partition.runDate().plusDays(ttlDays).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-    fields.add(struct(lit(Long.toString(expiresAt)).as("N")).as(ttlAttribute));
-    // Which run wrote the item: items of earlier runs live on until their TTL, and readers
-    // (the read-back verification among them) tell them apart by this.
-    fields.add(struct(lit(partition.runDate().toString()).as("S")).as(RUN_DATE_ATTRIBUTE));
-    // Null attributes are left out of the item whatever the session's JSON settings.
-    return candidates.select(to_json(struct(struct(fields.toArray(Column[]::new)).as("Item")),
-        java.util.Map.of("ignoreNullFields", "true")).as("item"), expr(keys.get("pk")).cast("string").as("pk"));
+    // The TTL, then which run wrote the item: items of earlier runs live on until their TTL, and
+    // readers (the read-back verification among them) tell them apart by this. Null attributes are
+    // left out of the item.
+    return candidates.select(columns.toArray(Column[]::new))
+        .mapPartitions(new DynamoDbItemText(names, values, ttlAttribute, Long.toString(expiresAt), partition.runDate().toString()),
+            Encoders.row(DynamoDbItemText.SCHEMA));
   }
 
   /**
@@ -161,43 +158,5 @@ public record DynamoDbItemLayout(Map<String, String> keys, List<String> attribut
       throw TargetingException.userError("DynamoDB export: %d items would have a missing pk or an empty key attribute %s%s",
           count, keys.keySet(), who);
     }
-  }
-
-  /** A DynamoDB attribute value for {@code value}; null when the value is null (attribute omitted). */
-  static Column attribute(Column value, DataType type) {
-    Column attribute;
-    if (type instanceof StringType) {
-      attribute = struct(value.as("S"));
-    } else if (type instanceof DoubleType || type instanceof FloatType || type instanceof DecimalType) {
-      // Plain decimal notation; NaN and infinities have no DynamoDB representation.
-      // One pass: drop the grouping commas and the trailing zeros (with the point if nothing follows it).
-      Column plain = regexp_replace(format_number(value, 10), ",|\\.?0+$", "");
-      // NaN, infinities and magnitudes beyond DynamoDB's range (about 1e126) have no representation.
-      Column representable = org.apache.spark.sql.functions.abs(value.cast("double")).lt(1e125);
-      return when(value.isNotNull().and(representable), struct(plain.as("N")));
-    } else if (type instanceof NumericType) {
-      attribute = struct(value.cast("string").as("N"));
-    } else if (type instanceof BooleanType) {
-      attribute = struct(value.as("BOOL"));
-    } else if (type instanceof DateType || type instanceof TimestampType) {
-      attribute = struct(value.cast("string").as("S"));
-    } else if (type instanceof ArrayType array) {
-      // Null (and unrepresentable) elements cannot be written inside L; they are left out.
-      Column elements = filter(transform(value, e -> attribute(e, array.elementType())), e -> e.isNotNull());
-      attribute = struct(elements.as("L"));
-    } else if (type instanceof MapType map) {
-      attribute = struct(org.apache.spark.sql.functions.map_filter(
-          transform_values(value, (k, v) -> attribute(v, map.valueType())), (k, v) -> v.isNotNull()).as("M"));
-    } else if (type instanceof StructType struct) {
-      Column[] members = new Column[struct.fields().length];
-      for (int i = 0; i < members.length; i++) {
-        StructField field = struct.fields()[i];
-        members[i] = attribute(value.getField(field.name()), field.dataType()).as(field.name());
-      }
-      attribute = struct(struct(members).as("M"));
-    } else {
-      throw TargetingException.userError("DynamoDB export: cannot write a column of type %s", type.simpleString());
-    }
-    return when(value.isNotNull(), attribute);
   }
 }
