@@ -3,16 +3,8 @@ package com.targeting.core.source;
 import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.TargetingException;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
-import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -37,9 +29,6 @@ import org.slf4j.LoggerFactory;
  * quoted line break, or a quote left open, needs one) or one of blanks only (which the multiLine
  * parser reads as a malformed record and the line reader skips). With none, every record is one
  * line and both reads give the same rows: the files are read line by line, split across tasks.
- * The scan runs only where splitting would help: when some file is larger than the split size
- * Spark would use for the files (files that already give every core its share are read as
- * before, with no scan).
  * The proof needs the RFC 4180 quoting (quote and escape both {@code "}), so a source that sets
  * another quote or escape, {@code multiLine}, {@code lineSep}, {@code encoding}, {@code charset}
  * or {@code comment} is read as its options say, without the scan.
@@ -141,7 +130,7 @@ public final class ReaderSource implements Source {
         && "true".equalsIgnoreCase(options.get("multiLine")) && "\"".equals(options.get("quote"))
         && "\"".equals(options.get("escape")) && !options.containsKey("charToEscapeQuoteEscaping")
         && config.options().keySet().stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).noneMatch(LINE_SCAN_BLOCKERS::contains);
-    if (!eligible || !worthSplitting(spark)) {
+    if (!eligible) {
       lineByLine = false;
       return false;
     }
@@ -201,51 +190,6 @@ public final class ReaderSource implements Source {
     org.apache.spark.sql.Column malformed = org.apache.spark.sql.functions.col(MALFORMED_RECORD);
     return records.withColumn(MALFORMED_RECORD, org.apache.spark.sql.functions.when(
         malformed.isNull().and(last.rlike("[\\r\\n]$")), org.apache.spark.sql.functions.concat_ws(",", all)).otherwise(malformed));
-  }
-
-  /**
-   * Whether a line-by-line read would split a file that multiLine reads in one task: some file is
-   * larger than the split size Spark would use (FilePartition.maxSplitBytes: the smaller of
-   * {@code spark.sql.files.maxPartitionBytes} and the files' bytes, each plus the open cost, per
-   * core). Otherwise the files already give every core its share and the scan would only cost a
-   * read. True when the files cannot be listed (the scan then decides).
-   */
-  private boolean worthSplitting(SparkSession spark) {
-    List<Long> sizes = new ArrayList<>();
-    try {
-      Path root = new Path(config.path().get());
-      FileSystem fs = root.getFileSystem(spark.sessionState().newHadoopConf());
-      FileStatus[] matched = fs.globStatus(root);
-      if (matched == null) {
-        return true;
-      }
-      for (FileStatus status : matched) {
-        if (!status.isDirectory()) {
-          sizes.add(status.getLen());
-          continue;
-        }
-        RemoteIterator<LocatedFileStatus> files = fs.listFiles(status.getPath(), true);
-        while (files.hasNext()) {
-          LocatedFileStatus file = files.next();
-          String name = file.getPath().getName();
-          if (!name.startsWith(".") && !(name.startsWith("_") && !name.contains("="))) {
-            sizes.add(file.getLen());
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return true;
-    }
-    if (sizes.isEmpty()) {
-      return false;
-    }
-    org.apache.spark.sql.internal.SQLConf conf = spark.sessionState().conf();
-    long openCost = conf.filesOpenCostInBytes();
-    long total = sizes.stream().mapToLong(size -> size + openCost).sum();
-    int cores = conf.filesMinPartitionNum().isDefined() ? ((Number) conf.filesMinPartitionNum().get()).intValue()
-        : spark.sparkContext().defaultParallelism();
-    long maxSplitBytes = Math.min(conf.filesMaxPartitionBytes(), Math.max(openCost, total / Math.max(1, cores)));
-    return sizes.stream().mapToLong(Long::longValue).max().getAsLong() > maxSplitBytes;
   }
 
   private Dataset<Row> load(DataFrameReader reader) {

@@ -179,25 +179,6 @@ class CsvSourceTest {
   @Test
   void aLineTheLineReaderCouldGetWrongKeepsTheFileInOneRecordReader() throws Exception {
     org.apache.spark.sql.SparkSession spark = TestSpark.session();
-    Path clean = extract("clean", "customer_id,age,region", "X1,41,north", "X2,42,south");
-    // A file within the split size Spark would use is read in one task either way: no scan, as configured.
-    assertThat(ReaderSource.of(source(clean, "")).readerOptions(spark)).containsEntry("multiLine", "true");
-
-    String maxBytes = spark.conf().get("spark.sql.files.maxPartitionBytes");
-    String openCost = spark.conf().get("spark.sql.files.openCostInBytes");
-    spark.conf().set("spark.sql.files.maxPartitionBytes", "16");
-    spark.conf().set("spark.sql.files.openCostInBytes", "0");
-    try {
-      assertLinesThatNeedMultiLineKeepIt(spark, clean);
-    } finally {
-      spark.conf().set("spark.sql.files.maxPartitionBytes", maxBytes);
-      spark.conf().set("spark.sql.files.openCostInBytes", openCost);
-    }
-  }
-
-  private void assertLinesThatNeedMultiLineKeepIt(org.apache.spark.sql.SparkSession spark, Path clean) throws Exception {
-    // With splits smaller than the files, the scan runs: a clean file is split, the others are not.
-    assertThat(ReaderSource.of(source(clean, "")).readerOptions(spark)).containsEntry("multiLine", "false");
     Path quoted = extract("quoted-break", "customer_id,age,region", "X1,41,\"north", "east\"", "X2,42,south");
     Path blanks = extract("blank-line", "customer_id,age,region", "X1,41,north", "   ", "X2,42,south");
     Path stray = extract("stray-quote", "customer_id,age,region", "X1,41,nor\"th", "X2,42,south");
