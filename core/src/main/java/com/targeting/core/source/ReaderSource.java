@@ -4,14 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.TargetingException;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Every source is a Spark {@link DataFrameReader} with a format and options: files (parquet, csv,
@@ -21,17 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>CSV is read as warehouses write it (RFC 4180): every csv source starts from
  * {@link #CSV_DEFAULTS} (a header line, quoted line breaks kept inside one record, a doubled quote
  * as a quote in a quoted field), and its own {@code options} override any of them (option names
- * are case-insensitive, as Spark's are).
- *
- * <p>With {@code multiLine} Spark reads a CSV file in one task, however large. So when a source
- * leaves {@code multiLine} to the default, its files are first scanned as text, in parallel, for a
- * line that a line-by-line read could get wrong: one with an odd number of quote characters (a
- * quoted line break, or a quote left open, needs one) or one of blanks only (which the multiLine
- * parser reads as a malformed record and the line reader skips). With none, every record is one
- * line and both reads give the same rows: the files are read line by line, split across tasks.
- * The proof needs the RFC 4180 quoting (quote and escape both {@code "}), so a source that sets
- * another quote or escape, {@code multiLine}, {@code lineSep}, {@code encoding}, {@code charset}
- * or {@code comment} is read as its options say, without the scan.
+ * are case-insensitive, as Spark's are). Note that with {@code multiLine} a CSV file is read by one
+ * task, however large: parallelism comes from the number of files.
  */
 public final class ReaderSource implements Source {
   /** Short names in config for the connectors' data source names. */
@@ -62,14 +50,7 @@ public final class ReaderSource implements Source {
    */
   public static final String MALFORMED_RECORD = com.targeting.core.Columns.MALFORMED_RECORD;
 
-  private static final Logger LOG = LoggerFactory.getLogger(ReaderSource.class);
-
-  /** Options under which the line-by-line proof does not hold: the source reads as they say. */
-  private static final Set<String> LINE_SCAN_BLOCKERS = Set.of("multiline", "linesep", "encoding", "charset", "comment");
-
   private final SourceConfig config;
-  /** Whether the csv files may be read line by line; decided by the first read that needs it. */
-  private Boolean lineByLine;
 
   private ReaderSource(SourceConfig config) {
     this.config = requireNonNull(config, "config is null");
@@ -104,58 +85,7 @@ public final class ReaderSource implements Source {
 
   @Override
   public Dataset<Row> read(SparkSession spark) {
-    return load(spark.read().format(dataSourceName()).options(readerOptions(spark)));
-  }
-
-  /**
-   * {@link #options()}, with {@code multiLine} off when the scan described above finds no line
-   * that needs it (decided once per source object).
-   */
-  Map<String, String> readerOptions(SparkSession spark) {
-    Map<String, String> options = options();
-    if (!lineByLine(spark, options)) {
-      return options;
-    }
-    Map<String, String> lines = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    lines.putAll(options);
-    lines.put("multiLine", "false");
-    return lines;
-  }
-
-  private boolean lineByLine(SparkSession spark, Map<String, String> options) {
-    if (lineByLine != null) {
-      return lineByLine;
-    }
-    boolean eligible = "csv".equals(config.format()) && config.path().isPresent()
-        && "true".equalsIgnoreCase(options.get("multiLine")) && "\"".equals(options.get("quote"))
-        && "\"".equals(options.get("escape")) && !options.containsKey("charToEscapeQuoteEscaping")
-        && config.options().keySet().stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).noneMatch(LINE_SCAN_BLOCKERS::contains);
-    if (!eligible) {
-      lineByLine = false;
-      return false;
-    }
-    Map<String, String> fileOptions = new java.util.HashMap<>(config.options());
-    Dataset<Row> text;
-    try {
-      text = spark.read().options(fileOptions).text(config.path().get());
-    } catch (Exception e) { // a path that does not exist: the csv read names it
-      lineByLine = false;
-      return false;
-    }
-    // A line a line-by-line read could get wrong: an odd number of quotes, or blanks only (the JVM's
-    // String.trim, which Spark's line reader uses to skip a line, removes every char up to U+0020).
-    org.apache.spark.sql.Column value = org.apache.spark.sql.functions.col("value");
-    org.apache.spark.sql.Column needsMultiLine = org.apache.spark.sql.functions.expr("pmod(length(value) - length(replace(value, '\"', '')), 2) = 1")
-        .or(org.apache.spark.sql.functions.length(value).gt(0).and(value.rlike("^[\\x00-\\x20]+$")));
-    long lines = text.where(needsMultiLine).count();
-    lineByLine = lines == 0;
-    if (lineByLine) {
-      LOG.info("Source {}: no quoted line break, no blank-only line: read line by line, split across tasks", describe());
-    } else {
-      LOG.info("Source {}: {} lines with an odd number of quotes or blanks only: read with multiLine, one task per file",
-          describe(), lines);
-    }
-    return lineByLine;
+    return load(spark.read().format(dataSourceName()).options(options()));
   }
 
   /**
@@ -168,7 +98,7 @@ public final class ReaderSource implements Source {
    */
   public Dataset<Row> readForContract(SparkSession spark) {
     Dataset<Row> rows = read(spark);
-    Map<String, String> options = readerOptions(spark);
+    Map<String, String> options = options();
     if (!"csv".equals(config.format()) || options.containsKey("mode") || options.containsKey("columnNameOfCorruptRecord")
         || java.util.Arrays.asList(rows.columns()).contains(MALFORMED_RECORD)) {
       return rows;
