@@ -140,4 +140,25 @@ class CsvSourceTest {
         .startsWith("malformed record spanning ")
         .contains("B2,42,north\\nB3,43,south-with-a-longer-name\\nB4,44,east-with-a-longer-name\\nB5,45,west-with-a-longer-name");
   }
+
+  @Test
+  void aQuoteInsideAnUnquotedFieldIsTextAndAQuotedLineBreakAfterItStaysInTheRecord() throws Exception {
+    // Every line has an even number of quotes, yet the record spans two lines: a quote that does not
+    // open a field is a character (5'10"), the next field's quotes hold a line break. A reader that
+    // split the file into lines by counting quotes would cut X1 into two malformed records.
+    Path path = extract("inch-marks",
+        "customer_id,height,note,size",
+        "X1,5'10\",\"line one\nline two\",12\"",
+        "X2,6'1\",plain,10\"");
+
+    Dataset<Row> read = ReaderSource.of(source(path, "header = \"true\"")).readForContract(TestSpark.session());
+
+    Map<String, Row> byId = byId(read);
+    assertThat(byId.keySet()).containsExactly("X1", "X2");
+    assertThat(byId.get("X1").<String>getAs(ReaderSource.MALFORMED_RECORD)).isNull();
+    assertThat(byId.get("X1").<String>getAs("height")).isEqualTo("5'10\"");
+    assertThat(byId.get("X1").<String>getAs("note")).isEqualTo("line one\nline two");
+    assertThat(byId.get("X1").<String>getAs("size")).isEqualTo("12\"");
+    assertThat(byId.get("X2").<String>getAs("note")).isEqualTo("plain");
+  }
 }
