@@ -31,6 +31,7 @@ class ReferenceConfJobsTest {
       "spark.settings.\"spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs\"",
       config -> spark(config, "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs"),
       "spark.settings.\"spark.sql.parquet.compression.codec\"", config -> spark(config, "spark.sql.parquet.compression.codec"),
+      "spark.settings.\"spark.databricks.delta.snapshotPartitions\"", config -> spark(config, "spark.databricks.delta.snapshotPartitions"),
       "bootstrap.enabled", config -> LocalBootstrap.Settings.from(config).enabled(),
       "bootstrap.rows", config -> LocalBootstrap.Settings.from(config).rows(),
       "bootstrap.history-rows", config -> LocalBootstrap.Settings.from(config).historyRows(),
