@@ -120,21 +120,53 @@ public final class TrinoServer {
    * A Trino error comes back as an {@link IllegalStateException} with Trino's message and the SQL.
    */
   public List<Map<String, Object>> query(String catalog, String schema, String sql) {
-    try (Connection connection = connect(catalog, schema);
-        Statement statement = connection.createStatement();
-        ResultSet results = statement.executeQuery(sql)) {
-      ResultSetMetaData metadata = results.getMetaData();
-      List<Map<String, Object>> rows = new ArrayList<>();
-      while (results.next()) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        for (int column = 1; column <= metadata.getColumnCount(); column++) {
-          row.put(metadata.getColumnLabel(column), value(results.getObject(column)));
+    return withNode(sql, () -> {
+      try (Connection connection = connect(catalog, schema);
+          Statement statement = connection.createStatement();
+          ResultSet results = statement.executeQuery(sql)) {
+        ResultSetMetaData metadata = results.getMetaData();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        while (results.next()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int column = 1; column <= metadata.getColumnCount(); column++) {
+            row.put(metadata.getColumnLabel(column), value(results.getObject(column)));
+          }
+          rows.add(row);
         }
-        rows.add(row);
+        return rows;
       }
-      return rows;
-    } catch (SQLException e) {
-      throw failure(sql, e);
+    });
+  }
+
+  private interface SqlCall<T> {
+    T call() throws SQLException;
+  }
+
+  /** How long a statement waits for the one node to be schedulable again (see {@link #withNode}). */
+  private static final Duration NODE_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * Runs {@code call}, again while Trino answers "No nodes available to run query": on a busy
+   * machine the single node can drop out of the scheduler's active set for a moment (its
+   * announcement or status check late); such a query failed before it ran anything. Any other
+   * error, or the same one after {@link #NODE_WAIT}, fails with Trino's message and the SQL.
+   */
+  private <T> T withNode(String sql, SqlCall<T> call) {
+    long deadline = System.nanoTime() + NODE_WAIT.toNanos();
+    while (true) {
+      try {
+        return call.call();
+      } catch (SQLException e) {
+        if (e.getMessage() == null || !e.getMessage().contains("No nodes available to run query") || System.nanoTime() > deadline) {
+          throw failure(sql, e);
+        }
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -152,12 +184,13 @@ public final class TrinoServer {
 
   /** Runs one statement (DDL, CALL, INSERT) with {@code catalog} and {@code schema} as defaults. */
   public void execute(String catalog, String schema, String sql) {
-    try (Connection connection = connect(catalog, schema);
-        Statement statement = connection.createStatement()) {
-      statement.execute(sql);
-    } catch (SQLException e) {
-      throw failure(sql, e);
-    }
+    withNode(sql, () -> {
+      try (Connection connection = connect(catalog, schema);
+          Statement statement = connection.createStatement()) {
+        statement.execute(sql);
+        return null;
+      }
+    });
   }
 
   /**
@@ -330,6 +363,9 @@ public final class TrinoServer {
               "catalog.config-dir=" + catalogs,
               // Two cores shared by several builds: small queries need no more.
               "task.concurrency=2",
+              // One node: nothing to detect, and a late status check on a busy machine must not
+              // take the only node out of scheduling ("No nodes available to run query").
+              "failure-detector.enabled=false",
               "query.max-memory=1GB",
               "query.max-memory-per-node=1GB"));
         } catch (IOException e) {
