@@ -382,9 +382,9 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
 
     /**
      * Writes {@code name} (when not null) and the attribute value of {@code value}, or nothing at
-     * all when the value has no DynamoDB representation; says which.
+     * all when the value has no DynamoDB representation.
      */
-    abstract boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException;
+    abstract void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException;
 
     static void open(JsonGenerator gen, String name, String tag) throws IOException {
       if (name != null) {
@@ -399,11 +399,10 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       open(gen, name, "S");
       gen.writeString((String) value);
       gen.writeEndObject();
-      return true;
     }
   }
 
@@ -411,15 +410,14 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       String text = number(value, numbers);
       if (text == null) {
-        return false;
+        return;
       }
       open(gen, name, "N");
       gen.writeString(text);
       gen.writeEndObject();
-      return true;
     }
   }
 
@@ -428,11 +426,10 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       open(gen, name, "N");
       gen.writeString(value.toString());
       gen.writeEndObject();
-      return true;
     }
   }
 
@@ -440,11 +437,10 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       open(gen, name, "BOOL");
       gen.writeBoolean((Boolean) value);
       gen.writeEndObject();
-      return true;
     }
   }
 
@@ -457,7 +453,7 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       open(gen, name, "L");
       gen.writeStartArray();
       scala.collection.Iterator<?> elements = ((scala.collection.Iterable<?>) value).iterator();
@@ -469,7 +465,6 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
       }
       gen.writeEndArray();
       gen.writeEndObject();
-      return true;
     }
   }
 
@@ -483,7 +478,7 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       open(gen, name, "M");
       gen.writeStartObject();
       scala.collection.Iterator<?> entries = ((scala.collection.Iterable<?>) value).iterator();
@@ -496,7 +491,6 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
       }
       gen.writeEndObject();
       gen.writeEndObject();
-      return true;
     }
   }
 
@@ -511,7 +505,7 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    boolean write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
+    void write(JsonGenerator gen, String name, Object value, DecimalFormat numbers) throws IOException {
       Row row = (Row) value;
       open(gen, name, "M");
       gen.writeStartObject();
@@ -523,7 +517,6 @@ final class DynamoDbItemText implements MapPartitionsFunction<Row, Row> {
       }
       gen.writeEndObject();
       gen.writeEndObject();
-      return true;
     }
   }
 }
