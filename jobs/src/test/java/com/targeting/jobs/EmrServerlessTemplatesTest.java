@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The job arguments each EMR Serverless request template passes (scripts/spark-submit/emr-serverless)
  * are ones the job jar parses as meant: the env, the config directory and run date on S3, the
- * program of a retraining or a per-program job. (dags/tests checks the requests against AWS's model.)
+ * program of a retraining or a per-program job; every driver and executor JVM compiles Spark's huge
+ * generated methods ({@link Sessions#COMPILE_HUGE_METHODS}). (dags/tests checks the requests against AWS's model.)
  */
 class EmrServerlessTemplatesTest {
   private static final Map<String, String> VALUES = Map.of(
@@ -37,6 +38,11 @@ class EmrServerlessTemplatesTest {
           continue;
         }
         names.add(name);
+        String submitParameters = new ObjectMapper().readTree(file.toFile()).path("jobDriver").path("sparkSubmit")
+            .path("sparkSubmitParameters").asText();
+        assertThat(submitParameters.split(" ")).as(name).contains(
+            "spark.driver.extraJavaOptions=" + Sessions.COMPILE_HUGE_METHODS,
+            "spark.executor.extraJavaOptions=" + Sessions.COMPILE_HUGE_METHODS);
         JobArguments arguments = JobArguments.parse(arguments(file));
         assertThat(arguments.env()).as(name).isEqualTo("emr");
         assertThat(arguments.confDir()).as(name).isEqualTo("s3://bank-artifacts/targeting/0.1.0/conf");
