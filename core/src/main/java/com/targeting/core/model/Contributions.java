@@ -73,7 +73,8 @@ final class Contributions {
       try {
         TreeShap shap = TreeShap.fromJson(booster.toByteArray("json"));
         requireAgreement(shap, booster.booster());
-        String description = String.format("jvm (TreeSHAP over %d trees, tables of %.1f MB)", shap.trees(), shap.tableSize() * 8 / 1e6);
+        String description = String.format("jvm (TreeSHAP over %d trees, %d tabulated whole, tables of %.1f MB)", shap.trees(),
+            shap.tabulatedTrees(), shap.tableSize() * 8 / 1e6);
         LOG.info("{}: reason codes by {}", model, description);
         return new Contributions(Optional.of(shap), features, description);
       } catch (IllegalArgumentException | IllegalStateException | XGBoostError e) {

@@ -32,6 +32,18 @@ import java.util.List;
  * for every O ("folded"), so a leaf costs d additions; beyond, R and C are tabled and a leaf costs
  * d multiplications more.
  *
+ * <p>A tree that splits on few distinct thresholds is also tabled whole ("tabulated"): the row's
+ * path through it, and so the tree's contributions, depend only on which interval between the
+ * tree's sorted thresholds each of its features falls in. Each combination of intervals (a cell)
+ * is tabled with the tree's contributions, computed as above for a value of that interval; a row
+ * then costs one comparison per threshold and one addition per feature of the tree, instead of a
+ * pass over its splits and d additions per leaf. A row missing one of the tree's features takes
+ * the leaf tables for that tree (the cells do not cover default branches). Trees of more
+ * than {@value #CELL_LIMIT} cells, or beyond {@value #CELL_BUDGET} tabled doubles in all, keep the
+ * leaf tables. Only the order in which a tree's terms are added differs (about 1e-16 relative).
+ * On the investment-suitability model (100 trees of depth 4 over 9 features: every tree fits, 8 MB
+ * of cells) a row takes about 7 us instead of 30.
+ *
  * <p>XGBoost's conventions, read from its source ({@code src/predictor/treeshap.cc},
  * {@code predict_fn.h}, {@code cpu_predictor.cc}): a row goes left when its value, as a float, is
  * strictly less than the split's float threshold; a missing value (NaN) takes the split's default
@@ -52,6 +64,10 @@ public final class TreeShap implements Serializable {
   static final int MAX_PATH_FEATURES = 12;
   /** The most doubles of folded tables (32 MB); larger models table R and C instead. */
   static final long FOLDED_LIMIT = 4_000_000;
+  /** The most cells of one tabulated tree. */
+  static final int CELL_LIMIT = 4096;
+  /** The most doubles of all tabulated trees' cells (16 MB). */
+  static final long CELL_BUDGET = 2_000_000;
 
   private final int features;
   private final double baseValue;
@@ -76,8 +92,20 @@ public final class TreeShap implements Serializable {
   /** Leaf l's tables from tableStart[l]: folded, d values per O; else R(O)·v, then C(O), 2^d each. */
   private final int[] tableStart;
   private final double[] tables;
+  /**
+   * Tabulated trees: tree t's cells start at cellStart[t] (−1: not tabulated); its features are
+   * [cellFeatureStart[t], cellFeatureStart[t + 1]) of cellFeature, each with its stride in the cell
+   * index and its sorted distinct thresholds [thresholdStart[i], thresholdStart[i + 1]).
+   */
+  private final int[] cellStart;
+  private final int[] cellFeatureStart;
+  private final int[] cellFeature;
+  private final int[] cellStride;
+  private final int[] thresholdStart;
+  private final float[] cellThreshold;
+  private final double[] cells;
 
-  private TreeShap(int features, double baseValue, Builder b, long foldedLimit) {
+  private TreeShap(int features, double baseValue, Builder b, long foldedLimit, long cellBudget) {
     this.features = features;
     this.baseValue = baseValue;
     this.trees = b.splitStart.size() - 1;
@@ -111,6 +139,90 @@ public final class TreeShap implements Serializable {
           : weigh(l, b.leafValue.get(l), b.combinationSums.get(l), all, offset);
     }
     this.tables = all;
+    Cells tabulated = Cells.of(this, Math.min(cellBudget, Integer.MAX_VALUE - 8));
+    this.cellStart = tabulated.start;
+    this.cellFeatureStart = ints(tabulated.featureStart);
+    this.cellFeature = ints(tabulated.feature);
+    this.cellStride = ints(tabulated.stride);
+    this.thresholdStart = ints(tabulated.thresholdStart);
+    this.cellThreshold = new float[tabulated.threshold.size()];
+    for (int i = 0; i < cellThreshold.length; i++) {
+      cellThreshold[i] = tabulated.threshold.get(i);
+    }
+    this.cells = tabulated.values.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  /** The cell tables of the trees that fit, built from the leaf tables (which must be complete). */
+  private static final class Cells {
+    final int[] start;
+    final List<Integer> featureStart = new ArrayList<>(List.of(0));
+    final List<Integer> feature = new ArrayList<>();
+    final List<Integer> stride = new ArrayList<>();
+    final List<Integer> thresholdStart = new ArrayList<>(List.of(0));
+    final List<Float> threshold = new ArrayList<>();
+    final List<Double> values = new ArrayList<>();
+
+    private Cells(int trees) {
+      start = new int[trees];
+    }
+
+    static Cells of(TreeShap shap, long budget) {
+      Cells result = new Cells(shap.trees);
+      double[] x = new double[shap.features];
+      double[] out = new double[shap.features + 1];
+      int[] followed = new int[shap.maxNodes];
+      for (int t = 0; t < shap.trees; t++) {
+        result.start[t] = -1;
+        java.util.TreeMap<Integer, java.util.TreeSet<Float>> thresholds = new java.util.TreeMap<>();
+        for (int k = shap.splitStart[t]; k < shap.splitStart[t + 1]; k++) {
+          thresholds.computeIfAbsent(shap.splitFeature[k], f -> new java.util.TreeSet<>()).add(shap.splitThreshold[k]);
+        }
+        long count = 1;
+        for (java.util.TreeSet<Float> values : thresholds.values()) {
+          count *= values.size() + 1; // below the first, between each two, at or above the last
+          count = Math.min(count, (long) CELL_LIMIT + 1);
+        }
+        long size = count * thresholds.size();
+        if (thresholds.isEmpty() || count > CELL_LIMIT || result.values.size() + size > budget) {
+          result.featureStart.add(result.feature.size());
+          continue;
+        }
+        result.start[t] = result.values.size();
+        List<Integer> local = new ArrayList<>(thresholds.keySet());
+        List<float[]> sorted = new ArrayList<>();
+        int stride = 1;
+        for (int f : local) {
+          float[] values = new float[thresholds.get(f).size()];
+          int i = 0;
+          for (float value : thresholds.get(f)) {
+            values[i++] = value;
+            result.threshold.add(value);
+          }
+          sorted.add(values);
+          result.feature.add(f);
+          result.stride.add(stride);
+          result.thresholdStart.add(result.threshold.size());
+          stride *= values.length + 1;
+        }
+        result.featureStart.add(result.feature.size());
+        for (int cell = 0; cell < count; cell++) {
+          int rest = cell;
+          for (int i = 0; i < local.size(); i++) {
+            float[] values = sorted.get(i);
+            int interval = rest % (values.length + 1);
+            rest /= values.length + 1;
+            // A value of the interval: below every threshold, or the interval's lower threshold.
+            x[local.get(i)] = interval == 0 ? Double.NEGATIVE_INFINITY : values[interval - 1];
+          }
+          java.util.Arrays.fill(out, 0.0);
+          shap.addTree(t, x, out, followed);
+          for (int f : local) {
+            result.values.add(out[f]);
+          }
+        }
+      }
+      return result;
+    }
   }
 
   /** Leaf l's value for each followed set O and position j, from offset; returns the next offset. */
@@ -197,12 +309,17 @@ public final class TreeShap implements Serializable {
 
   /** As {@link #of(int, double, List)}, folding the tables only if they hold at most {@code foldedLimit} doubles. */
   static TreeShap of(int features, double baseMargin, List<Tree> trees, long foldedLimit) {
+    return of(features, baseMargin, trees, foldedLimit, CELL_BUDGET);
+  }
+
+  /** As {@link #of(int, double, List, long)}, tabulating trees whole within {@code cellBudget} doubles (0: none). */
+  static TreeShap of(int features, double baseMargin, List<Tree> trees, long foldedLimit, long cellBudget) {
     Builder builder = new Builder();
     double baseValue = baseMargin;
     for (Tree tree : trees) {
       baseValue += builder.add(tree);
     }
-    return new TreeShap(features, baseValue, builder, foldedLimit);
+    return new TreeShap(features, baseValue, builder, foldedLimit, cellBudget);
   }
 
   /** The number of features M: rows have M values, contributions M + 1 (the base value last). */
@@ -245,7 +362,12 @@ public final class TreeShap implements Serializable {
 
   /** The doubles of the tables, the size that dominates a broadcast of this model. */
   long tableSize() {
-    return tables.length;
+    return tables.length + cells.length;
+  }
+
+  /** How many trees are tabulated whole (the others are computed leaf by leaf). */
+  int tabulatedTrees() {
+    return (int) java.util.Arrays.stream(cellStart).filter(start -> start >= 0).count();
   }
 
   /**
@@ -266,40 +388,70 @@ public final class TreeShap implements Serializable {
   /** Adds the row's contributions to {@code out}, whose first M entries are zero, and sets its base value. */
   private void accumulate(double[] x, double[] out, int[] followed) {
     out[features] = baseValue;
+    trees:
     for (int t = 0; t < trees; t++) {
-      int first = splitStart[t];
-      int splits = splitStart[t + 1] - first;
-      followed[0] = -1;
-      for (int q = 0; q < splits; q++) {
-        int k = first + q;
-        int set = followed[q];
-        double value = x[splitFeature[k]];
-        boolean left = value != value ? splitDefaultLeft[k] : (float) value < splitThreshold[k];
-        int cleared = set & ~splitBit[k];
-        followed[splitLeft[k]] = left ? set : cleared;
-        followed[splitRight[k]] = left ? cleared : set;
+      int start = cellStart[t];
+      if (start < 0) {
+        addTree(t, x, out, followed);
+        continue;
       }
-      for (int leaf = leafStart[t], node = splits; leaf < leafStart[t + 1]; leaf++, node++) {
-        int p0 = positionStart[leaf];
-        int d = positionStart[leaf + 1] - p0;
-        int full = (1 << d) - 1;
-        int o = followed[node] & full;
-        int table = tableStart[leaf];
-        if (folded) {
-          int base = table + o * d;
-          for (int j = 0; j < d; j++) {
-            out[positionFeature[p0 + j]] += tables[base + j];
-          }
-        } else {
-          double weight = tables[table + o];
-          int sums = table + (1 << d);
-          double unfollowed = -weight * tables[sums + o];
-          for (int j = 0; j < d; j++) {
-            int bit = 1 << j;
-            out[positionFeature[p0 + j]] += (o & bit) != 0
-                ? weight * (1.0 - positionZero[p0 + j]) * tables[sums + (o ^ bit)]
-                : unfollowed;
-          }
+      int f0 = cellFeatureStart[t];
+      int f1 = cellFeatureStart[t + 1];
+      int cell = 0;
+      for (int i = f0; i < f1; i++) {
+        double value = x[cellFeature[i]];
+        if (value != value) { // missing: the split's default branch, which the cells do not cover
+          addTree(t, x, out, followed);
+          continue trees;
+        }
+        float v = (float) value;
+        int interval = 0;
+        for (int k = thresholdStart[i]; k < thresholdStart[i + 1]; k++) {
+          interval += v >= cellThreshold[k] ? 1 : 0;
+        }
+        cell += interval * cellStride[i];
+      }
+      int base = start + cell * (f1 - f0) - f0;
+      for (int i = f0; i < f1; i++) {
+        out[cellFeature[i]] += cells[base + i];
+      }
+    }
+  }
+
+  /** Adds tree t's contributions for row {@code x} to {@code out}, from its leaf tables. */
+  private void addTree(int t, double[] x, double[] out, int[] followed) {
+    int first = splitStart[t];
+    int splits = splitStart[t + 1] - first;
+    followed[0] = -1;
+    for (int q = 0; q < splits; q++) {
+      int k = first + q;
+      int set = followed[q];
+      double value = x[splitFeature[k]];
+      boolean left = value != value ? splitDefaultLeft[k] : (float) value < splitThreshold[k];
+      int cleared = set & ~splitBit[k];
+      followed[splitLeft[k]] = left ? set : cleared;
+      followed[splitRight[k]] = left ? cleared : set;
+    }
+    for (int leaf = leafStart[t], node = splits; leaf < leafStart[t + 1]; leaf++, node++) {
+      int p0 = positionStart[leaf];
+      int d = positionStart[leaf + 1] - p0;
+      int full = (1 << d) - 1;
+      int o = followed[node] & full;
+      int table = tableStart[leaf];
+      if (folded) {
+        int base = table + o * d;
+        for (int j = 0; j < d; j++) {
+          out[positionFeature[p0 + j]] += tables[base + j];
+        }
+      } else {
+        double weight = tables[table + o];
+        int sums = table + (1 << d);
+        double unfollowed = -weight * tables[sums + o];
+        for (int j = 0; j < d; j++) {
+          int bit = 1 << j;
+          out[positionFeature[p0 + j]] += (o & bit) != 0
+              ? weight * (1.0 - positionZero[p0 + j]) * tables[sums + (o ^ bit)]
+              : unfollowed;
         }
       }
     }

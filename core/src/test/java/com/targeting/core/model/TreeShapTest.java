@@ -52,30 +52,41 @@ class TreeShapTest {
   @Test
   void equalsTheShapleyValuesOfEverySubsetOnRandomTrees() {
     Random random = new Random(20261130);
+    int tabulatedTrees = 0;
+    int mixedModels = 0;
     for (int model = 0; model < 40; model++) {
       List<TreeShap.Tree> trees = new ArrayList<>();
       for (int t = 0; t < 1 + random.nextInt(4); t++) {
         trees.add(randomTree(random, 1 + random.nextInt(8)));
       }
       double base = random.nextGaussian();
-      TreeShap folded = TreeShap.of(FEATURES, base, trees);
-      TreeShap weighed = TreeShap.of(FEATURES, base, trees, 0);
+      TreeShap tabulated = TreeShap.of(FEATURES, base, trees);
+      TreeShap folded = TreeShap.of(FEATURES, base, trees, TreeShap.FOLDED_LIMIT, 0);
+      TreeShap weighed = TreeShap.of(FEATURES, base, trees, 0, 0);
+      // Deep trees have too many cells and stay leaf by leaf: models mix the two.
+      tabulatedTrees += tabulated.tabulatedTrees();
+      mixedModels += tabulated.tabulatedTrees() > 0 && tabulated.tabulatedTrees() < trees.size() ? 1 : 0;
       assertThat(folded.folded()).isTrue();
+      assertThat(folded.tabulatedTrees()).isZero();
       assertThat(weighed.folded()).isFalse();
+      assertThat(weighed.tabulatedTrees()).isZero();
       for (double[] x : rows(random, trees, 30)) {
         double[] expected = bruteForce(trees, base, x);
         double margin = base;
         for (TreeShap.Tree tree : trees) {
           margin += leafValue(tree, x);
         }
-        for (TreeShap shap : List.of(folded, weighed)) {
+        for (TreeShap shap : List.of(tabulated, folded, weighed)) {
           double[] actual = shap.contributions(x);
-          assertThat(actual).as("model %d (folded %s), row %s", model, shap.folded(), java.util.Arrays.toString(x))
+          assertThat(actual).as("model %d (folded %s, tabulated %d), row %s", model, shap.folded(), shap.tabulatedTrees(),
+                  java.util.Arrays.toString(x))
               .containsExactly(expected, within(1e-11));
           assertThat(java.util.Arrays.stream(actual).sum()).isCloseTo(margin, within(1e-11));
         }
       }
     }
+    assertThat(tabulatedTrees).isPositive();
+    assertThat(mixedModels).isPositive();
   }
 
   @Test
@@ -112,6 +123,9 @@ class TreeShapTest {
         Booster booster = XGBoost.train(train, params, shape[1], Map.of(), null, null);
         TreeShap shap = TreeShap.fromJson(booster.toByteArray("json"));
         assertThat(shap.trees()).isEqualTo(shape[1]);
+        if (shape[0] <= 4) {
+          assertThat(shap.tabulatedTrees()).as("%s depth %d", objective, shape[0]).isEqualTo(shape[1]);
+        }
 
         float[] scored = rowsOnThresholds(random, shap, data, 200);
         DMatrix matrix = new DMatrix(scored, 200, FEATURES, Float.NaN);
