@@ -14,9 +14,6 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
-import com.targeting.core.model.LoadedModel;
-import com.targeting.core.model.ModelFamilySpec;
-import com.targeting.core.model.ModelRegistry;
 import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
@@ -48,7 +45,11 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@code lock_recover}: one run of a program and date at a time; whatever an earlier run of
  *       the date left unfinished is completed or rolled back first ({@link RunPublication}).
- *   <li>{@code load_models}: every scorer, before any row is read.
+ *   <li>{@code load_models}: every model's version found (a missing one fails the run before any
+ *       row is read) and its loading started on a thread of its own, which overlaps the next stage
+ *       (the driver's work of loading a pipeline, seconds of class loading and code generation,
+ *       runs while the executors read); the run waits for the models before scoring, and that wait
+ *       counts as {@code load_models} too.
  *   <li>{@code read_classify}: the extract read, validated, enriched, derived and run through the
  *       filter chain: every row quarantined, removed by its first failing filter, or kept
  *       ({@link #classify}); one scan, into a cache.
@@ -138,14 +139,15 @@ public final class ProgramRunner {
   private record Decided(Dataset<Row> rows, Dataset<Row> selected, Groups groups, Funnel funnel) {}
 
   private void execute(RunSummary summary, RunPublication publication) {
-    List<Scorer> scorers = timer.time("load_models", () -> loadModels(summary));
-    List<SummarySection> sections = sections(scorers);
+    ModelLoads loads = timer.time("load_models", () -> ModelLoads.start(spark, program, summary));
     Classified classified = null;
     Decided decided = null;
     try {
       classified = timer.time("read_classify", this::classify,
           done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
               + done.funnel().removedRows() + " removed by filters, " + done.funnel().candidates() + " kept");
+      List<Scorer> scorers = timer.time("load_models", loads::await);
+      List<SummarySection> sections = sections(scorers);
       Classified rows = classified;
       decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers, sections),
           done -> rows.funnel().candidates() + " rows scored, " + done.funnel().removedRows() + " removed after scoring, "
@@ -171,6 +173,7 @@ public final class ProgramRunner {
       summary.put("written", written);
       RunPublication.requireWrittenMatches(written, funnel);
     } finally {
+      loads.close();
       if (classified != null) {
         classified.rows().unpersist();
       }
@@ -318,24 +321,6 @@ public final class ProgramRunner {
       result = enrichment.joinOnto(spark, result);
     }
     return result;
-  }
-
-  /**
-   * Loads every model first, into {@code models} of the summary (version, path, creation time and
-   * metrics of each): a missing or unreadable model fails the run before any work.
-   */
-  private List<Scorer> loadModels(RunSummary summary) {
-    Map<String, Object> modelsUsed = new LinkedHashMap<>();
-    summary.put("models", modelsUsed);
-    List<Scorer> scorers = new ArrayList<>();
-    List<ModelFamilySpec> specs = new ArrayList<>(program.models());
-    specs.addAll(program.upliftModels());
-    for (ModelFamilySpec spec : specs) {
-      LoadedModel model = ModelRegistry.at(spark, spec.registry()).load(spec);
-      scorers.add(model.scorer());
-      modelsUsed.put(spec.id(), model.summary());
-    }
-    return scorers;
   }
 
   private void requireQuarantineWithinLimit(Funnel funnel, Source source) {
