@@ -59,10 +59,18 @@ jit_options=(-XX:-DontCompileHugeMethods)
 # TARGETING_JAVA_OPTIONS: more JVM flags, split on spaces (a profile: -XX:StartFlightRecording=...).
 read -r -a java_options <<< "${TARGETING_JAVA_OPTIONS:-}"
 
+# The parallel (throughput) collector: a batch run wants throughput, not short pauses. Paired runs
+# of investment-recommendations: 150,000 customers 60.5/56.8 s -> 56.4/52.1 s, 1,000,000 102 -> 96 s
+# (G1, the JVM's default, also spends CPU on concurrent work). Name another collector in
+# TARGETING_JAVA_OPTIONS (-XX:+UseG1GC) to use it instead.
+gc_options=(-XX:+UseParallelGC)
+[[ " ${java_options[*]} " == *" -XX:+Use"*GC" "* ]] && gc_options=()
+
 exec java \
   "-Xmx${TARGETING_DRIVER_MEMORY:-6g}" \
   "${java_opens[@]}" \
   "${jit_options[@]}" \
+  "${gc_options[@]}" \
   "${java_options[@]}" \
   -Dlog4j2.configurationFile="$repo/conf/log4j2-local.properties" \
   -cp "$jar:$tools_jar${TARGETING_EXTRA_CLASSPATH:+:$TARGETING_EXTRA_CLASSPATH}:$(cat "$classpath_file")" \
