@@ -113,10 +113,7 @@ public final class TreeShap implements Serializable {
     this.splitStart = ints(b.splitStart);
     this.leafStart = ints(b.leafStart);
     this.splitFeature = ints(b.splitFeature);
-    this.splitThreshold = new float[b.splitThreshold.size()];
-    for (int i = 0; i < splitThreshold.length; i++) {
-      splitThreshold[i] = b.splitThreshold.get(i);
-    }
+    this.splitThreshold = floats(b.splitThreshold);
     this.splitDefaultLeft = booleans(b.splitDefaultLeft);
     this.splitBit = ints(b.splitBit);
     this.splitLeft = ints(b.splitLeft);
@@ -145,11 +142,8 @@ public final class TreeShap implements Serializable {
     this.cellFeature = ints(tabulated.feature);
     this.cellStride = ints(tabulated.stride);
     this.thresholdStart = ints(tabulated.thresholdStart);
-    this.cellThreshold = new float[tabulated.threshold.size()];
-    for (int i = 0; i < cellThreshold.length; i++) {
-      cellThreshold[i] = tabulated.threshold.get(i);
-    }
-    this.cells = tabulated.values.stream().mapToDouble(Double::doubleValue).toArray();
+    this.cellThreshold = floats(tabulated.threshold);
+    this.cells = doubles(tabulated.values);
   }
 
   /** The cell tables of the trees that fit, built from the leaf tables (which must be complete). */
@@ -688,6 +682,14 @@ public final class TreeShap implements Serializable {
 
   private static int[] ints(List<Integer> values) {
     return values.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static float[] floats(List<Float> values) {
+    float[] result = new float[values.size()];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = values.get(i);
+    }
+    return result;
   }
 
   private static double[] doubles(List<Double> values) {
