@@ -18,7 +18,8 @@ public final class Sessions {
    * generation emits methods over HotSpot's 8,000-byte limit for compiling them (a wide contract is
    * validated in one projection), and without the flag they stay interpreted. Reading and
    * classifying 1,000,000 investment profiles took 52 CPU-s without it, 38 with it. local.sh and
-   * the EMR Serverless templates pass it.
+   * the EMR Serverless templates pass it. A trade: compiling those methods costs CPU once per JVM,
+   * about 5 s at 150,000 customers on 2 cores.
    */
   public static final String COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods";
 
@@ -46,7 +47,7 @@ public final class Sessions {
    * active session is joined, and its Hadoop configuration takes the {@code spark.hadoop.*} settings.
    */
   public static SparkSession start(Config config, String job) {
-    hugeMethodWarning(vmOption("DontCompileHugeMethods")).ifPresent(LOG::warn);
+    hugeMethodWarning(vmOption("DontCompileHugeMethods")).ifPresent(LOG::info);
     Settings spark = Settings.from(config);
     SparkSession.Builder builder = SparkSession.builder().appName(spark.appName() + ":" + job);
     for (Map.Entry<String, String> setting : spark.settings().entrySet()) {
@@ -64,14 +65,14 @@ public final class Sessions {
   }
 
   /**
-   * The warning for a driver JVM that leaves huge generated methods interpreted ({@code
+   * The note (logged at INFO) for a driver JVM that leaves huge generated methods interpreted ({@code
    * DontCompileHugeMethods} is {@code "true"}, HotSpot's default), else empty (also when the JVM
    * does not have the option).
    */
   static Optional<String> hugeMethodWarning(Optional<String> dontCompileHugeMethods) {
     return dontCompileHugeMethods.filter("true"::equals).map(value -> "This JVM leaves methods over 8,000 bytes of bytecode "
-        + "interpreted, and Spark generates such methods for wide rows: start the driver and the executors with "
-        + COMPILE_HUGE_METHODS + " (spark.driver.extraJavaOptions, spark.executor.extraJavaOptions) for a faster run");
+        + "interpreted, as Spark generates them for wide rows: faster from a few hundred thousand rows per JVM with "
+        + COMPILE_HUGE_METHODS + " (spark.driver.extraJavaOptions, spark.executor.extraJavaOptions; README, Benchmarks)");
   }
 
   private static Optional<String> vmOption(String name) {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class SessionsTest {
   @Test
-  void aJvmThatLeavesHugeMethodsInterpretedIsToldTheFlag() {
+  void aJvmThatLeavesHugeMethodsInterpretedIsToldOfTheFlag() {
     assertThat(Sessions.hugeMethodWarning(Optional.of("true"))).hasValueSatisfying(warning -> assertThat(warning)
         .contains("-XX:-DontCompileHugeMethods", "spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"));
   }

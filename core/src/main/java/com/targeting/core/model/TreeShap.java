@@ -143,7 +143,7 @@ public final class TreeShap implements Serializable {
     this.cellStride = ints(tabulated.stride);
     this.thresholdStart = ints(tabulated.thresholdStart);
     this.cellThreshold = floats(tabulated.threshold);
-    this.cells = doubles(tabulated.values);
+    this.cells = tabulated.values.build().toArray();
   }
 
   /** The cell tables of the trees that fit, built from the leaf tables (which must be complete). */
@@ -154,7 +154,9 @@ public final class TreeShap implements Serializable {
     final List<Integer> stride = new ArrayList<>();
     final List<Integer> thresholdStart = new ArrayList<>(List.of(0));
     final List<Float> threshold = new ArrayList<>();
-    final List<Double> values = new ArrayList<>();
+    /** The cells' values, primitive (up to the budget's millions). */
+    final java.util.stream.DoubleStream.Builder values = java.util.stream.DoubleStream.builder();
+    long size;
 
     private Cells(int trees) {
       start = new int[trees];
@@ -177,11 +179,12 @@ public final class TreeShap implements Serializable {
           count = Math.min(count, (long) CELL_LIMIT + 1);
         }
         long size = count * thresholds.size();
-        if (thresholds.isEmpty() || count > CELL_LIMIT || result.values.size() + size > budget) {
+        if (thresholds.isEmpty() || count > CELL_LIMIT || result.size + size > budget) {
           result.featureStart.add(result.feature.size());
           continue;
         }
-        result.start[t] = result.values.size();
+        result.start[t] = (int) result.size;
+        result.size += size;
         List<Integer> local = new ArrayList<>(thresholds.keySet());
         List<float[]> sorted = new ArrayList<>();
         int stride = 1;

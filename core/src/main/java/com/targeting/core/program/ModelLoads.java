@@ -11,12 +11,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -31,18 +34,41 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>The summary's {@code models} object is in the summary from the start: each model's path
  * first, its whole entry (version, path, creation time, metrics) once loaded. The thread runs
- * with the Spark job group it was started under.
+ * with the Spark job group it was started under ({@code load_models}'s), whose jobs are cancelled
+ * if the run fails before it waits for them.
  */
 final class ModelLoads implements AutoCloseable {
   private final Map<String, Object> summaryEntries;
   private final ExecutorService thread;
   private final Future<List<LoadedModel>> loaded;
+  /** The Spark job group the loading runs under (the stage's, inherited), and how to cancel its jobs. */
+  private final Optional<String> jobGroup;
+  private final Consumer<String> cancel;
+  private volatile boolean stopped;
   private boolean awaited;
 
-  private ModelLoads(Map<String, Object> summaryEntries, ExecutorService thread, Future<List<LoadedModel>> loaded) {
+  private ModelLoads(Map<String, Object> summaryEntries, List<Callable<LoadedModel>> loaders, Optional<String> jobGroup,
+      Consumer<String> cancel) {
     this.summaryEntries = summaryEntries;
-    this.thread = thread;
-    this.loaded = loaded;
+    this.jobGroup = jobGroup;
+    this.cancel = cancel;
+    this.thread = Executors.newSingleThreadExecutor(runnable -> {
+      Thread daemon = new Thread(runnable, "load-models");
+      daemon.setDaemon(true);
+      return daemon;
+    });
+    List<Callable<LoadedModel>> copy = List.copyOf(loaders);
+    this.loaded = thread.submit(() -> {
+      List<LoadedModel> models = new ArrayList<>();
+      for (Callable<LoadedModel> loader : copy) {
+        if (stopped || Thread.currentThread().isInterrupted()) {
+          throw new InterruptedException("the run stopped waiting for its models");
+        }
+        models.add(loader.call());
+      }
+      return models;
+    });
+    thread.shutdown();
   }
 
   /**
@@ -63,26 +89,20 @@ final class ModelLoads implements AutoCloseable {
       entries.put(spec.id(), new LinkedHashMap<>(Map.of("path", path)));
       loaders.add(() -> spec.load(spark, path));
     }
-    return of(entries, loaders);
+    SparkContext context = spark.sparkContext();
+    return new ModelLoads(entries, loaders, Optional.ofNullable(context.getLocalProperty("spark.jobGroup.id")),
+        context::cancelJobGroup);
   }
 
   /** Runs {@code loaders} in order on a thread of their own; their models' entries go into {@code entries}. */
   static ModelLoads of(Map<String, Object> entries, List<Callable<LoadedModel>> loaders) {
-    ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
-      Thread daemon = new Thread(runnable, "load-models");
-      daemon.setDaemon(true);
-      return daemon;
-    });
-    List<Callable<LoadedModel>> copy = List.copyOf(loaders);
-    Future<List<LoadedModel>> loaded = thread.submit(() -> {
-      List<LoadedModel> models = new ArrayList<>();
-      for (Callable<LoadedModel> loader : copy) {
-        models.add(loader.call());
-      }
-      return models;
-    });
-    thread.shutdown();
-    return new ModelLoads(entries, thread, loaded);
+    return of(entries, loaders, Optional.empty(), group -> {});
+  }
+
+  /** As {@link #of(Map, List)}, cancelling {@code jobGroup}'s Spark jobs by {@code cancel} if closed unwaited. */
+  static ModelLoads of(Map<String, Object> entries, List<Callable<LoadedModel>> loaders, Optional<String> jobGroup,
+      Consumer<String> cancel) {
+    return new ModelLoads(entries, loaders, jobGroup, cancel);
   }
 
   /**
@@ -96,13 +116,9 @@ final class ModelLoads implements AutoCloseable {
     try {
       models = loaded.get();
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error;
-      }
-      throw TargetingException.internal("Loading the models failed: %s", String.valueOf(e.getCause()));
+      // As loading threw it, checked or not (Spark's Scala code throws checked exceptions
+      // undeclared): the run's summary categorizes it by its type and causes.
+      throw ModelLoads.<RuntimeException>rethrow(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw TargetingException.internal("Interrupted while waiting for the models to load");
@@ -117,14 +133,27 @@ final class ModelLoads implements AutoCloseable {
     return scorers;
   }
 
+  /** Whether the loading thread ended within the time given (tests: nothing runs after {@link #close}). */
+  boolean awaitTermination(long time, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+    return thread.awaitTermination(time, unit);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> RuntimeException rethrow(Throwable error) throws T {
+    throw (T) error;
+  }
+
   /**
-   * Stops a loading nobody waited for (the run failed before scoring): the thread is interrupted
-   * and its outcome ignored; the run's own failure is what is reported.
+   * Stops a loading nobody waited for (the run failed before scoring): no further model is
+   * loaded, the thread is interrupted, the Spark jobs it started are cancelled, and its outcome is
+   * ignored; the run's own failure is what is reported.
    */
   @Override
   public void close() {
     if (!awaited) {
+      stopped = true;
       loaded.cancel(true);
+      jobGroup.ifPresent(cancel);
     }
     thread.shutdownNow();
   }

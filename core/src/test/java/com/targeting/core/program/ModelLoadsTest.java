@@ -9,9 +9,12 @@ import com.targeting.core.score.Scorer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -40,9 +43,22 @@ class ModelLoadsTest {
   }
 
   @Test
+  void aCheckedExceptionComesBackAsItWasThrownSoTheSummaryCategorizesIt() {
+    java.io.IOException unavailable = new java.io.IOException("S3 503 Slow Down");
+    try (ModelLoads loads = ModelLoads.of(new LinkedHashMap<>(), List.of(() -> {
+      throw unavailable;
+    }))) {
+      assertThatThrownBy(loads::await).isSameAs(unavailable);
+      assertThat(TargetingException.categoryOf(unavailable)).isEqualTo(TargetingException.Category.EXTERNAL);
+    }
+  }
+
+  @Test
   void aRunThatFailsBeforeScoringStopsTheLoadingItNeverWaitedFor() throws InterruptedException {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch interrupted = new CountDownLatch(1);
+    AtomicBoolean secondLoaded = new AtomicBoolean();
+    List<String> cancelled = new CopyOnWriteArrayList<>();
     ModelLoads loads = ModelLoads.of(new LinkedHashMap<>(), List.of(() -> {
       started.countDown();
       try {
@@ -51,10 +67,25 @@ class ModelLoadsTest {
         interrupted.countDown();
       }
       return null;
-    }));
+    }, () -> {
+      secondLoaded.set(true);
+      return null;
+    }), Optional.of("run:load_models"), cancelled::add);
     assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
     loads.close();
     assertThat(interrupted.await(30, TimeUnit.SECONDS)).as("the loading thread was interrupted").isTrue();
+    assertThat(cancelled).as("its Spark jobs cancelled").containsExactly("run:load_models");
+    assertThat(loads.awaitTermination(30, TimeUnit.SECONDS)).as("the loading thread ended").isTrue();
+    assertThat(secondLoaded).as("no model loaded after the run stopped waiting").isFalse();
+  }
+
+  @Test
+  void aRunThatWaitedCancelsNothing() {
+    List<String> cancelled = new CopyOnWriteArrayList<>();
+    try (ModelLoads loads = ModelLoads.of(new LinkedHashMap<>(), List.of(loader("a", 1)), Optional.of("g"), cancelled::add)) {
+      assertThat(loads.await()).hasSize(1);
+    }
+    assertThat(cancelled).isEmpty();
   }
 
   private static Callable<LoadedModel> loader(String id, int version) {
