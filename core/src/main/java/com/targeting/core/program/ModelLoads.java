@@ -2,6 +2,7 @@ package com.targeting.core.program;
 
 import static java.util.Objects.requireNonNull;
 
+import com.targeting.core.DaemonThreads;
 import com.targeting.core.TargetingException;
 import com.targeting.core.model.LoadedModel;
 import com.targeting.core.model.ModelFamilySpec;
@@ -52,11 +53,7 @@ final class ModelLoads implements AutoCloseable {
     this.summaryEntries = summaryEntries;
     this.jobGroup = jobGroup;
     this.cancel = cancel;
-    this.thread = Executors.newSingleThreadExecutor(runnable -> {
-      Thread daemon = new Thread(runnable, "load-models");
-      daemon.setDaemon(true);
-      return daemon;
-    });
+    this.thread = Executors.newSingleThreadExecutor(DaemonThreads.named("load-models"));
     List<Callable<LoadedModel>> copy = List.copyOf(loaders);
     this.loaded = thread.submit(() -> {
       List<LoadedModel> models = new ArrayList<>();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.targeting.core.DaemonThreads;
 import com.targeting.core.TargetingException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -60,11 +61,7 @@ public final class RunLock implements AutoCloseable {
     this.fs = fs;
     this.path = path;
     this.runId = runId;
-    this.heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "run-lock-heartbeat");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("run-lock-heartbeat"));
     long every = settings.heartbeat().toMillis();
     heartbeats.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
   }
