@@ -96,7 +96,7 @@ final class BenchFloorJob {
       long predictMs = 0;
       for (SavedModel model : models) {
         long modelStart = System.nanoTime();
-        long predicted = model.score(rows, "floor_prediction", 0).count();
+        long predicted = model.score(rows, "floor_prediction", 0, SavedModel.Engine.XGBOOST).count();
         long ms = (System.nanoTime() - modelStart) / 1_000_000;
         if (predicted != predictRows) {
           throw TargetingException.internal("bench-floor: model %s predicted %d rows of %d", model.metadata().id(), predicted, predictRows);
@@ -108,23 +108,30 @@ final class BenchFloorJob {
       summary.put("predict_ms_by_model", perModel);
       summary.put("predict_ms", predictMs);
       summary.put("floor_ms", scanMs + predictMs);
-      // Reported beside the floor, not in it: the same models asked for the reason codes the program
-      // configures (exact TreeSHAP contributions), by TreeShap in the JVM where the model allows and
-      // by XGBoost's predictContrib, each read to the last value (a count alone would let Spark
-      // prune a projection nobody reads).
+      // Reported beside the floor, not in it: the same models' plain prediction warm, by XGBoost and
+      // by the program's engine (the JVM where the model allows), and with the reason codes the
+      // program configures (exact TreeSHAP contributions) by each engine, each read to the last
+      // value (a count alone would let Spark prune a projection nobody reads). The extras are over
+      // the same engine's plain prediction timed here, warm as the ones after it: the first, cold
+      // one above would make an extra look smaller than it is (even negative).
+      long warmXgboostMs = 0;
+      long warmJvmMs = 0;
       long withReasonsMs = 0;
       long withXgboostReasonsMs = 0;
       for (SavedModel model : models) {
+        long xgboost = readAllMs(model.score(rows, "floor_prediction", 0, SavedModel.Engine.XGBOOST));
+        long jvm = readAllMs(model.score(rows, "floor_prediction", 0, SavedModel.Engine.JVM));
+        warmXgboostMs += xgboost;
+        warmJvmMs += jvm;
         int codes = reasonCodes.get(model.metadata().id());
         if (codes > 0) {
-          // Against the same plain prediction timed again here, warm as the two after it: the
-          // first, cold one above would make the extra look smaller than it is (even negative).
-          long plain = readAllMs(model.score(rows, "floor_prediction", 0));
-          withReasonsMs += readAllMs(model.score(rows, "floor_prediction", codes)) - plain;
-          withXgboostReasonsMs += readAllMs(model.score(rows, "floor_prediction", codes, true)) - plain;
+          withReasonsMs += readAllMs(model.score(rows, "floor_prediction", codes, SavedModel.Engine.JVM)) - jvm;
+          withXgboostReasonsMs += readAllMs(model.score(rows, "floor_prediction", codes, SavedModel.Engine.XGBOOST)) - xgboost;
           summary.put("reason_codes_engine_" + model.metadata().id(), model.contributionsEngine());
         }
       }
+      summary.put("predict_ms_warm_xgboost", warmXgboostMs);
+      summary.put("predict_ms_warm", warmJvmMs);
       summary.put("reason_codes_extra_ms_xgboost", withXgboostReasonsMs);
       summary.put("reason_codes_extra_ms", withReasonsMs);
     } finally {
@@ -135,8 +142,12 @@ final class BenchFloorJob {
 
   /** Milliseconds to compute every row's prediction columns (score, and reasons and base value if asked for). */
   private static long readAllMs(Dataset<Row> scored) {
-    Column[] outputs = java.util.Arrays.stream(scored.columns()).filter(c -> c.startsWith("floor_prediction"))
-        .map(c -> col("`" + c + "`")).toArray(Column[]::new);
+    // A multi-class model's map is hashed by its values (Spark hashes no maps).
+    Column[] outputs = java.util.Arrays.stream(scored.schema().fields()).filter(f -> f.name().startsWith("floor_prediction"))
+        .map(f -> f.dataType() instanceof org.apache.spark.sql.types.MapType
+            ? org.apache.spark.sql.functions.map_values(col("`" + f.name() + "`"))
+            : col("`" + f.name() + "`"))
+        .toArray(Column[]::new);
     long start = System.nanoTime();
     scored.agg(sum(xxhash64(outputs))).first();
     return (System.nanoTime() - start) / 1_000_000;

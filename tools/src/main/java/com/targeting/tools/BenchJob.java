@@ -150,6 +150,9 @@ final class BenchJob {
       floorFigures.put("reason_codes_extra_s", reasonCodesSeconds);
       // The same reason codes by XGBoost's predictContrib, for comparison (the run uses TreeShap where it can).
       floorFigures.put("reason_codes_extra_s_xgboost", floor.summary.path("reason_codes_extra_ms_xgboost").asLong() / 1000.0);
+      // The plain prediction again, warm, by XGBoost4J-Spark (the floor's engine) and by the program's (the JVM where it can).
+      floorFigures.put("predict_warm_s_xgboost", floor.summary.path("predict_ms_warm_xgboost").asLong() / 1000.0);
+      floorFigures.put("predict_warm_s", floor.summary.path("predict_ms_warm").asLong() / 1000.0);
       floorFigures.put("floor_with_reason_codes_s", floorSeconds + reasonCodesSeconds);
       floorFigures.put("wall_s", floor.seconds());
       if (floor.summary.hasNonNull("floor_note")) {

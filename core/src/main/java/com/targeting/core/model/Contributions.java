@@ -26,22 +26,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a loaded model's SHAP contributions come from: {@link TreeShap} in the JVM when it can
- * compile the booster and agrees with XGBoost's {@code predictContrib} on rows built on the
- * model's own thresholds (the check runs once, when the model is loaded); otherwise XGBoost's
- * {@code predictContrib}, and the reason is logged.
+ * Where a loaded model's SHAP contributions and predictions come from: {@link TreeShap} in the JVM
+ * when it can compile the booster and agrees with XGBoost on rows built on the model's own
+ * thresholds (the check runs once, when the model is loaded): contributions within
+ * {@link TreeShap#tolerance} of {@code predictContrib}, margins bit for bit and predictions within
+ * two float ulps of XGBoost's {@code predict}. Otherwise XGBoost computes them, and the reason is
+ * logged. Predicting in the JVM spares xgboost4j-spark's conversion of every row to its native
+ * matrix and back (about 25 us a row), and with reason codes one pass gives both.
  */
 final class Contributions {
   private static final Logger LOG = LoggerFactory.getLogger(Contributions.class);
   /** Rows of the load-time check: values on, just above and just below split thresholds, NaN, others. */
   private static final int CHECK_ROWS = 64;
 
+  /** Rows of the load-time check of predictions, besides the contributions' check rows. */
+  private static final int PREDICTION_CHECK_ROWS = 4096;
+
   private final Optional<TreeShap> shap;
+  private final boolean predicts;
   private final String featuresColumn;
   private final String description;
 
-  private Contributions(Optional<TreeShap> shap, String featuresColumn, String description) {
+  private Contributions(Optional<TreeShap> shap, boolean predicts, String featuresColumn, String description) {
     this.shap = shap;
+    this.predicts = predicts;
     this.featuresColumn = featuresColumn;
     this.description = description;
   }
@@ -73,10 +81,13 @@ final class Contributions {
       try {
         TreeShap shap = TreeShap.fromJson(booster.toByteArray("json"));
         requireAgreement(shap, booster.booster());
+        Optional<String> predictionDisagreement = predictionDisagreement(shap, booster.booster());
+        predictionDisagreement.ifPresent(reason -> LOG.warn("{}: predictions by XGBoost, the JVM's differ: {}", model, reason));
         String description = String.format("jvm (TreeSHAP over %d trees, %d tabulated whole, tables of %.1f MB)", shap.trees(),
             shap.tabulatedTrees(), shap.tableSize() * 8 / 1e6);
-        LOG.info("{}: reason codes by {}", model, description);
-        return new Contributions(Optional.of(shap), features, description);
+        LOG.info("{}: reason codes by {}; predictions by {}", model, description,
+            predictionDisagreement.isEmpty() ? "the JVM" : "XGBoost");
+        return new Contributions(Optional.of(shap), predictionDisagreement.isEmpty(), features, description);
       } catch (IllegalArgumentException | IllegalStateException | XGBoostError e) {
         return xgboost(model, e.getMessage(), true);
       }
@@ -89,11 +100,16 @@ final class Contributions {
     if (warn) {
       LOG.warn("{}: reason codes by XGBoost's predictContrib, TreeShap cannot compute them: {}", model, reason);
     }
-    return new Contributions(Optional.empty(), "", description);
+    return new Contributions(Optional.empty(), false, "", description);
   }
 
   Optional<TreeShap> shap() {
     return shap;
+  }
+
+  /** Whether {@link #prediction} and {@link #contributionsAndPrediction} may stand for XGBoost's prediction. */
+  boolean predicts() {
+    return predicts;
   }
 
   String description() {
@@ -106,32 +122,96 @@ final class Contributions {
    * model travels to the executors once, as a broadcast.
    */
   Column column(SparkSession spark, Dataset<Row> transformed) {
-    TreeShap model = shap.orElseThrow();
-    Broadcast<TreeShap> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model);
+    Broadcast<TreeShap> shared = broadcast(spark);
+    UDF1<Vector, double[]> compute = vector -> shared.value().contributions(vector.toArray());
+    return udf(compute, DataTypes.createArrayType(DataTypes.DoubleType, false)).asNonNullable().apply(features(transformed));
+  }
+
+  /**
+   * Each row's prediction (as {@code double}: XGBoost's float, widened), from the features column
+   * of {@code transformed}, the output of the stages before the booster.
+   *
+   * @throws IllegalStateException unless {@link #predicts()}
+   */
+  Column prediction(SparkSession spark, Dataset<Row> transformed) {
+    requirePredicts();
+    Broadcast<TreeShap> shared = broadcast(spark);
+    UDF1<Vector, Double> compute = vector -> shared.value().prediction(vector.toArray());
+    return udf(compute, DataTypes.DoubleType).asNonNullable().apply(features(transformed));
+  }
+
+  /**
+   * {@link #column}'s M + 1 values with each row's prediction appended (M + 2), from one pass.
+   *
+   * @throws IllegalStateException unless {@link #predicts()}
+   */
+  Column contributionsAndPrediction(SparkSession spark, Dataset<Row> transformed) {
+    requirePredicts();
+    Broadcast<TreeShap> shared = broadcast(spark);
+    UDF1<Vector, double[]> compute = vector -> shared.value().contributionsAndPrediction(vector.toArray());
+    return udf(compute, DataTypes.createArrayType(DataTypes.DoubleType, false)).asNonNullable().apply(features(transformed));
+  }
+
+  private void requirePredicts() {
+    if (!predicts) {
+      throw new IllegalStateException("predictions of this model are XGBoost's: " + description);
+    }
+  }
+
+  private Broadcast<TreeShap> broadcast(SparkSession spark) {
+    return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(shap.orElseThrow());
+  }
+
+  private Column features(Dataset<Row> transformed) {
     Column features = col("`" + featuresColumn + "`");
     if (!(transformed.schema().apply(featuresColumn).dataType() instanceof VectorUDT)) {
       features = org.apache.spark.ml.functions.array_to_vector(features);
     }
-    UDF1<Vector, double[]> compute = vector -> shared.value().contributions(vector.toArray());
-    return udf(compute, DataTypes.createArrayType(DataTypes.DoubleType, false)).asNonNullable().apply(features);
+    return features;
+  }
+
+  /**
+   * Empty if TreeShap's margins equal XGBoost's bit for bit and its predictions are within two
+   * float ulps (Java's exp and the C library's expf may round apart), on {@value #PREDICTION_CHECK_ROWS}
+   * rows built on its thresholds as the contributions' check rows are, and 64 more; else the first
+   * difference.
+   */
+  private static Optional<String> predictionDisagreement(TreeShap shap, Booster booster) throws XGBoostError {
+    if (!shap.predicts()) {
+      return Optional.of("its objective has no prediction transform here");
+    }
+    int m = shap.features();
+    float[] rows = checkRows(shap, CHECK_ROWS + PREDICTION_CHECK_ROWS, new Random(29));
+    int n = rows.length / m;
+    DMatrix matrix = new DMatrix(rows, n, m, Float.NaN);
+    try {
+      float[][] margins = booster.predict(matrix, true, 0);
+      float[][] predictions = booster.predict(matrix, false, 0);
+      double[] x = new double[m];
+      for (int r = 0; r < n; r++) {
+        for (int f = 0; f < m; f++) {
+          x[f] = rows[r * m + f];
+        }
+        float margin = shap.margin(x);
+        double prediction = shap.prediction(x);
+        if (Float.floatToIntBits(margin) != Float.floatToIntBits(margins[r][0])) {
+          return Optional.of(String.format("margin %s where XGBoost's is %s", margin, margins[r][0]));
+        }
+        if ((float) prediction != prediction
+            || Math.abs((long) Float.floatToIntBits((float) prediction) - Float.floatToIntBits(predictions[r][0])) > 2) {
+          return Optional.of(String.format("prediction %s where XGBoost's is %s", prediction, predictions[r][0]));
+        }
+      }
+      return Optional.empty();
+    } finally {
+      matrix.dispose();
+    }
   }
 
   /** Fails unless TreeShap and XGBoost give the same contributions on rows built on the model's thresholds. */
   private static void requireAgreement(TreeShap shap, Booster booster) throws XGBoostError {
     int m = shap.features();
-    float[] thresholds = shap.thresholds();
-    Random random = new Random(17);
-    float[] rows = new float[CHECK_ROWS * m];
-    for (int i = 0; i < rows.length; i++) {
-      float threshold = thresholds.length == 0 ? 0f : thresholds[random.nextInt(thresholds.length)];
-      rows[i] = switch (random.nextInt(6)) {
-        case 0 -> threshold;
-        case 1 -> Math.nextUp(threshold);
-        case 2 -> Math.nextDown(threshold);
-        case 3 -> Float.NaN;
-        default -> threshold + (float) random.nextGaussian();
-      };
-    }
+    float[] rows = checkRows(shap, CHECK_ROWS, new Random(17));
     DMatrix matrix = new DMatrix(rows, CHECK_ROWS, m, Float.NaN);
     try {
       float[][] expected = booster.predictContrib(matrix, 0);
@@ -152,5 +232,22 @@ final class Contributions {
     } finally {
       matrix.dispose();
     }
+  }
+
+  /** Rows of values on, just above and just below the model's thresholds, NaN and others (row-major, M per row). */
+  private static float[] checkRows(TreeShap shap, int count, Random random) {
+    float[] thresholds = shap.thresholds();
+    float[] rows = new float[count * shap.features()];
+    for (int i = 0; i < rows.length; i++) {
+      float threshold = thresholds.length == 0 ? 0f : thresholds[random.nextInt(thresholds.length)];
+      rows[i] = switch (random.nextInt(6)) {
+        case 0 -> threshold;
+        case 1 -> Math.nextUp(threshold);
+        case 2 -> Math.nextDown(threshold);
+        case 3 -> Float.NaN;
+        default -> threshold + (float) random.nextGaussian();
+      };
+    }
+    return rows;
   }
 }

@@ -129,49 +129,98 @@ public final class SavedModel {
    * value; all contributions plus the base value add up to the model's uncalibrated margin.
    */
   public Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes) {
-    return score(rows, output, reasonCodes, contributions.shap().isEmpty());
+    return score(rows, output, reasonCodes, Engine.JVM);
+  }
+
+  /** Who computes a model's scores and reason codes. */
+  public enum Engine {
+    /**
+     * The JVM ({@link TreeShap}) wherever {@link Contributions} found it agrees with XGBoost when
+     * the model was loaded (the score of an uncalibrated binary or regression model, the reason
+     * codes of a binary or regression model), XGBoost for the rest.
+     */
+    JVM,
+    /** XGBoost4J-Spark's pipeline for the score and XGBoost's {@code predictContrib} for the reason codes. */
+    XGBOOST
   }
 
   /**
-   * {@link #score(Dataset, String, int)}, with the contributions from XGBoost's {@code
-   * predictContrib} if {@code xgboostContributions}, else from {@link TreeShap} (for benchmarks and
-   * checks: the two engines side by side).
-   *
-   * @throws java.util.NoSuchElementException if TreeShap is asked for a model it refused
+   * {@link #score(Dataset, String, int)} by {@code engine} (for benchmarks and checks: the two side
+   * by side).
    */
-  public Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes, boolean xgboostContributions) {
+  public Dataset<Row> score(Dataset<Row> rows, String output, int reasonCodes, Engine engine) {
     requireFeatures(rows);
     String prefix = ModelSpec.columnPrefix(metadata.id());
-    boolean nativeContributions = reasonCodes > 0 && xgboostContributions;
-    PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
-    Dataset<Row> transformed = model.transform(rows);
-
+    boolean nativeContributions = reasonCodes > 0 && (engine == Engine.XGBOOST || contributions.shap().isEmpty());
     List<Column> columns = new ArrayList<>();
     for (String column : rows.columns()) {
       columns.add(col("`" + column + "`"));
-    }
-    Column score = Predictions.score(prefix, metadata.scoreSource());
-    if ("multiclass".equals(metadata.objective())) {
-      Column classes = array(metadata.classes().stream().map(c -> lit(c)).toArray(Column[]::new));
-      score = org.apache.spark.sql.functions.map_from_arrays(classes, score);
-    }
-    columns.add(score.as(output));
-    if (reasonCodes == 0) {
-      return transformed.select(columns.toArray(Column[]::new));
     }
     // The contribution vector becomes an array once per row, and the entries are sorted once per
     // row, each in a projection of its own: written in place, the conversion would run for every
     // feature that reads it and the sort for every field of every reason read from it.
     String contributionsArray = prefix + "contributions_array";
+    Dataset<Row> scored;
+    if (engine == Engine.JVM && !nativeContributions && jvmPredicts()) {
+      // The JVM's prediction (checked against XGBoost's when the model was loaded): the stages
+      // before the booster, then one pass over the compiled trees for the score and the reasons.
+      Dataset<Row> transformed = new PipelineModel(pipeline.uid(), featureStages()).transform(rows);
+      if (reasonCodes == 0) {
+        columns.add(contributions.prediction(rows.sparkSession(), transformed).as(output));
+        return transformed.select(columns.toArray(Column[]::new));
+      }
+      columns.add(contributions.contributionsAndPrediction(rows.sparkSession(), transformed).as(contributionsArray));
+      scored = transformed.select(columns.toArray(Column[]::new))
+          .withColumn(output, col(contributionsArray).getItem(metadata.features().size() + 1));
+    } else {
+      PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
+      Dataset<Row> transformed = model.transform(rows);
+      Column score = Predictions.score(prefix, metadata.scoreSource());
+      if ("multiclass".equals(metadata.objective())) {
+        Column classes = array(metadata.classes().stream().map(c -> lit(c)).toArray(Column[]::new));
+        score = org.apache.spark.sql.functions.map_from_arrays(classes, score);
+      }
+      columns.add(score.as(output));
+      if (reasonCodes == 0) {
+        return transformed.select(columns.toArray(Column[]::new));
+      }
+      columns.add((nativeContributions
+          ? org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64")
+          : contributions.column(rows.sparkSession(), transformed)).as(contributionsArray));
+      scored = transformed.select(columns.toArray(Column[]::new));
+    }
     String sortedEntries = prefix + "sorted_contributions";
-    columns.add((nativeContributions
-        ? org.apache.spark.ml.functions.vector_to_array(col(prefix + "contributions"), "float64")
-        : contributions.column(rows.sparkSession(), transformed)).as(contributionsArray));
-    return transformed.select(columns.toArray(Column[]::new))
+    return scored
         .withColumn(sortedEntries, sortedContributions(col(contributionsArray)))
         .withColumn(output + "_reasons", reasons(col(sortedEntries), reasonCodes))
         .withColumn(output + "_bias", col(contributionsArray).getItem(metadata.features().size()))
         .drop(sortedEntries, contributionsArray);
+  }
+
+  /**
+   * Whether the score comes from the JVM: an uncalibrated binary probability or a regression's
+   * value, of a booster whose predictions {@link Contributions} checked against XGBoost's.
+   * Calibrated and multi-class models keep XGBoost's pipeline.
+   */
+  boolean jvmPredicts() {
+    return contributions.predicts()
+        && (Predictions.PROBABILITY.equals(metadata.scoreSource()) || Predictions.VALUE.equals(metadata.scoreSource()))
+        && boosterStage() == pipeline.stages().length - 1;
+  }
+
+  /** The fitted stages before the booster (the feature encoding). */
+  private Transformer[] featureStages() {
+    return Arrays.copyOf(pipeline.stages(), boosterStage());
+  }
+
+  private int boosterStage() {
+    Transformer[] stages = pipeline.stages();
+    for (int i = 0; i < stages.length; i++) {
+      if (stages[i] instanceof XGBoostClassificationModel || stages[i] instanceof XGBoostRegressionModel) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** One entry per feature (name, value, contribution), the largest contribution by magnitude first. */

@@ -71,6 +71,11 @@ public final class TreeShap implements Serializable {
 
   private final int features;
   private final double baseValue;
+  /** The base score in margin units as XGBoost adds it (float), and the objective's link. */
+  private final float baseMargin;
+  private final Link link;
+  /** Each leaf's value, as the model stores it (float). */
+  private final float[] leafValue;
   private final int trees;
   private final int maxNodes;
   private final boolean folded;
@@ -105,9 +110,15 @@ public final class TreeShap implements Serializable {
   private final float[] cellThreshold;
   private final double[] cells;
 
-  private TreeShap(int features, double baseValue, Builder b, long foldedLimit, long cellBudget) {
+  private TreeShap(int features, double baseValue, float baseMargin, Link link, Builder b, long foldedLimit, long cellBudget) {
     this.features = features;
     this.baseValue = baseValue;
+    this.baseMargin = baseMargin;
+    this.link = link;
+    this.leafValue = new float[b.leafValue.size()];
+    for (int l = 0; l < leafValue.length; l++) {
+      leafValue[l] = (float) (double) b.leafValue.get(l);
+    }
     this.trees = b.splitStart.size() - 1;
     this.maxNodes = b.maxNodes;
     this.splitStart = ints(b.splitStart);
@@ -282,7 +293,7 @@ public final class TreeShap implements Serializable {
       throw new IllegalArgumentException("one output per row needed, the model has num_class " + numClass + ", num_target " + numTarget);
     }
     String objective = learner.path("objective").path("name").asText();
-    double baseMargin = baseMargin(objective, Float.parseFloat(text(parameters, "base_score").replace("[", "").replace("]", "")));
+    float baseMargin = baseMargin(objective, Float.parseFloat(text(parameters, "base_score").replace("[", "").replace("]", "")));
     JsonNode booster = learner.path("gradient_booster");
     if (!"gbtree".equals(booster.path("name").asText())) {
       throw new IllegalArgumentException("only gbtree boosters, the model's is " + booster.path("name").asText());
@@ -296,7 +307,7 @@ public final class TreeShap implements Serializable {
       }
       parsed.add(Tree.fromJson(trees.get(t), t, features));
     }
-    return of(features, baseMargin, parsed);
+    return of(features, baseMargin, Link.of(objective), parsed, FOLDED_LIMIT, CELL_BUDGET);
   }
 
   /** Compiles trees given directly (tests, and models read by other means), with {@code baseMargin} in margin units. */
@@ -311,12 +322,17 @@ public final class TreeShap implements Serializable {
 
   /** As {@link #of(int, double, List, long)}, tabulating trees whole within {@code cellBudget} doubles (0: none). */
   static TreeShap of(int features, double baseMargin, List<Tree> trees, long foldedLimit, long cellBudget) {
+    return of(features, baseMargin, Link.IDENTITY, trees, foldedLimit, cellBudget);
+  }
+
+  /** As above, predicting with {@code link} from the base margin rounded to float. */
+  private static TreeShap of(int features, double baseMargin, Link link, List<Tree> trees, long foldedLimit, long cellBudget) {
     Builder builder = new Builder();
     double baseValue = baseMargin;
     for (Tree tree : trees) {
       baseValue += builder.add(tree);
     }
-    return new TreeShap(features, baseValue, builder, foldedLimit, cellBudget);
+    return new TreeShap(features, baseValue, (float) baseMargin, link, builder, foldedLimit, cellBudget);
   }
 
   /** The number of features M: rows have M values, contributions M + 1 (the base value last). */
@@ -380,6 +396,90 @@ public final class TreeShap implements Serializable {
     double[] out = new double[features + 1];
     accumulate(x, out, new int[maxNodes]);
     return out;
+  }
+
+  /**
+   * The model's margin for one row as XGBoost computes it: the base score in margin units, then
+   * each tree's leaf value added in tree order, in float ({@code cpu_predictor.cc}).
+   *
+   * @param x the row's M feature values, NaN for missing (read as floats, as XGBoost reads them)
+   */
+  public float margin(double[] x) {
+    float sum = baseMargin;
+    for (int t = 0; t < trees; t++) {
+      int first = splitStart[t];
+      int splits = splitStart[t + 1] - first;
+      int node = 0;
+      while (node < splits) {
+        int k = first + node;
+        double value = x[splitFeature[k]];
+        boolean left = value != value ? splitDefaultLeft[k] : (float) value < splitThreshold[k];
+        node = left ? splitLeft[k] : splitRight[k];
+      }
+      sum += leafValue[leafStart[t] + node - splits];
+    }
+    return sum;
+  }
+
+  /**
+   * The model's prediction for one row: {@link #margin} through the objective's link (the logistic
+   * function, exp, or none), in float as XGBoost's {@code PredTransform} computes it, widened to
+   * double as xgboost4j-spark widens it. Equal to XGBoost's own prediction when {@link
+   * Contributions} has checked the model (its margins bit for bit; the link rounds the same way
+   * on every check row, Java's exp standing in for the C library's expf).
+   */
+  public double prediction(double[] x) {
+    return link.apply(margin(x));
+  }
+
+  /**
+   * {@link #contributions} with the {@link #prediction} appended: M contributions, the base value,
+   * then the prediction (M + 2 values), from one call per row.
+   */
+  public double[] contributionsAndPrediction(double[] x) {
+    if (x.length != features) {
+      throw new IllegalArgumentException("a row of " + x.length + " values for a model of " + features + " features");
+    }
+    double[] out = new double[features + 2];
+    accumulate(x, out, new int[maxNodes]);
+    out[features + 1] = prediction(x);
+    return out;
+  }
+
+  /** Whether this model's link is one whose prediction can be computed here (see {@link Link#of}). */
+  boolean predicts() {
+    return link != Link.UNSUPPORTED;
+  }
+
+  /**
+   * XGBoost's prediction transforms ({@code src/objective/}), in float: the logistic function as
+   * {@code common::Sigmoid} writes it (the exponent capped at 88.7, so a very negative margin gives
+   * a tiny positive probability, never a division by infinity), exp for the log-link objectives.
+   */
+  enum Link {
+    IDENTITY, LOGISTIC, EXP, UNSUPPORTED;
+
+    static Link of(String objective) {
+      return switch (objective) {
+        case "binary:logistic", "reg:logistic" -> LOGISTIC;
+        case "reg:squarederror", "reg:pseudohubererror", "reg:absoluteerror" -> IDENTITY;
+        case "count:poisson", "reg:gamma", "reg:tweedie" -> EXP;
+        default -> UNSUPPORTED;
+      };
+    }
+
+    double apply(float margin) {
+      return switch (this) {
+        case IDENTITY -> margin;
+        case LOGISTIC -> {
+          float exponent = Math.min(-margin, 88.7f);
+          float denominator = (float) StrictMath.exp(exponent) + 1.0f + 1e-16f;
+          yield 1.0f / denominator;
+        }
+        case EXP -> (float) StrictMath.exp(margin);
+        case UNSUPPORTED -> throw new IllegalStateException("no prediction transform for this objective");
+      };
+    }
   }
 
   /** Adds the row's contributions to {@code out}, whose first M entries are zero, and sets its base value. */
@@ -455,7 +555,7 @@ public final class TreeShap implements Serializable {
   }
 
   /** XGBoost's {@code ProbToMargin} of the saved base score, in float as XGBoost computes it. */
-  private static double baseMargin(String objective, float baseScore) {
+  private static float baseMargin(String objective, float baseScore) {
     return switch (objective) {
       case "binary:logistic", "reg:logistic" -> (float) -Math.log(1.0f / baseScore - 1.0f);
       case "reg:squarederror", "reg:pseudohubererror", "reg:absoluteerror" -> baseScore;

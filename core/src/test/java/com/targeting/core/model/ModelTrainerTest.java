@@ -169,13 +169,20 @@ class ModelTrainerTest {
     assertThat(model.contributionsEngine()).startsWith("jvm (TreeSHAP over ");
 
     Dataset<Row> rows = labeled.limit(200);
-    List<Row> jvm = model.score(rows, "score", 2, false).orderBy("customer_id").collectAsList();
-    List<Row> xgboost = model.score(rows, "score", 2, true).orderBy("customer_id").collectAsList();
+    assertThat(model.jvmPredicts()).isTrue();
+    List<Row> jvm = model.score(rows, "score", 2, SavedModel.Engine.JVM).orderBy("customer_id").collectAsList();
+    List<Row> xgboost = model.score(rows, "score", 2, SavedModel.Engine.XGBOOST).orderBy("customer_id").collectAsList();
+    List<Row> plain = model.score(rows, "score", 0).orderBy("customer_id").collectAsList();
     assertThat(jvm).hasSize(200).hasSameSizeAs(xgboost);
     for (int i = 0; i < jvm.size(); i++) {
       Row ours = jvm.get(i);
       Row theirs = xgboost.get(i);
-      assertThat(ours.<Double>getAs("score")).isEqualTo(theirs.<Double>getAs("score"));
+      // The JVM's probability: XGBoost's within two float ulps (Java's exp for the C library's expf).
+      double score = ours.<Double>getAs("score");
+      assertThat((double) (float) score).isEqualTo(score);
+      assertThat(Math.abs(Float.floatToIntBits((float) score) - Float.floatToIntBits((float) (double) theirs.<Double>getAs("score"))))
+          .as("row %d: %s vs XGBoost's %s", i, score, theirs.getAs("score")).isLessThanOrEqualTo(2);
+      assertThat(plain.get(i).<Double>getAs("score")).isEqualTo(score);
       assertThat(ours.<Double>getAs("score_bias")).isCloseTo(theirs.<Double>getAs("score_bias"), within(1e-5));
       List<Row> ourReasons = ours.getList(ours.fieldIndex("score_reasons"));
       List<Row> theirReasons = theirs.getList(theirs.fieldIndex("score_reasons"));
@@ -194,6 +201,7 @@ class ModelTrainerTest {
     SavedModel model = SavedModel.load(TestSpark.session(), train(spec).path());
 
     assertThat(model.contributionsEngine()).isEqualTo("xgboost (missing = -1.0, and TreeShap treats only NaN as missing)");
+    assertThat(model.jvmPredicts()).as("XGBoost scores it too").isFalse();
     List<Row> scored = model.score(labeled.limit(20), "score", 1).collectAsList();
     assertThat(scored).hasSize(20).allSatisfy(row -> assertThat(row.getList(row.fieldIndex("score_reasons"))).hasSize(1));
   }
@@ -207,6 +215,7 @@ class ModelTrainerTest {
       SavedModel model = SavedModel.load(TestSpark.session(), result.path());
 
       assertThat(result.metadata().scoreSource()).isEqualTo(method);
+      assertThat(model.jvmPredicts()).as("the calibrator reads XGBoost's output").isFalse();
       assertThat(result.metadata().rows().values().stream().mapToLong(Long::longValue).sum())
           .as("train, validation and test split the 1,994 clean rows: none twice, none lost").isEqualTo(2_000 - 6);
       double[] scores = scores(model.score(labeled, "score", 0), "score");
@@ -222,6 +231,7 @@ class ModelTrainerTest {
     SavedModel model = SavedModel.load(TestSpark.session(), multi.path());
     Row row = model.score(TestSpark.rows("customer_id STRING, x STRING, kind STRING", new Object[] {"c", "9.5", "gold"}), "p", 0).first();
     Map<String, Double> probabilities = row.getJavaMap(row.fieldIndex("p"));
+    assertThat(model.jvmPredicts()).as("multi-class: XGBoost scores").isFalse();
 
     assertThat(multi.metadata().classes()).containsExactly("high", "low", "mid");
     assertThat(multi.metadata().metrics().get("accuracy")).isGreaterThan(0.9);
@@ -234,6 +244,11 @@ class ModelTrainerTest {
     assertThat(regression.metadata().metrics().get("r2")).isGreaterThan(0.8);
     assertThat(regression.metadata().params()).containsEntry("early_stopping_rounds", 5);
     assertThat(regression.promotion()).containsEntry("metric", "rmse");
+    SavedModel regressor = SavedModel.load(TestSpark.session(), regression.path());
+    assertThat(regressor.jvmPredicts()).isTrue();
+    double[] jvm = scores(regressor.score(labeled, "v", 0, SavedModel.Engine.JVM), "v");
+    double[] xgboost = scores(regressor.score(labeled, "v", 0, SavedModel.Engine.XGBOOST), "v");
+    assertThat(jvm).as("no link: the margin, bit for bit").containsExactly(xgboost);
   }
 
   @Test

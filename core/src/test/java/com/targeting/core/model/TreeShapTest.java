@@ -156,6 +156,109 @@ class TreeShapTest {
     }
   }
 
+  /**
+   * Margins equal XGBoost's bit for bit; predictions through a link within two float ulps of
+   * XGBoost's (C's expf and Java's exp round differently on a few rows in ten thousand, and the
+   * logistic function's reciprocal may round that difference up once more).
+   */
+  @Test
+  void predictsAsXGBoostDoes() throws XGBoostError {
+    Random random = new Random(23);
+    int rows = 600;
+    float[] data = new float[rows * FEATURES];
+    float[] binary = new float[rows];
+    float[] real = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      for (int f = 0; f < FEATURES; f++) {
+        data[r * FEATURES + f] = random.nextDouble() < 0.1 ? Float.NaN : (float) random.nextGaussian();
+      }
+      real[r] = (float) (value(data[r * FEATURES]) * 3 - value(data[r * FEATURES + 1]) + random.nextGaussian());
+      binary[r] = real[r] > 0.3 ? 1f : 0f;
+    }
+    float[] positive = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      positive[r] = (float) Math.exp(real[r] / 2);
+    }
+    Map<String, float[]> labels = Map.of("binary:logistic", binary, "reg:logistic", binary, "reg:squarederror", real,
+        "reg:pseudohubererror", real, "count:poisson", positive, "reg:gamma", positive, "reg:tweedie", positive);
+    int scoredRows = 5_000;
+    for (String objective : labels.keySet().stream().sorted().toList()) {
+      for (int[] shape : new int[][] {{2, 50}, {6, 60}}) {
+        DMatrix train = new DMatrix(data, rows, FEATURES, Float.NaN);
+        train.setLabel(labels.get(objective));
+        Map<String, Object> params = new HashMap<>(Map.of("objective", objective, "max_depth", shape[0], "eta", 0.3,
+            "min_child_weight", 0.1, "nthread", 1, "seed", 7, "verbosity", 0));
+        Booster booster = XGBoost.train(train, params, shape[1], Map.of(), null, null);
+        TreeShap model = TreeShap.fromJson(booster.toByteArray("json"));
+        assertThat(model.predicts()).as(objective).isTrue();
+        float[] scored = rowsOnThresholds(random, model, data, scoredRows);
+        DMatrix matrix = new DMatrix(scored, scoredRows, FEATURES, Float.NaN);
+        float[][] margins = booster.predict(matrix, true, 0);
+        float[][] predictions = booster.predict(matrix, false, 0);
+        for (int r = 0; r < scoredRows; r++) {
+          double[] x = new double[FEATURES];
+          for (int f = 0; f < FEATURES; f++) {
+            x[f] = scored[r * FEATURES + f];
+          }
+          float margin = model.margin(x);
+          double prediction = model.prediction(x);
+          if (margin != margins[r][0] || ulps(prediction, predictions[r][0]) > 2) {
+            assertThat(margin).as("%s depth %d row %d: margin", objective, shape[0], r).isEqualTo(margins[r][0]);
+            assertThat(prediction).as("%s depth %d row %d: within 2 ulps", objective, shape[0], r).isEqualTo(predictions[r][0]);
+          }
+          if (r < 100) {
+            double[] both = model.contributionsAndPrediction(x);
+            assertThat(both[FEATURES + 1]).isEqualTo(prediction);
+            assertThat(java.util.Arrays.copyOf(both, FEATURES + 1)).containsExactly(model.contributions(x));
+          }
+        }
+        booster.dispose();
+        train.dispose();
+        matrix.dispose();
+      }
+    }
+  }
+
+  /** The links over the range of margins (from a booster without trees, whose prediction is the link of its base margin). */
+  @Test
+  void theLinksRoundWithinTwoUlpsOfXGBoostsOverTheWholeRange() throws XGBoostError {
+    int n = 500_000;
+    Random random = new Random(5);
+    float[] special = {0f, -0f, 88.7f, -88.7f, 89f, -89f, 100f, -100f, 1e-30f, -1e-30f, Float.MIN_VALUE, 17f, -17f, 30f, -30f, 80f, -80f};
+    float[] margins = new float[n];
+    for (int i = 0; i < n; i++) {
+      margins[i] = i < special.length ? special[i] : (float) (random.nextGaussian() * (i % 3 == 0 ? 30 : 4));
+    }
+    for (String objective : List.of("binary:logistic", "count:poisson")) {
+      DMatrix train = new DMatrix(new float[] {0f, 1f}, 2, 1, Float.NaN);
+      train.setLabel(new float[] {0f, 1f});
+      Booster booster = XGBoost.train(train, new HashMap<>(Map.of("objective", objective, "nthread", 1, "verbosity", 0)), 0, Map.of(), null,
+          null);
+      DMatrix matrix = new DMatrix(new float[n], n, 1, Float.NaN);
+      float[] base = margins.clone();
+      if (objective.equals("count:poisson")) { // exp overflows float beyond 88.7
+        for (int i = 0; i < n; i++) {
+          base[i] = Math.max(-80f, Math.min(80f, base[i]));
+        }
+      }
+      matrix.setBaseMargin(base);
+      float[][] predictions = booster.predict(matrix, false, 0);
+      TreeShap.Link link = TreeShap.Link.of(objective);
+      int equal = 0;
+      for (int i = 0; i < n; i++) {
+        double ours = link.apply(base[i]);
+        if (ulps(ours, predictions[i][0]) > 2) {
+          assertThat(ours).as("%s of margin %s, within 2 ulps", objective, base[i]).isEqualTo(predictions[i][0]);
+        }
+        equal += ours == predictions[i][0] ? 1 : 0;
+      }
+      assertThat(equal).as(objective + ": most round the same").isGreaterThan(n * 99 / 100);
+      booster.dispose();
+      train.dispose();
+      matrix.dispose();
+    }
+  }
+
   @Test
   void refusesWhatItCannotComputeExactly() throws XGBoostError {
     Random random = new Random(3);
@@ -190,6 +293,14 @@ class TreeShapTest {
     } catch (java.io.IOException | ClassNotFoundException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** How many floats apart a prediction (a float widened to double) is from XGBoost's. */
+  private static long ulps(double ours, float xgboost) {
+    if ((double) (float) ours != ours) {
+      throw new AssertionError(ours + " is not a float");
+    }
+    return Math.abs((long) Float.floatToIntBits((float) ours) - Float.floatToIntBits(xgboost));
   }
 
   private static double value(float v) {
