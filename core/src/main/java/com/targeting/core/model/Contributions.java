@@ -3,6 +3,7 @@ package com.targeting.core.model;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import ml.dmlc.xgboost4j.java.Booster;
@@ -46,20 +47,28 @@ final class Contributions {
   private final boolean predicts;
   private final String featuresColumn;
   private final String description;
+  /** Names errors in a scored row: "Model id vN", and the booster's features in order. */
+  private final String model;
+  private final List<String> features;
 
-  private Contributions(Optional<TreeShap> shap, boolean predicts, String featuresColumn, String description) {
+  private Contributions(Optional<TreeShap> shap, boolean predicts, String featuresColumn, String description, String model,
+      List<String> features) {
     this.shap = shap;
     this.predicts = predicts;
     this.featuresColumn = featuresColumn;
     this.description = description;
+    this.model = model;
+    this.features = List.copyOf(features);
   }
 
   static Contributions of(PipelineModel pipeline, ModelMetadata metadata) {
     String model = "Model " + metadata.id() + " v" + metadata.version();
     if ("multiclass".equals(metadata.objective())) {
-      return xgboost(model, "a multi-class model", false);
+      return xgboost(model, "a multi-class model", false, metadata.features());
     }
-    for (Transformer stage : pipeline.stages()) {
+    Transformer[] stages = pipeline.stages();
+    for (int i = 0; i < stages.length; i++) {
+      Transformer stage = stages[i];
       ml.dmlc.xgboost4j.scala.Booster booster;
       String features;
       float missing;
@@ -76,31 +85,38 @@ final class Contributions {
       }
       if (!Float.isNaN(missing)) {
         // XGBoost then treats that value as missing too; TreeShap knows only NaN as missing.
-        return xgboost(model, "missing = " + missing + ", and TreeShap treats only NaN as missing", true);
+        return xgboost(model, "missing = " + missing + ", and TreeShap treats only NaN as missing", true, metadata.features());
       }
       try {
         TreeShap shap = TreeShap.fromJson(booster.toByteArray("json"));
         requireAgreement(shap, booster.booster());
-        Optional<String> predictionDisagreement = predictionDisagreement(shap, booster.booster());
-        predictionDisagreement.ifPresent(reason -> LOG.warn("{}: predictions by XGBoost, the JVM's differ: {}", model, reason));
+        // The score is the booster's own output only for an uncalibrated probability or a value.
+        boolean boosterScores = i == stages.length - 1
+            && (Predictions.PROBABILITY.equals(metadata.scoreSource()) || Predictions.VALUE.equals(metadata.scoreSource()));
+        Optional<String> predictionDisagreement = boosterScores ? predictionDisagreement(shap, booster.booster())
+            : Optional.of("the score is the calibrator's (" + metadata.scoreSource() + ")");
         String description = String.format("jvm (TreeSHAP over %d trees, %d tabulated whole, tables of %.1f MB)", shap.trees(),
             shap.tabulatedTrees(), shap.tableSize() * 8 / 1e6);
-        LOG.info("{}: reason codes by {}; predictions by {}", model, description,
-            predictionDisagreement.isEmpty() ? "the JVM" : "XGBoost");
-        return new Contributions(Optional.of(shap), predictionDisagreement.isEmpty(), features, description);
+        if (boosterScores && predictionDisagreement.isPresent()) {
+          LOG.warn("{}: scores by XGBoost, the JVM's differ: {}", model, predictionDisagreement.get());
+        }
+        LOG.info("{}: reason codes by {}; scores by {}", model, description,
+            predictionDisagreement.map(reason -> "XGBoost (" + reason + ")").orElse("the JVM"));
+        return new Contributions(Optional.of(shap), predictionDisagreement.isEmpty(), features, description, model,
+            metadata.features());
       } catch (IllegalArgumentException | IllegalStateException | XGBoostError e) {
-        return xgboost(model, e.getMessage(), true);
+        return xgboost(model, e.getMessage(), true, metadata.features());
       }
     }
-    return xgboost(model, "no XGBoost stage", false);
+    return xgboost(model, "no XGBoost stage", false, metadata.features());
   }
 
-  private static Contributions xgboost(String model, String reason, boolean warn) {
+  private static Contributions xgboost(String model, String reason, boolean warn, List<String> features) {
     String description = "xgboost (" + reason + ")";
     if (warn) {
       LOG.warn("{}: reason codes by XGBoost's predictContrib, TreeShap cannot compute them: {}", model, reason);
     }
-    return new Contributions(Optional.empty(), false, "", description);
+    return new Contributions(Optional.empty(), false, "", description, model, features);
   }
 
   Optional<TreeShap> shap() {
@@ -123,7 +139,9 @@ final class Contributions {
    */
   Column column(SparkSession spark, Dataset<Row> transformed) {
     Broadcast<TreeShap> shared = broadcast(spark);
-    UDF1<Vector, double[]> compute = vector -> shared.value().contributions(vector.toArray());
+    String model = this.model;
+    List<String> names = features;
+    UDF1<Vector, double[]> compute = vector -> shared.value().contributions(finite(vector, model, names));
     return udf(compute, DataTypes.createArrayType(DataTypes.DoubleType, false)).asNonNullable().apply(features(transformed));
   }
 
@@ -136,8 +154,10 @@ final class Contributions {
   Column prediction(SparkSession spark, Dataset<Row> transformed) {
     requirePredicts();
     Broadcast<TreeShap> shared = broadcast(spark);
-    UDF1<Vector, Double> compute = vector -> shared.value().prediction(vector.toArray());
-    return udf(compute, DataTypes.DoubleType).asNonNullable().apply(features(transformed));
+    String model = this.model;
+    List<String> names = features;
+    UDF1<Vector, Double> compute = vector -> shared.value().prediction(finite(vector, model, names));
+    return udf(compute, DataTypes.DoubleType).apply(features(transformed));
   }
 
   /**
@@ -148,8 +168,28 @@ final class Contributions {
   Column contributionsAndPrediction(SparkSession spark, Dataset<Row> transformed) {
     requirePredicts();
     Broadcast<TreeShap> shared = broadcast(spark);
-    UDF1<Vector, double[]> compute = vector -> shared.value().contributionsAndPrediction(vector.toArray());
+    String model = this.model;
+    List<String> names = features;
+    UDF1<Vector, double[]> compute = vector -> shared.value().contributionsAndPrediction(finite(vector, model, names));
     return udf(compute, DataTypes.createArrayType(DataTypes.DoubleType, false)).asNonNullable().apply(features(transformed));
+  }
+
+  /**
+   * The row's values, refusing an infinite one as XGBoost does ("Input data contains inf"): scored
+   * as a value it would give a score XGBoost never gives. Contracts quarantine non-finite input
+   * numbers; this catches a derived one.
+   *
+   * @throws IllegalArgumentException naming the model and the feature
+   */
+  private static double[] finite(Vector vector, String model, List<String> names) {
+    double[] x = vector.toArray();
+    for (int i = 0; i < x.length; i++) {
+      if (Double.isInfinite(x[i])) {
+        throw new IllegalArgumentException(String.format("%s cannot score a row whose feature %s is %s (XGBoost refuses "
+            + "infinite values; quarantine them before scoring)", model, i < names.size() ? names.get(i) : "#" + i, x[i]));
+      }
+    }
+    return x;
   }
 
   private void requirePredicts() {
@@ -188,14 +228,20 @@ final class Contributions {
       float[][] margins = booster.predict(matrix, true, 0);
       float[][] predictions = booster.predict(matrix, false, 0);
       double[] x = new double[m];
+      double[] neighbour = new double[m];
+      Random random = new Random(31);
       for (int r = 0; r < n; r++) {
         for (int f = 0; f < m; f++) {
           x[f] = rows[r * m + f];
+          // Rows come as doubles: the nearest doubles to a float read as that float, as XGBoost reads them.
+          neighbour[f] = random.nextBoolean() ? Math.nextUp(x[f]) : Math.nextDown(x[f]);
         }
         float margin = shap.margin(x);
         double prediction = shap.prediction(x);
-        if (Float.floatToIntBits(margin) != Float.floatToIntBits(margins[r][0])) {
-          return Optional.of(String.format("margin %s where XGBoost's is %s", margin, margins[r][0]));
+        if (Float.floatToIntBits(margin) != Float.floatToIntBits(margins[r][0])
+            || Float.floatToIntBits(shap.margin(neighbour)) != Float.floatToIntBits(margins[r][0])) {
+          return Optional.of(String.format("margin %s (%s for the row's neighbouring doubles) where XGBoost's is %s", margin,
+              shap.margin(neighbour), margins[r][0]));
         }
         if ((float) prediction != prediction
             || Math.abs((long) Float.floatToIntBits((float) prediction) - Float.floatToIntBits(predictions[r][0])) > 2) {

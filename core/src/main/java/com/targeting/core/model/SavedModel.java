@@ -169,9 +169,12 @@ public final class SavedModel {
         columns.add(contributions.prediction(rows.sparkSession(), transformed).as(output));
         return transformed.select(columns.toArray(Column[]::new));
       }
-      columns.add(contributions.contributionsAndPrediction(rows.sparkSession(), transformed).as(contributionsArray));
-      scored = transformed.select(columns.toArray(Column[]::new))
-          .withColumn(output, col(contributionsArray).getItem(metadata.features().size() + 1));
+      Column[] withArray = java.util.stream.Stream.concat(columns.stream(),
+          java.util.stream.Stream.of(contributions.contributionsAndPrediction(rows.sparkSession(), transformed).as(contributionsArray)))
+          .toArray(Column[]::new);
+      columns.add(col(contributionsArray).getItem(metadata.features().size() + 1).as(output));
+      columns.add(col(contributionsArray));
+      scored = transformed.select(withArray).select(columns.toArray(Column[]::new));
     } else {
       PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
       Dataset<Row> transformed = model.transform(rows);
@@ -198,14 +201,12 @@ public final class SavedModel {
   }
 
   /**
-   * Whether the score comes from the JVM: an uncalibrated binary probability or a regression's
-   * value, of a booster whose predictions {@link Contributions} checked against XGBoost's.
-   * Calibrated and multi-class models keep XGBoost's pipeline.
+   * Whether {@link Engine#JVM} scores in the JVM: an uncalibrated binary probability or a
+   * regression's value, of a booster whose predictions {@link Contributions} checked against
+   * XGBoost's when the model loaded. Calibrated and multi-class models keep XGBoost's pipeline.
    */
   boolean jvmPredicts() {
-    return contributions.predicts()
-        && (Predictions.PROBABILITY.equals(metadata.scoreSource()) || Predictions.VALUE.equals(metadata.scoreSource()))
-        && boosterStage() == pipeline.stages().length - 1;
+    return contributions.predicts();
   }
 
   /** The fitted stages before the booster (the feature encoding). */

@@ -173,6 +173,10 @@ class ModelTrainerTest {
     List<Row> jvm = model.score(rows, "score", 2, SavedModel.Engine.JVM).orderBy("customer_id").collectAsList();
     List<Row> xgboost = model.score(rows, "score", 2, SavedModel.Engine.XGBOOST).orderBy("customer_id").collectAsList();
     List<Row> plain = model.score(rows, "score", 0).orderBy("customer_id").collectAsList();
+    for (int codes : new int[] {0, 2}) {
+      assertThat(model.score(rows, "score", codes, SavedModel.Engine.JVM).schema())
+          .as("the same columns, in the same order, of the same types").isEqualTo(model.score(rows, "score", codes, SavedModel.Engine.XGBOOST).schema());
+    }
     assertThat(jvm).hasSize(200).hasSameSizeAs(xgboost);
     for (int i = 0; i < jvm.size(); i++) {
       Row ours = jvm.get(i);

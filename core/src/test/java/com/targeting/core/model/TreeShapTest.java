@@ -202,6 +202,11 @@ class TreeShapTest {
           }
           float margin = model.margin(x);
           double prediction = model.prediction(x);
+          double[] neighbour = new double[FEATURES];
+          for (int f = 0; f < FEATURES; f++) { // rows come as doubles; these read as the same floats
+            neighbour[f] = r % 2 == 0 ? Math.nextUp(x[f]) : Math.nextDown(x[f]);
+          }
+          assertThat(model.margin(neighbour)).isEqualTo(margin);
           if (margin != margins[r][0] || ulps(prediction, predictions[r][0]) > 2) {
             assertThat(margin).as("%s depth %d row %d: margin", objective, shape[0], r).isEqualTo(margins[r][0]);
             assertThat(prediction).as("%s depth %d row %d: within 2 ulps", objective, shape[0], r).isEqualTo(predictions[r][0]);
