@@ -28,8 +28,9 @@ import scala.collection.JavaConverters;
  * <p>With {@link CategoricalEncoding#ONE_HOT} each index becomes one 0/1 value per training value
  * plus one for "other" (unseen or null): {@code CAST(index = k AS DOUBLE)} in the same SQL
  * statement that builds the array, the statement written once the indexer has seen the training
- * values. That is exactly Spark ML's {@code OneHotEncoder} with {@code dropLast = false} and
- * {@code handleInvalid = keep} over the same indices, but without its vector per column: the
+ * values. That is exactly Spark ML's {@code OneHotEncoder} with {@code dropLast = false} over the
+ * same indices (the indexer's {@code keep} makes an unseen value or a null the last index, its
+ * {@code __unknown} label; {@code CategoricalEncodingTest} compares the two), but without its vector per column: the
  * encoder's sparse vectors would need a stage of our own to flatten into the one dense array
  * (SQL cannot read a vector), and a sparse zero must never reach XGBoost, which reads an absent
  * entry as missing. The indexer (values, order, unseen and null handling) and the statement are
