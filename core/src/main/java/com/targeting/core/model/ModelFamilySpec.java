@@ -32,6 +32,9 @@ public interface ModelFamilySpec {
 
   List<String> categoricalFeatures();
 
+  /** How the categorical features reach the booster(s) ({@link CategoricalEncoding}). */
+  CategoricalEncoding categoricalEncoding();
+
   /** Numeric features, then categorical ones, in config order. */
   default List<String> features() {
     List<String> all = new ArrayList<>(numericFeatures());
@@ -98,6 +101,11 @@ public interface ModelFamilySpec {
         }
       }
       return protectedAttributes;
+    }
+
+    /** {@code categorical-encoding}: index (the default) or one-hot ({@link CategoricalEncoding}). */
+    public static CategoricalEncoding categoricalEncoding(ConfigNode node) {
+      return CategoricalEncoding.parse(node);
     }
 
     /** {@code version}, when the config pins one. */

@@ -22,6 +22,7 @@ public record ModelMetadata(
     @JsonProperty("classes") List<String> classes,
     @JsonProperty("numeric_features") List<String> numericFeatures,
     @JsonProperty("categorical_features") List<String> categoricalFeatures,
+    @JsonProperty("categorical_encoding") String categoricalEncoding,
     @JsonProperty("protected_attributes") List<String> protectedAttributes,
     @JsonProperty("params") Map<String, Object> params,
     @JsonProperty("calibration") String calibration,
@@ -56,6 +57,11 @@ public record ModelMetadata(
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw TargetingException.userError("Invalid %s: %s", location, e.getOriginalMessage());
     }
+  }
+
+  /** How the categorical features were encoded; index for a version saved before the key existed. */
+  public CategoricalEncoding encoding() {
+    return CategoricalEncoding.ofSaved(categoricalEncoding);
   }
 
   public List<String> features() {

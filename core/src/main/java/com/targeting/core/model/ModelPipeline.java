@@ -14,6 +14,7 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import scala.collection.JavaConverters;
@@ -23,33 +24,61 @@ import scala.collection.JavaConverters;
  * index), every feature cast to double with null as NaN (XGBoost's "missing") into one dense
  * array column, then XGBoost. Saving the fitted stages together saves the encoders with the
  * booster, so scoring applies exactly the training transforms.
+ *
+ * <p>With {@link CategoricalEncoding#ONE_HOT} each index becomes one 0/1 value per training value
+ * plus one for "other" (unseen or null): {@code CAST(index = k AS DOUBLE)} in the same SQL
+ * statement that builds the array, the statement written once the indexer has seen the training
+ * values. That is exactly Spark ML's {@code OneHotEncoder} with {@code dropLast = false} over the
+ * same indices (the indexer's {@code keep} makes an unseen value or a null the last index, its
+ * {@code __unknown} label; {@code CategoricalEncodingTest} compares the two), but without its vector per column: the
+ * encoder's sparse vectors would need a stage of our own to flatten into the one dense array
+ * (SQL cannot read a vector), and a sparse zero must never reach XGBoost, which reads an absent
+ * entry as missing. The indexer (values, order, unseen and null handling) and the statement are
+ * Spark ML's own stages, saved and loaded by Spark.
  */
 final class ModelPipeline {
   static final String LABEL = "label";
 
   private ModelPipeline() {}
 
-  /** The feature encoding, fitted on training rows before the booster. */
-  static Pipeline features(ModelSpec spec) {
-    String prefix = spec.columnPrefix();
+  /** The name of the one-hot feature that is 1 for a value unseen in training or a null. */
+  static final String OTHER = "__other__";
+
+  /**
+   * One feature the booster sees, by its booster name ({@code recency}, {@code channel=Web}), and
+   * the config feature it comes from ({@code channel}).
+   */
+  record EncodedFeature(String name, String feature) {}
+
+  /**
+   * The feature encoding, fitted on training rows before the booster: an index per categorical
+   * column, then the one array of doubles (indices, or their one-hot columns, after the numbers).
+   */
+  static PipelineModel fitFeatures(ModelSpec spec, Dataset<Row> rows) {
     List<PipelineStage> stages = new ArrayList<>();
-    if (!spec.categoricalFeatures().isEmpty()) {
-      StringIndexer indexer = new StringIndexer();
-      indexer.setInputCols(spec.categoricalFeatures().toArray(String[]::new));
-      indexer.setOutputCols(spec.categoricalFeatures().stream().map(c -> prefix + "index_" + c).toArray(String[]::new));
-      indexer.setHandleInvalid("keep");
-      indexer.setStringOrderType("alphabetAsc"); // stable indices, independent of data volume
-      stages.add(indexer);
-    }
-    // One dense array<double> column: XGBoost on CPU reads a single features column, and an
-    // array (unlike a VectorAssembler's sparse vectors) never turns a zero into "missing".
     List<String> values = new ArrayList<>();
     for (String feature : spec.numericFeatures()) {
       values.add(asDouble("`" + feature + "`"));
     }
-    for (String feature : spec.categoricalFeatures()) {
-      values.add(asDouble("`" + prefix + "index_" + feature + "`"));
+    if (!spec.categoricalFeatures().isEmpty()) {
+      StringIndexerModel indexer = indexer(spec).fit(rows);
+      stages.add(indexer);
+      String[][] labels = indexer.labelsArray();
+      for (int c = 0; c < spec.categoricalFeatures().size(); c++) {
+        String index = "`" + indexColumn(spec, spec.categoricalFeatures().get(c)) + "`";
+        switch (spec.categoricalEncoding()) {
+          case INDEX -> values.add(asDouble(index));
+          // keep: an unseen value or a null has index labels.length, the last (other) column.
+          case ONE_HOT -> {
+            for (int k = 0; k <= labels[c].length; k++) {
+              values.add("CAST(" + index + " = " + k + " AS DOUBLE)");
+            }
+          }
+        }
+      }
     }
+    // One dense array<double> column: XGBoost on CPU reads a single features column, and an
+    // array (unlike a VectorAssembler's sparse vectors) never turns a zero into "missing".
     SQLTransformer toFeatures = new SQLTransformer();
     toFeatures.setStatement("SELECT *, array(" + String.join(", ", values) + ") AS `" + featuresColumn(spec) + "` FROM __THIS__");
     stages.add(toFeatures);
@@ -57,11 +86,56 @@ final class ModelPipeline {
       // The regressor, a Spark Predictor, accepts only vectors: the same values, densely.
       stages.add(new ArrayToVector().setInputCol(featuresColumn(spec)).setOutputCol(vectorColumn(spec)));
     }
-    return new Pipeline().setStages(stages.toArray(PipelineStage[]::new));
+    // Only fitted stages and transformers: fitting the pipeline reads no rows.
+    return new Pipeline().setStages(stages.toArray(PipelineStage[]::new)).fit(rows);
   }
 
-  /** The booster's estimator, reading the features column and writing prefixed output columns. */
-  static Estimator<?> booster(ModelSpec spec, int numClasses) {
+  /**
+   * The booster's features in array order: the numeric features, then per categorical feature its
+   * index ({@code channel}) or its one-hot columns ({@code channel=Multichannel}, ...,
+   * {@code channel=__other__}), as the fitted indexer among {@code stages} knows the values.
+   */
+  static List<EncodedFeature> encodedFeatures(ModelSpec spec, List<Transformer> stages) {
+    List<EncodedFeature> encoded = new ArrayList<>();
+    for (String feature : spec.numericFeatures()) {
+      encoded.add(new EncodedFeature(feature, feature));
+    }
+    if (spec.categoricalFeatures().isEmpty()) {
+      return encoded;
+    }
+    String[][] labels = stages.stream().filter(StringIndexerModel.class::isInstance).map(StringIndexerModel.class::cast)
+        .findFirst().orElseThrow(() -> new IllegalStateException("No fitted indexer among the stages of " + spec.id()))
+        .labelsArray();
+    for (int c = 0; c < spec.categoricalFeatures().size(); c++) {
+      String feature = spec.categoricalFeatures().get(c);
+      switch (spec.categoricalEncoding()) {
+        case INDEX -> encoded.add(new EncodedFeature(feature, feature));
+        case ONE_HOT -> {
+          for (String label : labels[c]) {
+            encoded.add(new EncodedFeature(feature + "=" + label, feature));
+          }
+          encoded.add(new EncodedFeature(feature + "=" + OTHER, feature));
+        }
+      }
+    }
+    return encoded;
+  }
+
+  private static StringIndexer indexer(ModelSpec spec) {
+    StringIndexer indexer = new StringIndexer();
+    indexer.setInputCols(spec.categoricalFeatures().toArray(String[]::new));
+    indexer.setOutputCols(spec.categoricalFeatures().stream().map(c -> indexColumn(spec, c)).toArray(String[]::new));
+    indexer.setHandleInvalid("keep");
+    indexer.setStringOrderType("alphabetAsc"); // stable indices, independent of data volume
+    return indexer;
+  }
+
+  private static String indexColumn(ModelSpec spec, String feature) {
+    return spec.columnPrefix() + "index_" + feature;
+  }
+
+  /** The booster's estimator, reading the features column (named {@code featureNames}) and writing prefixed output columns. */
+  static Estimator<?> booster(ModelSpec spec, int numClasses, List<String> featureNames) {
     String prefix = spec.columnPrefix();
     Map<String, Object> params = new java.util.LinkedHashMap<>();
     switch (spec.objective()) {
@@ -78,7 +152,7 @@ final class ModelPipeline {
     if (spec.objective() == ModelSpec.Objective.REGRESSION) {
       XGBoostRegressor regressor = new XGBoostRegressor(scalaMap(params));
       regressor.setFeaturesCol(vectorColumn(spec));
-      regressor.setFeatureNames(spec.features().toArray(String[]::new));
+      regressor.setFeatureNames(featureNames.toArray(String[]::new));
       regressor.setLabelCol(LABEL);
       regressor.setPredictionCol(prefix + "prediction");
       spec.earlyStoppingRounds().ifPresent(regressor::setNumEarlyStoppingRounds);
@@ -86,7 +160,7 @@ final class ModelPipeline {
     }
     XGBoostClassifier classifier = new XGBoostClassifier(scalaMap(params));
     classifier.setFeaturesCol(featuresColumn(spec));
-    classifier.setFeatureNames(spec.features().toArray(String[]::new));
+    classifier.setFeatureNames(featureNames.toArray(String[]::new));
     classifier.setLabelCol(LABEL);
     classifier.setProbabilityCol(prefix + "probability");
     classifier.setRawPredictionCol(prefix + "raw");
@@ -101,8 +175,9 @@ final class ModelPipeline {
    */
   static List<Transformer> fit(ModelSpec spec, Dataset<Row> rows, int numClasses, Optional<Dataset<Row>> evaluation,
       Optional<String> weight) {
-    PipelineModel features = features(spec).fit(rows);
-    Estimator<?> estimator = booster(spec, numClasses);
+    PipelineModel features = fitFeatures(spec, rows);
+    List<String> featureNames = encodedFeatures(spec, Arrays.asList(features.stages())).stream().map(EncodedFeature::name).toList();
+    Estimator<?> estimator = booster(spec, numClasses, featureNames);
     if (estimator instanceof XGBoostClassifier classifier) {
       evaluation.ifPresent(rowsToEvaluate -> classifier.setEvalDataset(features.transform(rowsToEvaluate)));
       weight.ifPresent(classifier::setWeightCol);

@@ -22,6 +22,7 @@ import java.util.Optional;
  *   data { format = csv, train = "...", test = "...", options { header = "true" } }
  *   label { column = Churn, positive = "Yes" }   # optional: negative = "No" (else only one other value may occur)
  *   features { numeric = [tenure, MonthlyCharges], categorical = [Contract] }
+ *   categorical-encoding = index        # index | one-hot (see CategoricalEncoding)
  *   protected = [gender]               # never features; used by fairness reports
  *   xgboost { num-round = 300, max-depth = 4, eta = 0.05, early-stopping-rounds = 30 }
  * }
@@ -36,6 +37,7 @@ public record ModelSpec(
     Label label,
     List<String> numericFeatures,
     List<String> categoricalFeatures,
+    CategoricalEncoding categoricalEncoding,
     List<String> protectedAttributes,
     Optional<String> idColumn,
     Optional<TrainingData> data,
@@ -140,6 +142,7 @@ public record ModelSpec(
     requireNonNull(label, "label is null");
     numericFeatures = List.copyOf(numericFeatures);
     categoricalFeatures = List.copyOf(categoricalFeatures);
+    requireNonNull(categoricalEncoding, "categoricalEncoding is null");
     protectedAttributes = List.copyOf(protectedAttributes);
     requireNonNull(idColumn, "idColumn is null");
     requireNonNull(data, "data is null");
@@ -178,6 +181,12 @@ public record ModelSpec(
     if (reasonCodes < 0 || (reasonCodes > 0 && objective == Objective.MULTICLASS)) {
       throw node.invalid("reason-codes", "must be 0 or more, and 0 for multi-class models");
     }
+    CategoricalEncoding encoding = Keys.categoricalEncoding(node);
+    if (encoding == CategoricalEncoding.ONE_HOT && reasonCodes > 0 && !categorical.isEmpty()) {
+      // TreeSHAP would explain each 0/1 column (channel=Web), not the feature a reason names.
+      throw node.invalid(CategoricalEncoding.KEY, "one-hot cannot give reason codes (" + node.pathOf("reason-codes")
+          + " = " + reasonCodes + "): use index, or reason-codes = 0");
+    }
     Map<String, Object> xgboost = xgboostParameters(model, defaults);
     Optional<Integer> earlyStopping = Optional.empty();
     Object rounds = xgboost.remove("early_stopping_rounds");
@@ -202,6 +211,7 @@ public record ModelSpec(
         label,
         numeric,
         categorical,
+        encoding,
         protectedAttributes,
         node.optionalString("id-column"),
         data,

@@ -195,9 +195,10 @@ public final class ModelTrainer {
 
       metadata = new ModelMetadata(
           spec.id(), version, spec.objective().configName(), spec.label().column(), spec.label().positive().orElse(null),
-          List.copyOf(classes), spec.numericFeatures(), spec.categoricalFeatures(), spec.protectedAttributes(),
+          List.copyOf(classes), spec.numericFeatures(), spec.categoricalFeatures(), spec.categoricalEncoding().configName(),
+          spec.protectedAttributes(),
           parameters(spec), spec.calibration().name().toLowerCase(java.util.Locale.ROOT), scoreSource, metrics,
-          calibrationTable, importance(booster, spec), rows, quarantined, trainName, testName.orElse("held out from " + trainName),
+          calibrationTable, importance(booster, spec, ModelPipeline.encodedFeatures(spec, stages)), rows, quarantined, trainName, testName.orElse("held out from " + trainName),
           Instant.now().toString(), spark.version());
       ModelSpec.Promotion rule = spec.promotion();
       Double challenger = metrics.get(rule.metric());
@@ -412,8 +413,11 @@ public final class ModelTrainer {
     return List.of(margin, platt.fit(margin.transform(validationPredictions)));
   }
 
-  /** Total gain per feature, by the feature names the booster was trained with. */
-  private static Map<String, Double> importance(Transformer booster, ModelSpec spec) {
+  /**
+   * Total gain per config feature, by the feature names the booster was trained with: a one-hot
+   * feature's gain is the sum of its columns' (gains add: each is the loss reduction of its splits).
+   */
+  private static Map<String, Double> importance(Transformer booster, ModelSpec spec, List<ModelPipeline.EncodedFeature> encoded) {
     ml.dmlc.xgboost4j.scala.Booster nativeBooster;
     if (booster instanceof XGBoostClassificationModel model) {
       nativeBooster = model.nativeBooster();
@@ -425,11 +429,16 @@ public final class ModelTrainer {
     Map<String, Double> gains = new LinkedHashMap<>();
     try {
       scala.collection.immutable.Map<String, Object> scores =
-          nativeBooster.getScore(spec.features().toArray(String[]::new), "total_gain");
+          nativeBooster.getScore(encoded.stream().map(ModelPipeline.EncodedFeature::name).toArray(String[]::new), "total_gain");
+      Map<String, Double> sums = new LinkedHashMap<>();
       for (String feature : spec.features()) {
-        Object gain = scores.get(feature).getOrElse(() -> 0.0);
-        gains.put(feature, Math.round(((Number) gain).doubleValue() * 1000) / 1000.0);
+        sums.put(feature, 0.0);
       }
+      for (ModelPipeline.EncodedFeature feature : encoded) {
+        Object gain = scores.get(feature.name()).getOrElse(() -> 0.0);
+        sums.merge(feature.feature(), ((Number) gain).doubleValue(), Double::sum);
+      }
+      sums.forEach((feature, gain) -> gains.put(feature, Math.round(gain * 1000) / 1000.0));
     } catch (Exception e) { // XGBoostError is checked and thrown undeclared
       LOG.warn("Cannot read feature importance of {}: {}", spec.id(), e.getMessage());
     }

@@ -93,6 +93,10 @@ public final class SavedModel {
     if (!metadata.numericFeatures().equals(spec.numericFeatures()) || !metadata.categoricalFeatures().equals(spec.categoricalFeatures())) {
       differences.add("features " + metadata.features() + " vs " + spec.features());
     }
+    if (metadata.encoding() != spec.categoricalEncoding()) {
+      // The saved pipeline would still encode as trained, but reason codes and the config would disagree with it.
+      differences.add(CategoricalEncoding.KEY + " " + metadata.encoding().configName() + " vs " + spec.categoricalEncoding().configName());
+    }
     if (!differences.isEmpty()) {
       throw TargetingException.userError("Model %s v%d at %s was trained differently from its config (saved vs config: %s): "
           + "retrain it with the train-model job", metadata.id(), metadata.version(), path, String.join("; ", differences));

@@ -2,6 +2,7 @@ package com.targeting.core.uplift;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.targeting.core.model.CategoricalEncoding;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -63,8 +64,10 @@ public record UpliftMetadata(
   public record Treatment(@JsonProperty("column") String column, @JsonProperty("treated") String treated,
       @JsonProperty("control") String control) {}
 
-  @JsonPropertyOrder({"numeric", "categorical"})
-  public record Features(@JsonProperty("numeric") List<String> numeric, @JsonProperty("categorical") List<String> categorical) {}
+  /** The features; {@code categorical_encoding} absent (null) in versions saved before it existed: index. */
+  @JsonPropertyOrder({"numeric", "categorical", "categorical_encoding"})
+  public record Features(@JsonProperty("numeric") List<String> numeric, @JsonProperty("categorical") List<String> categorical,
+      @JsonProperty("categorical_encoding") String categoricalEncoding) {}
 
   /**
    * Every source row once: quarantined, of another arm, training or held out
@@ -79,6 +82,11 @@ public record UpliftMetadata(
   /** Where the scored held-out rows were written, and as what (parquet or csv). */
   @JsonPropertyOrder({"path", "format"})
   public record Holdout(@JsonProperty("path") String path, @JsonProperty("format") String format) {}
+
+  /** How the categorical features were encoded ({@link CategoricalEncoding#ofSaved}). */
+  public CategoricalEncoding encoding() {
+    return CategoricalEncoding.ofSaved(features == null ? null : features.categoricalEncoding());
+  }
 
   /** Numeric features, then categorical ones. */
   public List<String> featureList() {

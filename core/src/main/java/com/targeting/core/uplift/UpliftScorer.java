@@ -30,11 +30,16 @@ public final class UpliftScorer implements Scorer, SummarySection {
     this.confidence = confidence;
   }
 
-  /** Fails if the config now names other features than the saved model was trained on. */
+  /** Fails if the config now names other features, or another categorical encoding, than the saved model was trained with. */
   public static UpliftScorer of(UpliftModelStore.Loaded model, UpliftSpec spec) {
     if (!model.features().equals(spec.features())) {
       throw TargetingException.userError("Uplift model %s v%d at %s was trained on features %s, the config now lists %s: "
           + "retrain it with the train-model job", spec.id(), model.version(), model.path(), model.features(), spec.features());
+    }
+    if (model.metadata().encoding() != spec.categoricalEncoding()) {
+      throw TargetingException.userError("Uplift model %s v%d at %s was trained with categorical-encoding %s, the config now says %s: "
+          + "retrain it with the train-model job", spec.id(), model.version(), model.path(),
+          model.metadata().encoding().configName(), spec.categoricalEncoding().configName());
     }
     return new UpliftScorer(model, spec.output(), spec.bootstrapConfidence());
   }

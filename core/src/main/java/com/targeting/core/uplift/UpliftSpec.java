@@ -3,6 +3,7 @@ package com.targeting.core.uplift;
 import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.config.ConfigNode;
+import com.targeting.core.model.CategoricalEncoding;
 import com.targeting.core.model.LoadedModel;
 import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.model.ModelSpec;
@@ -28,6 +29,7 @@ import org.apache.spark.sql.SparkSession;
  *   treatment { column = segment, treated = "Womens E-Mail", control = "No E-Mail" }
  *   outcome { column = visit }               # 0/1, boolean, or positive = "yes" (and negative = "no" if others occur)
  *   features { numeric = [recency, history], categorical = [channel] }
+ *   categorical-encoding = index             # index | one-hot, every booster of the model (CategoricalEncoding)
  *   id-column = customer_id                  # optional: else row_id, the row's position in the source
  *   weight-column = w                        # optional sample weights
  *   propensity = ratio                       # ratio (treated share, an RCT) | estimated | a number
@@ -54,6 +56,7 @@ public record UpliftSpec(
     Optional<String> outcomeNegative,
     List<String> numericFeatures,
     List<String> categoricalFeatures,
+    CategoricalEncoding categoricalEncoding,
     List<String> protectedAttributes,
     Optional<String> idColumn,
     Optional<String> weightColumn,
@@ -115,6 +118,7 @@ public record UpliftSpec(
     requireNonNull(learner, "learner is null");
     numericFeatures = List.copyOf(numericFeatures);
     categoricalFeatures = List.copyOf(categoricalFeatures);
+    requireNonNull(categoricalEncoding, "categoricalEncoding is null");
     protectedAttributes = List.copyOf(protectedAttributes);
     xgboost = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(xgboost));
   }
@@ -143,6 +147,7 @@ public record UpliftSpec(
       }
     }
     List<String> protectedAttributes = Keys.protectedAttributes(node, features, false);
+    CategoricalEncoding encoding = Keys.categoricalEncoding(node);
     String treated = node.scalar("treatment.treated").toString();
     String control = node.scalar("treatment.control").toString();
     if (treated.equals(control)) {
@@ -184,7 +189,7 @@ public record UpliftSpec(
         node.longValue("evaluation.exact-row-limit", 2_000_000L), holdoutFormat, node.integer("evaluation.curve-points", 100));
     return new UpliftSpec(
         id, learner, treatment, treated, control, outcome, node.optionalString("outcome.positive"), outcomeNegative(node),
-        numeric, categorical, protectedAttributes, node.optionalString("id-column"), node.optionalString("weight-column"),
+        numeric, categorical, encoding, protectedAttributes, node.optionalString("id-column"), node.optionalString("weight-column"),
         propensity, data, xgboost, node.string("registry"), metric, margin,
         Keys.pinnedVersion(node),
         node.string("output", "uplift"), replicates, confidence,
@@ -244,7 +249,7 @@ public record UpliftSpec(
     ModelSpec.TrainingData partData = new ModelSpec.TrainingData(data.train(), data.test(), data.testFraction(),
         data.validationFraction(), seed, data.maxQuarantinedFraction());
     return new ModelSpec(id + "-" + name, objective, new ModelSpec.Label(UpliftColumns.LABEL, Optional.empty()), numeric,
-        categoricalFeatures, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
+        categoricalFeatures, categoricalEncoding, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
         ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0);
   }
 

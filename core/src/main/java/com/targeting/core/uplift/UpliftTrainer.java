@@ -178,7 +178,8 @@ public final class UpliftTrainer {
       }
       metadata = new UpliftMetadata(spec.id(), version, spec.learner().configName(),
           new UpliftMetadata.Treatment(spec.treatmentColumn(), spec.treatedValue(), spec.controlValue()), spec.outcomeColumn(), id,
-          new UpliftMetadata.Features(spec.numericFeatures(), spec.categoricalFeatures()), spec.protectedAttributes(),
+          new UpliftMetadata.Features(spec.numericFeatures(), spec.categoricalFeatures(),
+              spec.categoricalEncoding().configName()), spec.protectedAttributes(),
           spec.weightColumn().orElse(null), spec.propensity().mode(), spec.xgboost(),
           new UpliftMetadata.Rows(total, bad, otherArms, trainRows, trainTreated, trainRows - trainTreated, holdoutRows),
           quarantined, evaluation.metrics(), segments, new UpliftMetadata.Holdout(holdoutPath, spec.evaluation().holdoutFormat()),

@@ -105,6 +105,8 @@ public class ReferenceConfTest {
       read("model-defaults.calibration", ModelSpec.Calibration.NONE, "platt", ModelSpec.Calibration.PLATT,
           r -> r.model().calibration()),
       read("model-defaults.reason-codes", 0, "3", 3, r -> r.model().reasonCodes()),
+      read("model-defaults.categorical-encoding", com.targeting.core.model.CategoricalEncoding.INDEX, "one-hot",
+          com.targeting.core.model.CategoricalEncoding.ONE_HOT, r -> r.model().categoricalEncoding()),
       read("model-defaults.xgboost.num-round", 100, "250", 250, r -> r.model().xgboost().get("num_round")),
       read("model-defaults.xgboost.max-depth", 4, "6", 6, r -> r.model().xgboost().get("max_depth")),
       read("model-defaults.xgboost.eta", 0.1, "0.3", 0.3, r -> r.model().xgboost().get("eta")),
@@ -303,6 +305,7 @@ public class ReferenceConfTest {
     for (Read read : List.of(Read.of(load("")), Read.of(load(all)))) {
       assertThat(read.uplift().registry()).isEqualTo(read.model().registry());
       assertThat(read.uplift().promotionMargin()).isEqualTo(read.model().promotion().margin());
+      assertThat(read.uplift().categoricalEncoding()).isEqualTo(read.model().categoricalEncoding());
       // Plus the uplift models' own max_bin default (UpliftSpec.DEFAULT_MAX_BIN), which model-defaults does not set.
       assertThat(read.uplift().xgboost()).containsAllEntriesOf(read.model().xgboost())
           .containsEntry("max_bin", com.targeting.core.uplift.UpliftSpec.DEFAULT_MAX_BIN)

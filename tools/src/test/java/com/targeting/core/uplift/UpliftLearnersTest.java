@@ -122,6 +122,40 @@ class UpliftLearnersTest {
   }
 
   @Test
+  void aOneHotLearnerRecoversTheRankingSavesItsEncodingAndScoresUnseenValuesAndNullsAlike() {
+    UpliftSpec oneHot = spec("one-hot", "learner = s\ncategorical-encoding = one-hot");
+    UpliftTrainer.Result result = train(oneHot);
+    Dataset<Row> holdout = holdoutWithTruth(result).cache();
+    double model = new UpliftMetrics("outcome", "treatment", "uplift").qiniAucScore(holdout);
+    double truth = new UpliftMetrics("outcome", "treatment", "true_uplift").qiniAucScore(holdout);
+    UpliftModelStore.Loaded loaded = UpliftModelStore.load(TestSpark.session(), result.path());
+    Dataset<Row> rescored = loaded.model().score(campaign, "again", 0.9).select("customer_id", "again");
+    Row difference = holdout.join(rescored, "customer_id")
+        .agg(max(org.apache.spark.sql.functions.abs(col("uplift").minus(col("again")))), count(lit(1))).first();
+    // A region never seen in training and a missing one: both the "other" column, so one score.
+    Dataset<Row> unseen = campaign.limit(20).withColumn("region", lit("Atlantis"));
+    Dataset<Row> missing = campaign.limit(20).withColumn("region", lit(null).cast("string"));
+    Row alike = loaded.model().score(unseen, "u", 0.9).select(col("customer_id"), col("u").as("unseen"))
+        .join(loaded.model().score(missing, "u", 0.9).select(col("customer_id"), col("u").as("missing")), "customer_id")
+        .agg(count(lit(1)), max(org.apache.spark.sql.functions.abs(col("unseen").minus(col("missing")))),
+            sum(when(col("unseen").isNaN().or(col("unseen").isNull()), 1).otherwise(0))).first();
+
+    System.out.printf("uplift learner s, one-hot: qini_auc_score %.4f, true effects %.4f%n", model, truth);
+    assertThat(model).as("one-hot S-learner Qini vs truth " + truth).isGreaterThan(0.7 * truth);
+    assertThat(loaded.metadata().encoding()).isEqualTo(com.targeting.core.model.CategoricalEncoding.ONE_HOT);
+    assertThat(difference.getLong(1)).isEqualTo(holdout.count());
+    assertThat(difference.getDouble(0)).isLessThan(1e-6);
+    assertThat(alike.getLong(0)).isEqualTo(20);
+    assertThat(alike.getDouble(1)).isZero();
+    assertThat(alike.getLong(2)).isZero();
+    // The config now says index: the saved version is not what it describes.
+    assertThatThrownBy(() -> UpliftScorer.of(loaded, spec("one-hot", "learner = s")))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("was trained with categorical-encoding one-hot, the config now says index");
+    holdout.unpersist();
+  }
+
+  @Test
   void bootstrapReplicatesGiveALowerBoundBelowMostUpliftsAndRowsOfOtherArmsAreSetAside() {
     Dataset<Row> withOtherArm = campaign.withColumn("treatment",
         when(col("customer_id").endsWith("7"), lit("reminder")).otherwise(col("treatment")));
@@ -146,6 +180,8 @@ class UpliftLearnersTest {
   @Test
   void badConfigAndDataAreNamed() {
     assertThatThrownBy(() -> spec("bad", "learner = q")).isInstanceOf(TargetingException.class).hasMessageContaining("learner");
+    assertThatThrownBy(() -> spec("bad", "categorical-encoding = dummies")).isInstanceOf(TargetingException.class)
+        .hasMessageContaining("categorical-encoding: must be index or one-hot, was dummies");
     assertThatThrownBy(() -> spec("bad", "features { numeric = [converted] }")).isInstanceOf(TargetingException.class)
         .hasMessageContaining("converted");
     Dataset<Row> oneArm = campaign.where(col("treatment").equalTo("offer"));
