@@ -72,14 +72,17 @@ final class Contributions {
       ml.dmlc.xgboost4j.scala.Booster booster;
       String features;
       float missing;
+      List<String> names; // the booster's features (a one-hot column is "channel=Web"), for errors
       if (stage instanceof XGBoostClassificationModel classifier) {
         booster = classifier.nativeBooster();
         features = classifier.getFeaturesCol();
         missing = classifier.getMissing();
+        names = classifier.isDefined(classifier.featureNames()) ? List.of(classifier.getFeatureNames()) : metadata.features();
       } else if (stage instanceof XGBoostRegressionModel regressor) {
         booster = regressor.nativeBooster();
         features = regressor.getFeaturesCol();
         missing = regressor.getMissing();
+        names = regressor.isDefined(regressor.featureNames()) ? List.of(regressor.getFeatureNames()) : metadata.features();
       } else {
         continue;
       }
@@ -102,8 +105,7 @@ final class Contributions {
         }
         LOG.info("{}: reason codes by {}; scores by {}", model, description,
             predictionDisagreement.map(reason -> "XGBoost (" + reason + ")").orElse("the JVM"));
-        return new Contributions(Optional.of(shap), predictionDisagreement.isEmpty(), features, description, model,
-            metadata.features());
+        return new Contributions(Optional.of(shap), predictionDisagreement.isEmpty(), features, description, model, names);
       } catch (IllegalArgumentException | IllegalStateException | XGBoostError e) {
         return xgboost(model, e.getMessage(), true, metadata.features());
       }

@@ -199,6 +199,19 @@ class ModelTrainerTest {
   }
 
   @Test
+  void anInfiniteFeatureFailsTheJvmsScoringAsItFailsXgboosts() {
+    ModelSpec spec = buyer("");
+    train(spec);
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
+    Dataset<Row> infinite = TestSpark.rows("customer_id STRING, x STRING, kind STRING", new Object[] {"c1", "Infinity", "gold"});
+
+    assertThatThrownBy(() -> model.score(infinite, "score", 0, SavedModel.Engine.JVM).collectAsList())
+        .hasStackTraceContaining("cannot score a row whose feature x is Infinity");
+    assertThatThrownBy(() -> model.score(infinite, "score", 0, SavedModel.Engine.XGBOOST).collectAsList())
+        .hasStackTraceContaining("inf");
+  }
+
+  @Test
   void aModelWithAnotherMissingValueKeepsXgboostsContributions() {
     ModelSpec spec = spec("id = missing-zero\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
         + "features { numeric = [x], categorical = [kind] }\nreason-codes = 1\nxgboost { missing = -1.0 }\n");
