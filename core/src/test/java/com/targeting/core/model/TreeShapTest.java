@@ -100,24 +100,7 @@ class TreeShapTest {
     Random random = new Random(17);
     int rows = 600;
     float[] data = new float[rows * FEATURES];
-    float[] binary = new float[rows];
-    float[] real = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      for (int f = 0; f < FEATURES; f++) {
-        data[r * FEATURES + f] = random.nextDouble() < 0.1 ? Float.NaN : (float) random.nextGaussian();
-      }
-      double a = value(data[r * FEATURES]);
-      double b = value(data[r * FEATURES + 1]);
-      double c = value(data[r * FEATURES + 2]);
-      real[r] = (float) (a + b * b - c * a + random.nextGaussian() * 0.5);
-      binary[r] = real[r] > 0.5 ? 1f : 0f;
-    }
-    float[] positive = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      positive[r] = (float) Math.exp(real[r] / 2);
-    }
-    Map<String, float[]> labels = Map.of("binary:logistic", binary, "reg:logistic", binary, "reg:squarederror", real,
-        "reg:pseudohubererror", real, "count:poisson", positive, "reg:gamma", positive, "reg:tweedie", positive);
+    Map<String, float[]> labels = trainingRows(random, data);
     for (String objective : List.of("binary:logistic", "reg:squarederror", "reg:logistic", "reg:pseudohubererror", "count:poisson",
         "reg:gamma", "reg:tweedie")) {
       boolean main = objective.equals("binary:logistic") || objective.equals("reg:squarederror");
@@ -166,21 +149,7 @@ class TreeShapTest {
     Random random = new Random(23);
     int rows = 600;
     float[] data = new float[rows * FEATURES];
-    float[] binary = new float[rows];
-    float[] real = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      for (int f = 0; f < FEATURES; f++) {
-        data[r * FEATURES + f] = random.nextDouble() < 0.1 ? Float.NaN : (float) random.nextGaussian();
-      }
-      real[r] = (float) (value(data[r * FEATURES]) * 3 - value(data[r * FEATURES + 1]) + random.nextGaussian());
-      binary[r] = real[r] > 0.3 ? 1f : 0f;
-    }
-    float[] positive = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      positive[r] = (float) Math.exp(real[r] / 2);
-    }
-    Map<String, float[]> labels = Map.of("binary:logistic", binary, "reg:logistic", binary, "reg:squarederror", real,
-        "reg:pseudohubererror", real, "count:poisson", positive, "reg:gamma", positive, "reg:tweedie", positive);
+    Map<String, float[]> labels = trainingRows(random, data);
     int scoredRows = 5_000;
     for (String objective : labels.keySet().stream().sorted().toList()) {
       for (int[] shape : new int[][] {{2, 50}, {6, 60}}) {
@@ -298,6 +267,31 @@ class TreeShapTest {
     } catch (java.io.IOException | ClassNotFoundException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /**
+   * Fills {@code data} (rows of FEATURES values, 10% NaN) and returns a label per objective: a
+   * real response of three features, its 0/1 cut for the logistic objectives, and a positive one
+   * for the log-link objectives.
+   */
+  private static Map<String, float[]> trainingRows(Random random, float[] data) {
+    int rows = data.length / FEATURES;
+    float[] binary = new float[rows];
+    float[] real = new float[rows];
+    float[] positive = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      for (int f = 0; f < FEATURES; f++) {
+        data[r * FEATURES + f] = random.nextDouble() < 0.1 ? Float.NaN : (float) random.nextGaussian();
+      }
+      double a = value(data[r * FEATURES]);
+      double b = value(data[r * FEATURES + 1]);
+      double c = value(data[r * FEATURES + 2]);
+      real[r] = (float) (a + b * b - c * a + random.nextGaussian() * 0.5);
+      binary[r] = real[r] > 0.5 ? 1f : 0f;
+      positive[r] = (float) Math.exp(real[r] / 2);
+    }
+    return Map.of("binary:logistic", binary, "reg:logistic", binary, "reg:squarederror", real,
+        "reg:pseudohubererror", real, "count:poisson", positive, "reg:gamma", positive, "reg:tweedie", positive);
   }
 
   /** How many floats apart a prediction (a float widened to double) is from XGBoost's. */
