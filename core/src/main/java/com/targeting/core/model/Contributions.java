@@ -213,7 +213,8 @@ final class Contributions {
   }
 
   /**
-   * Empty if TreeShap's margins equal XGBoost's bit for bit and its predictions are within two
+   * Empty if TreeShap's margins equal XGBoost's bit for bit (from the base margin XGBoost's C
+   * library gave, the nearest float or a neighbour, which it sets) and its predictions are within two
    * float ulps (Java's exp and the C library's expf may round apart), on {@value #PREDICTION_CHECK_ROWS}
    * rows built on its thresholds as the contributions' check rows are, and 64 more; else the first
    * difference.
@@ -229,6 +230,7 @@ final class Contributions {
     try {
       float[][] margins = booster.predict(matrix, true, 0);
       float[][] predictions = booster.predict(matrix, false, 0);
+      matchBaseMargin(shap, rows, margins);
       double[] x = new double[m];
       double[] neighbour = new double[m];
       Random random = new Random(31);
@@ -280,6 +282,37 @@ final class Contributions {
     } finally {
       matrix.dispose();
     }
+  }
+
+  /**
+   * Sets the base margin XGBoost's margins show: XGBoost's is its C library's logf of the saved
+   * base score (log-odds, log), the float nearest the exact value or a neighbour. Keeps the first
+   * of the nearest, the next up and the next down with which every row's margin equals XGBoost's;
+   * the nearest if none does (the check then fails).
+   *
+   * @param rows row-major, {@code shap.features()} values per row
+   * @param margins XGBoost's margins of those rows
+   * @return whether a base margin reproduces every row's margin
+   */
+  static boolean matchBaseMargin(TreeShap shap, float[] rows, float[][] margins) {
+    int m = shap.features();
+    float nearest = shap.baseMargin();
+    double[] x = new double[m];
+    candidates:
+    for (float base : new float[] {nearest, Math.nextUp(nearest), Math.nextDown(nearest)}) {
+      shap.useBaseMargin(base);
+      for (int r = 0; r < margins.length; r++) {
+        for (int f = 0; f < m; f++) {
+          x[f] = rows[r * m + f];
+        }
+        if (Float.floatToIntBits(shap.margin(x)) != Float.floatToIntBits(margins[r][0])) {
+          continue candidates;
+        }
+      }
+      return true;
+    }
+    shap.useBaseMargin(nearest);
+    return false;
   }
 
   /** Rows of values on, just above and just below the model's thresholds, NaN and others (row-major, M per row). */

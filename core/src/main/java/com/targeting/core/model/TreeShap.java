@@ -71,8 +71,13 @@ public final class TreeShap implements Serializable {
 
   private final int features;
   private final double baseValue;
-  /** The base score in margin units as XGBoost adds it (float), and the objective's link. */
-  private final float baseMargin;
+  /**
+   * The base score in margin units as XGBoost adds it (float), and the objective's link. XGBoost
+   * converts the saved base score with its C library's logf, which rounds apart from Java's log
+   * now and then: {@link Contributions} may set the neighbouring float that XGBoost's margins show
+   * it uses ({@link #useBaseMargin}), once, before the model is shared.
+   */
+  private float baseMargin;
   private final Link link;
   /** Each leaf's value, as the model stores it (float). */
   private final float[] leafValue;
@@ -445,6 +450,20 @@ public final class TreeShap implements Serializable {
     accumulate(x, out, new int[maxNodes]);
     out[features + 1] = prediction(x);
     return out;
+  }
+
+  /** The base margin {@link #margin} starts from. */
+  float baseMargin() {
+    return baseMargin;
+  }
+
+  /**
+   * Starts {@link #margin} from {@code base} instead: for the load-time check only, before this
+   * model is shared, when XGBoost's margins show its C library rounded the base margin to a
+   * neighbouring float.
+   */
+  void useBaseMargin(float base) {
+    this.baseMargin = base;
   }
 
   /** Whether this model's link is one whose prediction can be computed here (see {@link Link#of}). */
