@@ -116,7 +116,9 @@ final class Contributions {
   private static Contributions xgboost(String model, String reason, boolean warn, List<String> features) {
     String description = "xgboost (" + reason + ")";
     if (warn) {
-      LOG.warn("{}: reason codes by XGBoost's predictContrib, TreeShap cannot compute them: {}", model, reason);
+      LOG.warn("{}: reason codes by XGBoost's predictContrib, TreeShap cannot compute them: {}; scores by XGBoost", model, reason);
+    } else {
+      LOG.info("{}: scores and any reason codes by XGBoost ({})", model, reason);
     }
     return new Contributions(Optional.empty(), false, "", description, model, features);
   }

@@ -431,7 +431,7 @@ public final class TreeShap implements Serializable {
    * function, exp, or none), in float as XGBoost's {@code PredTransform} computes it, widened to
    * double as xgboost4j-spark widens it. For a model {@link Contributions} has checked, the margin
    * is XGBoost's bit for bit and the prediction within two float ulps of XGBoost's: Java's exp
-   * stands in for the C library's expf, and the two round apart on about 3 rows in 10,000 (so a
+   * stands in for the C library's expf, and the two round apart on about 2 rows in 10,000 (so a
    * row exactly at a score cut-off may fall on the other side of it than under XGBoost).
    */
   public double prediction(double[] x) {
