@@ -237,8 +237,8 @@ final class Contributions {
       double[] neighbour = new double[m];
       Random random = new Random(31);
       for (int r = 0; r < n; r++) {
+        readRow(rows, r, x);
         for (int f = 0; f < m; f++) {
-          x[f] = rows[r * m + f];
           // Rows come as doubles: the nearest doubles to a float read as that float, as XGBoost reads them.
           neighbour[f] = random.nextBoolean() ? Math.nextUp(x[f]) : Math.nextDown(x[f]);
         }
@@ -269,9 +269,7 @@ final class Contributions {
       float[][] expected = booster.predictContrib(matrix, 0);
       for (int r = 0; r < CHECK_ROWS; r++) {
         double[] x = new double[m];
-        for (int f = 0; f < m; f++) {
-          x[f] = rows[r * m + f];
-        }
+        readRow(rows, r, x);
         double[] actual = shap.contributions(x);
         for (int j = 0; j <= m; j++) {
           double tolerance = TreeShap.tolerance(expected[r], j, shap.trees());
@@ -304,9 +302,7 @@ final class Contributions {
     for (float base : new float[] {nearest, Math.nextUp(nearest), Math.nextDown(nearest)}) {
       shap.useBaseMargin(base);
       for (int r = 0; r < margins.length; r++) {
-        for (int f = 0; f < m; f++) {
-          x[f] = rows[r * m + f];
-        }
+        readRow(rows, r, x);
         if (Float.floatToIntBits(shap.margin(x)) != Float.floatToIntBits(margins[r][0])) {
           continue candidates;
         }
@@ -315,6 +311,13 @@ final class Contributions {
     }
     shap.useBaseMargin(nearest);
     return false;
+  }
+
+  /** Row r of the row-major {@code rows} into {@code x} (its length values per row), as doubles. */
+  private static void readRow(float[] rows, int r, double[] x) {
+    for (int f = 0; f < x.length; f++) {
+      x[f] = rows[r * x.length + f];
+    }
   }
 
   /** Rows of values on, just above and just below the model's thresholds, NaN and others (row-major, M per row). */

@@ -173,12 +173,11 @@ public final class SavedModel {
         columns.add(contributions.prediction(rows.sparkSession(), transformed).as(output));
         return transformed.select(columns.toArray(Column[]::new));
       }
-      Column[] withArray = java.util.stream.Stream.concat(columns.stream(),
-          java.util.stream.Stream.of(contributions.contributionsAndPrediction(rows.sparkSession(), transformed).as(contributionsArray)))
-          .toArray(Column[]::new);
+      List<Column> withArray = new ArrayList<>(columns);
+      withArray.add(contributions.contributionsAndPrediction(rows.sparkSession(), transformed).as(contributionsArray));
       columns.add(col(contributionsArray).getItem(metadata.features().size() + 1).as(output));
       columns.add(col(contributionsArray));
-      scored = transformed.select(withArray).select(columns.toArray(Column[]::new));
+      scored = transformed.select(withArray.toArray(Column[]::new)).select(columns.toArray(Column[]::new));
     } else {
       PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
       Dataset<Row> transformed = model.transform(rows);
