@@ -10,6 +10,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -85,6 +86,24 @@ public record DynamoDbSettings(
   /** A client without SDK retries: the writer retries itself, under its budget. */
   public DynamoDbClient client() {
     return client(region, endpoint, localCredentials, ClientOverrideConfiguration.builder().retryPolicy(RetryPolicy.none()).build());
+  }
+
+  /**
+   * A client whose SDK retries what is safe to repeat (throttling, 5xx, a connection closed
+   * mid-request) with backoff and jitter, up to {@code max-attempts}: for the calls around the
+   * writes (create table, ImportTable with its client token, DescribeImport, the serving pointer's
+   * conditional put, verification reads), which have no retry loop of their own.
+   */
+  public DynamoDbClient retryingClient() {
+    return retryingClient(region, endpoint, localCredentials, maxAttempts);
+  }
+
+  /** {@link #retryingClient()} of these settings. */
+  static DynamoDbClient retryingClient(String region, String endpoint, boolean localCredentials, int maxAttempts) {
+    return client(region, endpoint, localCredentials, ClientOverrideConfiguration.builder()
+        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+            .maxAttempts(maxAttempts).build())
+        .build());
   }
 
   /**

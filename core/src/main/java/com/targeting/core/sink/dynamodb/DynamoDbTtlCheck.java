@@ -19,8 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -116,9 +114,7 @@ public final class DynamoDbTtlCheck {
 
     /** A client whose SDK retries throttling and 5xx with backoff and jitter, up to max-attempts. */
     DynamoDbClient client() {
-      return DynamoDbSettings.client(region, endpoint, localCredentials, ClientOverrideConfiguration.builder()
-          .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build())
-          .build());
+      return DynamoDbSettings.retryingClient(region, endpoint, localCredentials, maxAttempts);
     }
   }
 

@@ -31,7 +31,7 @@ final class DynamoDbVerification {
   static Map<String, Object> verify(DynamoDbSettings settings, DynamoDbItemLayout layout, Dataset<Row> candidates,
       Dataset<Row> items, int sample, List<GsiCheck> checks, String runDate) {
     Map<String, Object> result = new LinkedHashMap<>();
-    try (DynamoDbClient client = settings.client()) {
+    try (DynamoDbClient client = settings.retryingClient()) {
       // The sample is small by construction (limit), so it is collected.
       List<Row> sampled = items.orderBy(org.apache.spark.sql.functions.xxhash64(col("pk"))).limit(sample).collectAsList();
       List<String> mismatches = new ArrayList<>();

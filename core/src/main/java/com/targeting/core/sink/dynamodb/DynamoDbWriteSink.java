@@ -68,7 +68,7 @@ public final class DynamoDbWriteSink implements DynamoDbSink {
   public long write(Dataset<Row> candidates, RunPartition partition) {
     layout.requireKeys(candidates);
     if (createIfMissing.isPresent()) {
-      try (DynamoDbClient client = settings.client()) {
+      try (DynamoDbClient client = settings.retryingClient()) {
         switch (createIfMissing.get().createIfMissing(client, settings.table(), layout.ttlAttribute(), settings.localCredentials())) {
           case CREATED -> LOG.info("Created DynamoDB table {}", settings.table());
           case CREATED_WITHOUT_TTL -> {

@@ -61,7 +61,7 @@ public record ImportTable(String pointerTable, Optional<String> s3Uri, Duration 
     // The trailing slash keeps dt=2026-11-20 from also matching dt=2026-11-20.staging.
     String prefix = path.endsWith("/") ? path : path + "/";
     Map<String, Object> report = new LinkedHashMap<>();
-    try (DynamoDbClient client = settings.client()) {
+    try (DynamoDbClient client = settings.retryingClient()) {
       Optional<String> current = pointer(client, program);
       if (tableExists(client, table)) {
         if (current.isPresent() && current.get().equals(table)) {
