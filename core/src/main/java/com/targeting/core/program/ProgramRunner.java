@@ -195,7 +195,7 @@ public final class ProgramRunner {
     FilterChain chain = FilterChain.of(program.filters());
     Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
     Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
-    Dataset<Row> classified = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived()))
+    Dataset<Row> classified = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Funnel funnel = Funnel.of(classified, chain.filterIds());

@@ -116,37 +116,7 @@ public final class ContractValidator {
       }
       String name = contractName(contract, field.name());
       boolean same = expected.equals(field.dataType());
-      Column typed = raw;
-      if (!same) {
-        typed = raw.cast(expected);
-        Column broken = conversionLoses(raw, field.dataType(), typed, expected);
-        if (broken != null) {
-          problems.add(new Problem(broken, UNPARSEABLE, concat(lit("unparseable " + name + ": '"),
-              shown(raw), lit("' is not " + expected.simpleString()))));
-        }
-      }
-      Column shownValue = concat(lit("'"), shown(raw), lit("'"));
-      if (expected.equals(DataTypes.DoubleType) || expected.equals(DataTypes.FloatType)) {
-        Column value = typed.cast(DataTypes.DoubleType);
-        Column nonFinite = isnan(value).or(value.equalTo(lit(Double.POSITIVE_INFINITY)))
-            .or(value.equalTo(lit(Double.NEGATIVE_INFINITY)));
-        problems.add(new Problem(nonFinite, NON_FINITE, concat(lit("non-finite " + name + ": "), shownValue)));
-        projection.add(same ? raw : typed.as(name));
-      } else if (expected.equals(DataTypes.DateType) || expected.equals(DataTypes.TimestampType)) {
-        Contract.Limits limits = contract.limits();
-        Column outside = expected.equals(DataTypes.DateType)
-            ? typed.lt(lit(limits.minDate().toString()).cast(DataTypes.DateType))
-                .or(typed.gt(lit(limits.maxDate().toString()).cast(DataTypes.DateType)))
-            : typed.lt(lit(limits.minDate().toString()).cast(DataTypes.TimestampType))
-                .or(typed.geq(lit(limits.maxDate().plusDays(1).toString()).cast(DataTypes.TimestampType)));
-        problems.add(new Problem(outside, DATE_OUT_OF_RANGE, concat(lit(name + " out of range: "), shownValue,
-            lit(" is outside " + limits.minDate() + " to " + limits.maxDate() + " (contract.date-range)"))));
-        // The value stays in the reason only: a year-0000 date in the quarantined row would break
-        // the quarantine's own Parquet write (WRITE_ANCIENT_DATETIME).
-        projection.add(when(outside, lit(null).cast(expected)).otherwise(typed).as(same ? field.name() : name));
-      } else {
-        projection.add(same ? raw : typed.as(name));
-      }
+      projection.add(convert(raw, field.dataType(), expected, name, contract.limits(), problems).as(same ? field.name() : name));
     }
 
     // The unparseable test reads the raw column, so it is evaluated on the raw extract and carried.
@@ -213,6 +183,63 @@ public final class ContractValidator {
         .withColumn(QUARANTINE_RULE, col(verdictColumn + ".rule"))
         .withColumn(QUARANTINE_REASON, col(verdictColumn + ".reason"))
         .drop(verdictColumn, verdictColumn + "_parse");
+  }
+
+  /**
+   * A value converted to its type under the contract's rules, and its problem: a {@code rule} /
+   * {@code reason} struct, null when the value may enter. The same rules as the extract's columns
+   * ({@link #validate}): unparseable or lossy conversions, non-finite floats and doubles, dates
+   * outside {@code limits}; the value is null where a date is out of range.
+   *
+   * @param raw the value as it arrives, of type {@code from}
+   * @param name names the value in the reason (a column, or a derived column)
+   */
+  public record Checked(Column value, Column problem) {}
+
+  /** {@link Checked} for one value; see {@link #validate} for the rules. */
+  public static Checked check(Column raw, DataType from, DataType expected, String name, Contract.Limits limits) {
+    if (!convertible(from, expected)) {
+      throw new IllegalArgumentException(name + " is " + from.simpleString() + ", which cannot become " + expected.simpleString());
+    }
+    List<Problem> problems = new ArrayList<>();
+    Column value = convert(raw, from, expected, name, limits, problems);
+    return new Checked(value, parseVerdict(problems));
+  }
+
+  /** The value converted to {@code expected}; adds its problems, in the order they are reported. */
+  private static Column convert(Column raw, DataType from, DataType expected, String name, Contract.Limits limits,
+      List<Problem> problems) {
+    boolean same = expected.equals(from);
+    Column typed = raw;
+    if (!same) {
+      typed = raw.cast(expected);
+      Column broken = conversionLoses(raw, from, typed, expected);
+      if (broken != null) {
+        problems.add(new Problem(broken, UNPARSEABLE, concat(lit("unparseable " + name + ": '"),
+            shown(raw), lit("' is not " + expected.simpleString()))));
+      }
+    }
+    Column shownValue = concat(lit("'"), shown(raw), lit("'"));
+    if (expected.equals(DataTypes.DoubleType) || expected.equals(DataTypes.FloatType)) {
+      Column value = typed.cast(DataTypes.DoubleType);
+      Column nonFinite = isnan(value).or(value.equalTo(lit(Double.POSITIVE_INFINITY)))
+          .or(value.equalTo(lit(Double.NEGATIVE_INFINITY)));
+      problems.add(new Problem(nonFinite, NON_FINITE, concat(lit("non-finite " + name + ": "), shownValue)));
+      return typed;
+    }
+    if (expected.equals(DataTypes.DateType) || expected.equals(DataTypes.TimestampType)) {
+      Column outside = expected.equals(DataTypes.DateType)
+          ? typed.lt(lit(limits.minDate().toString()).cast(DataTypes.DateType))
+              .or(typed.gt(lit(limits.maxDate().toString()).cast(DataTypes.DateType)))
+          : typed.lt(lit(limits.minDate().toString()).cast(DataTypes.TimestampType))
+              .or(typed.geq(lit(limits.maxDate().plusDays(1).toString()).cast(DataTypes.TimestampType)));
+      problems.add(new Problem(outside, DATE_OUT_OF_RANGE, concat(lit(name + " out of range: "), shownValue,
+          lit(" is outside " + limits.minDate() + " to " + limits.maxDate() + " (contract.date-range)"))));
+      // The value stays in the reason only: a year-0000 date in the quarantined row would break
+      // the quarantine's own Parquet write (WRITE_ANCIENT_DATETIME).
+      return when(outside, lit(null).cast(expected)).otherwise(typed);
+    }
+    return typed;
   }
 
   /**
