@@ -78,6 +78,8 @@ class ContractValidatorTest {
     Dataset<Row> text = rows("customer_id STRING, days STRING, note STRING",
         new Object[] {"1", "365", "exact"},
         new Object[] {"2", "364.9", "fraction"},
+        new Object[] {"5", " +365.000 ", "whole with zeros"},
+        new Object[] {"6", "1e2", "exponent"},
         new Object[] {"abc", "10", "key unparseable"});
     Dataset<Row> numbers = rows("customer_id BIGINT, days DOUBLE, note STRING",
         new Object[] {3L, 365.0, "whole double"},
@@ -94,9 +96,36 @@ class ContractValidatorTest {
     assertThat(reasons.get("exact")).isNull();
     assertThat(reasons.get("whole double")).isNull();
     assertThat(reasons.get("fraction")).isEqualTo("unparseable days: '364.9' is not int");
+    assertThat(reasons.get("whole with zeros")).isNull();
+    assertThat(reasons.get("exponent")).isEqualTo("unparseable days: '1e2' is not int");
     assertThat(reasons.get("fractional double")).isEqualTo("unparseable days: '3.9' is not int");
     assertThat(reasons.get("key unparseable")).isEqualTo("unparseable customer_id: 'abc' is not int");
     assertThat(reasons.get("key too large")).isEqualTo("unparseable customer_id: '3000000000' is not int");
+  }
+
+  @Test
+  void textThatRoundsToADecimalsScaleQuarantinesWhateverItsNotation() {
+    Map<String, DataType> columns = new LinkedHashMap<>();
+    columns.put("customer_id", DataTypes.StringType);
+    columns.put("amount", DataTypes.createDecimalType(10, 2));
+    Contract contract = new Contract(java.util.Optional.of("customer_id"), columns, List.of(), 1.0);
+    Dataset<Row> text = rows("customer_id STRING, amount STRING",
+        new Object[] {"exact", "12.34"},
+        new Object[] {"integer", "100"},
+        new Object[] {"exponent, exact", "1E2"},
+        new Object[] {"third decimal", "12.345"},
+        new Object[] {"exponent, rounds", "1e-5"});
+
+    Map<String, String> reasons = new LinkedHashMap<>();
+    for (Row row : (Row[]) ContractValidator.validate(text, contract, "x").collect()) {
+      reasons.put(row.getAs("customer_id"), row.getAs(QUARANTINE_REASON));
+    }
+
+    assertThat(reasons.get("exact")).isNull();
+    assertThat(reasons.get("integer")).isNull();
+    assertThat(reasons.get("exponent, exact")).isNull();
+    assertThat(reasons.get("third decimal")).isEqualTo("unparseable amount: '12.345' is not decimal(10,2)");
+    assertThat(reasons.get("exponent, rounds")).isEqualTo("unparseable amount: '1e-5' is not decimal(10,2)");
   }
 
   @Test
