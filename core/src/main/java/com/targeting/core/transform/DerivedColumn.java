@@ -94,16 +94,20 @@ public record DerivedColumn(String name, String expression, Optional<DataType> t
         result = result.withColumn(column.name(), value);
         continue;
       }
+      // The value is computed once, into a column of its own, and the check reads that column: the
+      // check names the value several times, and Spark would evaluate an expensive expression
+      // (get_json_object parses the JSON each time) once for each.
+      String raw = "__derived_raw_" + problems.size();
       ContractValidator.Checked checked;
       try {
-        checked = ContractValidator.check(value, from, to, "derived " + column.name(), limits);
+        checked = ContractValidator.check(col(raw), from, to, "derived " + column.name(), limits);
       } catch (IllegalArgumentException e) {
         throw TargetingException.userError("Derived column %s = %s: its value is %s, which cannot become %s (derived.type)",
             column.name(), column.expression(), from.simpleString(), to.simpleString());
       }
       // The problem is computed from the unconverted value, so it is carried beside the converted one.
       String problem = "__derived_problem_" + problems.size();
-      result = result.withColumn(problem, checked.problem()).withColumn(column.name(), checked.value());
+      result = result.withColumn(raw, value).withColumn(problem, checked.problem()).withColumn(column.name(), checked.value());
       problems.add(col(problem));
     }
     if (problems.isEmpty()) {
@@ -113,7 +117,8 @@ public record DerivedColumn(String name, String expression, Optional<DataType> t
     List<String> present = Arrays.asList(result.columns());
     Column rule = present.contains(QUARANTINE_RULE) ? col(QUARANTINE_RULE) : lit(null).cast("string");
     Column reason = present.contains(QUARANTINE_REASON) ? col(QUARANTINE_REASON) : lit(null).cast("string");
-    String[] carried = java.util.stream.IntStream.range(0, problems.size()).mapToObj(i -> "__derived_problem_" + i)
+    String[] carried = java.util.stream.IntStream.range(0, problems.size())
+        .boxed().flatMap(i -> java.util.stream.Stream.of("__derived_problem_" + i, "__derived_raw_" + i))
         .toArray(String[]::new);
     // Both columns from the rows as they were: the reason is replaced only where the rule was null.
     Map<String, Column> quarantine = new java.util.LinkedHashMap<>();
