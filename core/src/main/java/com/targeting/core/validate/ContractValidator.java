@@ -253,15 +253,18 @@ public final class ContractValidator {
     if (from.equals(DataTypes.StringType)) {
       present = present.and(trim(raw).notEqual(lit("")));
       Column failed = typed.isNull();
-      if (to instanceof org.apache.spark.sql.types.IntegralType || to instanceof org.apache.spark.sql.types.DecimalType) {
-        // Only a fraction ("12.7" as int) or an exponent ("1e-5" as decimal(10,2)) can parse yet
-        // lose digits: an integer's text either converts exactly or fails (null). The exact
-        // comparison, through BigDecimal, is made for those values alone (it was a tenth of the
-        // read's CPU when made for every value).
-        Column mayLose = instr(raw, ".").gt(0);
-        if (to instanceof org.apache.spark.sql.types.DecimalType) {
-          mayLose = mayLose.or(instr(raw, "e").gt(0)).or(instr(raw, "E").gt(0));
-        }
+      if (to instanceof org.apache.spark.sql.types.IntegralType) {
+        // Spark's text-to-integer cast takes an optional sign, ASCII digits and, after a point,
+        // digits it drops ("12.7" is 12); anything else fails (null). So the text loses digits
+        // exactly when a digit after the point is not 0, or when it has no digit at all ("." is
+        // 0). Tested only for text with a point: the regex ran for no other value (an exact
+        // BigDecimal comparison of every value here was about 5% of read_classify's CPU).
+        failed = failed.or(when(instr(raw, ".").gt(0), raw.rlike("\\.[0-9]*[1-9]|^[^0-9]*$")).otherwise(lit(false)));
+      } else if (to instanceof org.apache.spark.sql.types.DecimalType) {
+        // A decimal's text is read as a BigDecimal and rounded to the scale: only text with a
+        // fraction or an exponent ("1e-5" as decimal(10,2)) can parse yet lose digits, and only
+        // that text is compared with its exact value (at 18 places: finer digits are not seen).
+        Column mayLose = instr(raw, ".").gt(0).or(instr(raw, "e").gt(0)).or(instr(raw, "E").gt(0));
         Column loses = coalesce(typed.cast("decimal(38,18)").notEqual(raw.cast("decimal(38,18)")), lit(false));
         failed = failed.or(when(mayLose, loses).otherwise(lit(false)));
       }

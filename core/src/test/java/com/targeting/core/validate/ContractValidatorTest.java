@@ -80,6 +80,9 @@ class ContractValidatorTest {
         new Object[] {"2", "364.9", "fraction"},
         new Object[] {"5", " +365.000 ", "whole with zeros"},
         new Object[] {"6", "1e2", "exponent"},
+        new Object[] {"7", "1.0000000000000000001", "fraction past 18 places"},
+        new Object[] {"8", "-.", "no digit"},
+        new Object[] {"9", "7.", "point without fraction"},
         new Object[] {"abc", "10", "key unparseable"});
     Dataset<Row> numbers = rows("customer_id BIGINT, days DOUBLE, note STRING",
         new Object[] {3L, 365.0, "whole double"},
@@ -98,6 +101,9 @@ class ContractValidatorTest {
     assertThat(reasons.get("fraction")).isEqualTo("unparseable days: '364.9' is not int");
     assertThat(reasons.get("whole with zeros")).isNull();
     assertThat(reasons.get("exponent")).isEqualTo("unparseable days: '1e2' is not int");
+    assertThat(reasons.get("fraction past 18 places")).isEqualTo("unparseable days: '1.0000000000000000001' is not int");
+    assertThat(reasons.get("no digit")).isEqualTo("unparseable days: '-.' is not int");
+    assertThat(reasons.get("point without fraction")).isNull();
     assertThat(reasons.get("fractional double")).isEqualTo("unparseable days: '3.9' is not int");
     assertThat(reasons.get("key unparseable")).isEqualTo("unparseable customer_id: 'abc' is not int");
     assertThat(reasons.get("key too large")).isEqualTo("unparseable customer_id: '3000000000' is not int");
@@ -114,7 +120,8 @@ class ContractValidatorTest {
         new Object[] {"integer", "100"},
         new Object[] {"exponent, exact", "1E2"},
         new Object[] {"third decimal", "12.345"},
-        new Object[] {"exponent, rounds", "1e-5"});
+        new Object[] {"exponent, rounds", "1e-5"},
+        new Object[] {"capital exponent, rounds", "1E-5"});
 
     Map<String, String> reasons = new LinkedHashMap<>();
     for (Row row : (Row[]) ContractValidator.validate(text, contract, "x").collect()) {
@@ -126,6 +133,7 @@ class ContractValidatorTest {
     assertThat(reasons.get("exponent, exact")).isNull();
     assertThat(reasons.get("third decimal")).isEqualTo("unparseable amount: '12.345' is not decimal(10,2)");
     assertThat(reasons.get("exponent, rounds")).isEqualTo("unparseable amount: '1e-5' is not decimal(10,2)");
+    assertThat(reasons.get("capital exponent, rounds")).isEqualTo("unparseable amount: '1E-5' is not decimal(10,2)");
   }
 
   @Test
