@@ -95,8 +95,9 @@ public record DerivedColumn(String name, String expression, Optional<DataType> t
         continue;
       }
       // The value is computed once, into a column of its own, and the check reads that column: the
-      // check names the value several times, and Spark would evaluate an expensive expression
-      // (get_json_object parses the JSON each time) once for each.
+      // check names the value several times, and where Spark's common-subexpression elimination
+      // does not apply it may evaluate an expensive expression (get_json_object parses the JSON)
+      // once for each.
       String raw = "__derived_raw_" + problems.size();
       ContractValidator.Checked checked;
       try {

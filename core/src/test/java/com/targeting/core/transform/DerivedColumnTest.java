@@ -66,6 +66,8 @@ class DerivedColumnTest {
     assertThat(rows.get("earlier").<String>getAs(QUARANTINE_RULE)).isEqualTo("impossible-age");
     assertThat(rows.get("earlier").<String>getAs(QUARANTINE_REASON)).isEqualTo("age outside 18-120");
     assertThat(rows).hasSize(7);
+    assertThat(DerivedColumn.addAll(input, PORTFOLIO, Contract.Limits.DEFAULT).columns()).containsExactly(
+        "customer_id", "portfolio_allocation", QUARANTINE_RULE, QUARANTINE_REASON, "stocks_pct", "growth", "trades");
   }
 
   @Test
