@@ -59,7 +59,10 @@ def stages(log):
 
 
 def samples(jfr, event):
-    out = subprocess.run(["jfr", "print", "--json", "--events", event, jfr], capture_output=True, text=True, check=True).stdout
+    # jfr print keeps 5 frames of each stack unless told otherwise: too few to find the Spark
+    # operator or the library under a hot method.
+    out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", event, jfr],
+                         capture_output=True, text=True, check=True).stdout
     for e in json.loads(out)["recording"]["events"]:
         v = e["values"]
         t = datetime.datetime.fromisoformat(v["startTime"].replace("Z", "+00:00")).astimezone()
