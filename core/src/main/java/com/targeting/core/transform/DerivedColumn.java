@@ -79,6 +79,7 @@ public record DerivedColumn(String name, String expression, Optional<DataType> t
   public static Dataset<Row> addAll(Dataset<Row> rows, List<DerivedColumn> columns, Contract.Limits limits) {
     Dataset<Row> result = rows;
     List<Column> problems = new ArrayList<>();
+    List<String> carried = new ArrayList<>();
     for (DerivedColumn column : columns) {
       Column value;
       DataType from;
@@ -110,6 +111,8 @@ public record DerivedColumn(String name, String expression, Optional<DataType> t
       String problem = "__derived_problem_" + problems.size();
       result = result.withColumn(raw, value).withColumn(problem, checked.problem()).withColumn(column.name(), checked.value());
       problems.add(col(problem));
+      carried.add(raw);
+      carried.add(problem);
     }
     if (problems.isEmpty()) {
       return result;
@@ -118,13 +121,10 @@ public record DerivedColumn(String name, String expression, Optional<DataType> t
     List<String> present = Arrays.asList(result.columns());
     Column rule = present.contains(QUARANTINE_RULE) ? col(QUARANTINE_RULE) : lit(null).cast("string");
     Column reason = present.contains(QUARANTINE_REASON) ? col(QUARANTINE_REASON) : lit(null).cast("string");
-    String[] carried = java.util.stream.IntStream.range(0, problems.size())
-        .boxed().flatMap(i -> java.util.stream.Stream.of("__derived_problem_" + i, "__derived_raw_" + i))
-        .toArray(String[]::new);
     // Both columns from the rows as they were: the reason is replaced only where the rule was null.
     Map<String, Column> quarantine = new java.util.LinkedHashMap<>();
     quarantine.put(QUARANTINE_RULE, when(rule.isNull(), first.getField("rule")).otherwise(rule));
     quarantine.put(QUARANTINE_REASON, when(rule.isNull(), first.getField("reason")).otherwise(reason));
-    return result.withColumns(quarantine).drop(carried);
+    return result.withColumns(quarantine).drop(carried.toArray(String[]::new));
   }
 }

@@ -259,14 +259,14 @@ public final class ContractValidator {
         // exactly when a digit after the point is not 0, or when it has no digit at all ("." is
         // 0). Tested only for text with a point: the regex ran for no other value (an exact
         // BigDecimal comparison of every value here was about 5% of read_classify's CPU).
-        failed = failed.or(when(instr(raw, ".").gt(0), raw.rlike("\\.[0-9]*[1-9]|^[^0-9]*$")).otherwise(lit(false)));
+        failed = failed.or(instr(raw, ".").gt(0).and(raw.rlike("\\.[0-9]*[1-9]|^[^0-9]*$")));
       } else if (to instanceof org.apache.spark.sql.types.DecimalType) {
         // A decimal's text is read as a BigDecimal and rounded to the scale: only text with a
         // fraction or an exponent ("1e-5" as decimal(10,2)) can parse yet lose digits, and only
         // that text is compared with its exact value (at 18 places: finer digits are not seen).
         Column mayLose = instr(raw, ".").gt(0).or(instr(raw, "e").gt(0)).or(instr(raw, "E").gt(0));
         Column loses = coalesce(typed.cast("decimal(38,18)").notEqual(raw.cast("decimal(38,18)")), lit(false));
-        failed = failed.or(when(mayLose, loses).otherwise(lit(false)));
+        failed = failed.or(mayLose.and(loses));
       }
       return present.and(failed);
     }
