@@ -134,9 +134,8 @@ final class ModelPipeline {
     return spec.columnPrefix() + "index_" + feature;
   }
 
-  /** The booster's estimator, reading the features column (named {@code featureNames}) and writing prefixed output columns. */
-  static Estimator<?> booster(ModelSpec spec, int numClasses, List<String> featureNames) {
-    String prefix = spec.columnPrefix();
+  /** XGBoost's parameters for {@code spec}'s booster: the objective, seed and quiet logging, then the model's {@code xgboost} block. */
+  static Map<String, Object> boosterParameters(ModelSpec spec, int numClasses) {
     Map<String, Object> params = new java.util.LinkedHashMap<>();
     switch (spec.objective()) {
       case BINARY -> params.put("objective", "binary:logistic");
@@ -149,6 +148,13 @@ final class ModelPipeline {
     params.put("seed", spec.data().map(ModelSpec.TrainingData::seed).orElse(42L));
     params.put("verbosity", 0); // the native library prints to stdout, where only the summary belongs
     params.putAll(spec.xgboost());
+    return params;
+  }
+
+  /** The booster's estimator, reading the features column (named {@code featureNames}) and writing prefixed output columns. */
+  static Estimator<?> booster(ModelSpec spec, int numClasses, List<String> featureNames) {
+    String prefix = spec.columnPrefix();
+    Map<String, Object> params = boosterParameters(spec, numClasses);
     if (spec.objective() == ModelSpec.Objective.REGRESSION) {
       XGBoostRegressor regressor = new XGBoostRegressor(scalaMap(params));
       regressor.setFeaturesCol(vectorColumn(spec));
@@ -186,7 +192,10 @@ final class ModelPipeline {
       weight.ifPresent(regressor::setWeightCol);
     }
     List<Transformer> stages = new ArrayList<>(Arrays.asList(features.stages()));
-    stages.add((Transformer) estimator.fit(features.transform(rows)));
+    Dataset<Row> encoded = features.transform(rows);
+    stages.add(ExactSplitTraining.requested(spec.xgboost())
+        ? ExactSplitTraining.fit(spec, estimator, encoded, boosterParameters(spec, numClasses), featureNames, weight)
+        : (Transformer) estimator.fit(encoded));
     return stages;
   }
 

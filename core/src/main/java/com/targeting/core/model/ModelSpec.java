@@ -195,6 +195,10 @@ public record ModelSpec(
         throw node.invalid("xgboost", "early-stopping-rounds must be a whole number of rounds, 1 or more, was " + rounds);
       }
       earlyStopping = Optional.of(count);
+      if (ExactSplitTraining.requested(xgboost)) {
+        throw node.invalid("xgboost", "early-stopping-rounds needs tree-method hist, approx or auto: exact trains on the"
+            + " driver for every round it is given");
+      }
     }
     Optional<TrainingData> data = node.optionalNode("data").map(ModelSpec::trainingData);
     String promotionMetric = node.string("promotion.metric", defaultMetric(objective));
@@ -246,8 +250,22 @@ public record ModelSpec(
     return parameters;
   }
 
+  /**
+   * The {@code tree_method} values a model trains with: {@code hist}, {@code approx} and
+   * {@code auto} through XGBoost4J-Spark, and {@code exact} (greedy split finding over every
+   * distinct value) on the driver by {@link ExactSplitTraining}: XGBoost4J-Spark's training is
+   * always collective, even on one worker, and XGBoost's exact updater refuses collective
+   * training, which Spark retried as a failed barrier stage before this check.
+   */
+  static final List<String> TREE_METHODS = List.of("hist", "approx", "auto", "exact");
+
   private static Map<String, Object> xgboostBlock(ConfigNode node) {
     Map<String, Object> values = node.scalarMap("xgboost");
+    for (String key : List.of("tree-method", "tree_method")) {
+      if (values.containsKey(key) && !TREE_METHODS.contains(String.valueOf(values.get(key)))) {
+        throw node.invalid("xgboost." + key, "must be one of " + TREE_METHODS + ", was " + values.get(key));
+      }
+    }
     Map<String, String> spelledAs = new LinkedHashMap<>();
     Map<String, Object> parameters = new LinkedHashMap<>();
     // Sorted, so that of a clash the same two spellings are named every time.

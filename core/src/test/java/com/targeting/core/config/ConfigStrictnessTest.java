@@ -70,6 +70,27 @@ class ConfigStrictnessTest {
   }
 
   @Test
+  void aTreeMethodNoTrainerHasIsRefusedWithItsPath() throws IOException {
+    // Before: any value reached XGBoost at training (exact too, which XGBoost4J-Spark cannot train:
+    // Spark retried the barrier stage four times and the run failed as an internal error).
+    assertThatThrownBy(() -> model("xgboost { tree-method = gpu_exact }"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining(temp.resolve("model.conf").toString() + ": 9")
+        .hasMessageContaining("model.xgboost.tree-method")
+        .hasMessageContaining("[hist, approx, auto, exact]")
+        .hasMessageContaining("was gpu_exact");
+    assertThatThrownBy(() -> model("", "model-defaults.xgboost.tree_method=exakt"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("model-defaults.xgboost.tree_method");
+    assertThat(model("xgboost { tree_method = exact }").xgboost()).containsEntry("tree_method", "exact");
+    // Exact trains on the driver for every round: early stopping has no evaluation set there.
+    assertThatThrownBy(() -> model("xgboost { tree-method = exact, early-stopping-rounds = 5 }"))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("model.xgboost")
+        .hasMessageContaining("early-stopping-rounds needs tree-method hist, approx or auto");
+  }
+
+  @Test
   void earlyStoppingIsReadUnderEitherSpelling() throws IOException {
     ModelSpec spec = model("xgboost { num-round = 20, early-stopping-rounds = 5 }");
 
