@@ -103,7 +103,44 @@ public record JobArguments(
         default -> options.put(name.substring(2), value);
       }
     }
+    requireKnownOptions(job, options.keySet());
     return new JobArguments(job, program, runDate, env, confDir, configFiles, overrides, options);
+  }
+
+  /** The options every job takes, beside those its usage line names. */
+  private static final List<String> SHARED_OPTIONS = List.of("program", "run-date", "run-id", "env", "conf-dir", "config", "conf");
+
+  /**
+   * The options {@code job} takes: the shared ones and those its lines of {@link #USAGE} name (a
+   * program's run takes only the shared ones).
+   */
+  static java.util.Set<String> knownOptions(String job) {
+    java.util.Set<String> known = new java.util.TreeSet<>(SHARED_OPTIONS);
+    java.util.regex.Pattern option = java.util.regex.Pattern.compile("--([a-z][a-z-]*)");
+    for (String line : USAGE.split("\n")) {
+      if (line.equals("  " + job) || line.startsWith("  " + job + " ")) {
+        java.util.regex.Matcher m = option.matcher(line);
+        while (m.find()) {
+          known.add(m.group(1));
+        }
+      }
+    }
+    return known;
+  }
+
+  /**
+   * Refuses an option the job does not take, before anything runs: a mistyped {@code --run-dat}
+   * was kept and never read, and the run went on for today.
+   */
+  private static void requireKnownOptions(String job, java.util.Set<String> given) {
+    java.util.Set<String> known = knownOptions(job);
+    for (String option : given) {
+      if (!known.contains(option)) {
+        String hint = com.targeting.core.config.ConfigNode.closest(option, known).map(m -> ": did you mean --" + m + "?").orElse("");
+        throw TargetingException.userError("Unknown option --%s for %s%s (it takes --%s).%n%s", option, job, hint,
+            String.join(", --", known), USAGE);
+      }
+    }
   }
 
   private static LocalDate parseDate(String value) {

@@ -27,6 +27,23 @@ class MainTest {
   }
 
   @Test
+  void anOptionTheJobDoesNotTakeIsAUserErrorBeforeAnythingRuns() {
+    // Before: --run-dat was kept as a job option nobody read, and the run went on for today.
+    JobRun typo = JobRun.of(List.of("investment-recommendations", "--run-dat", "2026-11-20",
+        "--conf-dir", TestSpark.confDirectory().toString()));
+    assertThat(typo.code()).isEqualTo(2);
+    assertThat(typo.summary().get("error").get("message").asText())
+        .startsWith("Unknown option --run-dat for investment-recommendations: did you mean --run-date? (it takes --conf, "
+            + "--conf-dir, --config, --env, --program, --run-date, --run-id).");
+    // A job's own options come from its usage lines: score-model takes --input, not --model.
+    assertThat(JobArguments.knownOptions("score-model")).contains("input", "output", "format").doesNotContain("model");
+    assertThat(JobArguments.knownOptions("train-model")).contains("model", "config", "program");
+    JobRun misplaced = JobRun.of(List.of("score-model", "--model", "m1"));
+    assertThat(misplaced.code()).isEqualTo(2);
+    assertThat(misplaced.summary().get("error").get("message").asText()).startsWith("Unknown option --model for score-model (it takes");
+  }
+
+  @Test
   void theJobJarAloneListsNoToolsAndReadsAToolNameAsAProgram() {
     // The tools module (generate-sample-data, bench, bench-floor) is not on the jobs module's classpath,
     // as it is not in the jar that ships to EMR.

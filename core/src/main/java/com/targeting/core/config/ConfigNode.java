@@ -395,9 +395,10 @@ public final class ConfigNode {
 
   /**
    * The known key closest to {@code name}: the same but for case, dashes and underscores, or within
-   * an edit distance of 1 (names up to 4 characters) or 2; empty when none is that close.
+   * an edit distance of 1 (names up to 4 characters) or 2; empty when none is that close. Also the
+   * jobs' "did you mean" for a mistyped command-line option.
    */
-  static Optional<String> closest(String name, java.util.Collection<String> knownKeys) {
+  public static Optional<String> closest(String name, java.util.Collection<String> knownKeys) {
     String normalized = normalize(name);
     String best = null;
     int bestDistance = Integer.MAX_VALUE;

@@ -94,8 +94,8 @@ public record UpliftSpec(
 
   /**
    * The uplift models' default XGBoost {@code max_bin} (XGBoost's own default is 256): near-exact
-   * split finding. With {@code tree_method = hist} (XGBoost 2+'s default; {@code exact} cannot train
-   * on several workers) a continuous feature is cut into at most {@code max_bin} quantile bins,
+   * split finding. With {@code tree_method = hist} (XGBoost 2+'s default; {@code exact} trains on the
+   * driver only, see {@code ExactSplitTraining}) a continuous feature is cut into at most {@code max_bin} quantile bins,
    * each arm's model with its own cut points. An uplift is a small difference of two such models
    * (or a regression on their residuals), and the coarse bins cost it more than they cost either
    * response model: on the MineThatData e-mail RCT (women's e-mail against none, visit; 5 random
