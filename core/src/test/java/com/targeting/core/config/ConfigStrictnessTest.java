@@ -226,7 +226,8 @@ class ConfigStrictnessTest {
     ConfigNode root = ConfigNode.root(hillstrom);
     UpliftSpec spec = UpliftSpec.from(root.node("uplift-model"), root.node("model-defaults"));
     root.refuseUnread(List.of("uplift-model", "model-defaults"));
-    assertThat(spec.xgboost()).containsEntry("num_round", 200);
+    assertThat(spec.xgboost()).containsEntry("num_round", 200).containsEntry("tree_method", "exact").containsEntry("base_score", 0.5);
+    assertThat(spec.categoricalEncoding()).isEqualTo(com.targeting.core.model.CategoricalEncoding.ONE_HOT);
 
     Path cases = CONF.getParent().resolve("../shared/cases").normalize();
     if (Files.isDirectory(cases)) {
