@@ -35,7 +35,7 @@ public record JobArguments(
           "  run-program --program P   the same, program named by option",
           "  train-model --program P [--model ID]   train a program's models into the registry",
           "  train-model --config FILE              train the model a file describes (a `model` block)",
-          "  retrain --program P                    the scheduled retraining: challengers for all of P's models",
+          "  retrain --program P [--model ID]       the scheduled retraining: challengers for all of P's models (or one)",
           "  score-model --config FILE --input PATH [--format csv] --output DIR   score a file with the champion",
           "  dynamodb-export --program P          re-export a run date's candidates to DynamoDB, no re-scoring"),
       // The tools module's jobs (generate-sample-data, bench, bench-floor) when its jar is here.

@@ -9,11 +9,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostEstimator;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostRegressionModel;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.Model;
@@ -21,6 +21,7 @@ import org.apache.spark.ml.Transformer;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import scala.collection.JavaConverters;
 
 /**
  * XGBoost's exact greedy split finding ({@code tree_method = exact}: every distinct value of a
@@ -39,30 +40,37 @@ import org.apache.spark.sql.Row;
  */
 final class ExactSplitTraining {
   /**
-   * The most feature values (rows times encoded features) trained on the driver: 4 bytes each, so
-   * 800 MB of features, for example 2,000,000 rows of 100 features.
+   * The most feature values (rows times encoded features, a one-hot column counting as one) trained
+   * on the driver: about 20 bytes each while training (the float matrix on the heap, its copy into
+   * XGBoost, XGBoost's own matrix and the exact updater's column-sorted copy), so about 1 GB, for
+   * example 500,000 rows of 100 encoded features.
    */
-  static final long MAX_CELLS = 200_000_000L;
-
-  /** XGBoost4J-Spark's own parameters, meaningless to the native booster. */
-  private static final Set<String> SPARK_ONLY = Set.of("num_round", "num_workers", "missing", "force_repartition",
-      "use_external_memory", "allow_non_zero_for_missing", "feature_names", "feature_types");
+  static final long MAX_CELLS = 50_000_000L;
 
   private ExactSplitTraining() {}
 
+  /** Whether an {@code xgboost} config block (either spelling, or XGBoost4J-Spark's camelCase) asks for exact split finding. */
   static boolean requested(Map<String, Object> xgboost) {
-    return "exact".equals(String.valueOf(xgboost.get("tree_method")));
+    return "exact".equals(String.valueOf(xgboost.get("tree_method"))) || "exact".equals(String.valueOf(xgboost.get("treeMethod")));
+  }
+
+  /** Whether {@code estimator} (an XGBoost4J-Spark estimator, as configured) asks for exact split finding. */
+  static boolean requested(Estimator<?> estimator) {
+    return estimator instanceof XGBoostEstimator<?, ?> xgboost && xgboost.isDefined(xgboost.treeMethod())
+        && "exact".equals(xgboost.getTreeMethod());
   }
 
   /**
-   * Trains {@code parameters}' booster on {@code encoded}'s features array, label and optional
+   * Trains {@code estimator}'s booster (its XGBoost parameters, rounds and missing value, as
+   * XGBoost4J-Spark would pass them) on {@code encoded}'s features array, label and optional
    * weight, and wraps it as {@code estimator}'s model.
    *
-   * @throws TargetingException a user error naming the model when it has no training rows or more
-   *     than {@link #MAX_CELLS} feature values; an internal error when XGBoost fails
+   * @throws TargetingException a user error naming the model when it has no training rows, more
+   *     than {@link #MAX_CELLS} feature values, or parameters XGBoost's exact updater refuses
    */
-  static Transformer fit(ModelSpec spec, Estimator<?> estimator, Dataset<Row> encoded, Map<String, Object> parameters,
-      List<String> featureNames, Optional<String> weight) {
+  static Transformer fit(ModelSpec spec, Estimator<?> estimator, Dataset<Row> encoded, List<String> featureNames,
+      Optional<String> weight) {
+    XGBoostEstimator<?, ?> xgboost = (XGBoostEstimator<?, ?>) estimator;
     List<Column> columns = new ArrayList<>(List.of(col(ModelPipeline.featuresColumn(spec)), col(ModelPipeline.LABEL)));
     weight.ifPresent(w -> columns.add(col("`" + w + "`").cast("double")));
     Dataset<Row> rows = encoded.select(columns.toArray(Column[]::new));
@@ -72,7 +80,11 @@ final class ExactSplitTraining {
     float[] labels = new float[n];
     float[] weights = weight.isPresent() ? new float[n] : null;
     int i = 0;
-    for (Iterator<Row> it = rows.toLocalIterator(); it.hasNext() && i < n; i++) {
+    Iterator<Row> it = rows.toLocalIterator();
+    for (; it.hasNext(); i++) {
+      if (i == n) {
+        throw TargetingException.internal("Model %s: %d training rows counted, more read", spec.id(), n);
+      }
       Row row = it.next();
       List<Object> features = row.getList(0);
       for (int f = 0; f < width; f++) {
@@ -87,26 +99,27 @@ final class ExactSplitTraining {
     if (i != n) {
       throw TargetingException.internal("Model %s: %d training rows counted, %d read", spec.id(), n, i);
     }
-    Map<String, Object> nativeParameters = new HashMap<>();
-    parameters.forEach((key, value) -> {
-      if (!SPARK_ONLY.contains(key)) {
-        nativeParameters.put(key, value);
-      }
-    });
-    int rounds = ((Number) parameters.getOrDefault("num_round", 100)).intValue();
-    float missing = parameters.containsKey("missing") ? ((Number) parameters.get("missing")).floatValue() : Float.NaN;
+    Map<String, Object> parameters = new HashMap<>(JavaConverters.mapAsJavaMap(xgboost.getXGBoostParams()));
     ml.dmlc.xgboost4j.java.Booster booster;
     DMatrix matrix = null;
     try {
-      matrix = new DMatrix(values, n, width, missing);
+      matrix = new DMatrix(values, n, width, xgboost.getMissing());
+      values = null; // XGBoost holds its own copy now
       matrix.setLabel(labels);
       if (weights != null) {
         matrix.setWeight(weights);
       }
       matrix.setFeatureNames(featureNames.toArray(String[]::new));
-      booster = XGBoost.train(matrix, nativeParameters, rounds, Map.of(), null, null);
-    } catch (XGBoostError e) {
-      throw TargetingException.internal("XGBoost could not train model %s with tree-method exact: %s", spec.id(),
+      ml.dmlc.xgboost4j.java.Booster trained = XGBoost.train(matrix, parameters, xgboost.getNumRound(), Map.of(), null, null);
+      try {
+        // As XGBoost4J-Spark's own model is: the saved model alone, without the training state.
+        booster = XGBoost.loadModel(trained.toByteArray("ubj"));
+      } finally {
+        trained.dispose();
+      }
+    } catch (XGBoostError | java.io.IOException e) {
+      throw TargetingException.userError("XGBoost refused to train model %s with tree-method exact: %s (check the"
+          + " model's xgboost parameters; exact takes no colsample-bynode below 1, max-depth 0 or GPU device)", spec.id(),
           TargetingException.firstLine(String.valueOf(e.getMessage())));
     } finally {
       if (matrix != null) {

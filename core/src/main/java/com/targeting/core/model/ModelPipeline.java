@@ -193,8 +193,8 @@ final class ModelPipeline {
     }
     List<Transformer> stages = new ArrayList<>(Arrays.asList(features.stages()));
     Dataset<Row> encoded = features.transform(rows);
-    stages.add(ExactSplitTraining.requested(spec.xgboost())
-        ? ExactSplitTraining.fit(spec, estimator, encoded, boosterParameters(spec, numClasses), featureNames, weight)
+    stages.add(ExactSplitTraining.requested(estimator)
+        ? ExactSplitTraining.fit(spec, estimator, encoded, featureNames, weight)
         : (Transformer) estimator.fit(encoded));
     return stages;
   }

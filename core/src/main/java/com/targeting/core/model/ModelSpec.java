@@ -261,7 +261,7 @@ public record ModelSpec(
 
   private static Map<String, Object> xgboostBlock(ConfigNode node) {
     Map<String, Object> values = node.scalarMap("xgboost");
-    for (String key : List.of("tree-method", "tree_method")) {
+    for (String key : List.of("tree-method", "tree_method", "treeMethod")) {
       if (values.containsKey(key) && !TREE_METHODS.contains(String.valueOf(values.get(key)))) {
         throw node.invalid("xgboost." + key, "must be one of " + TREE_METHODS + ", was " + values.get(key));
       }
