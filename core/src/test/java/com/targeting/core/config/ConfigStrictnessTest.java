@@ -71,8 +71,9 @@ class ConfigStrictnessTest {
 
   @Test
   void aTreeMethodNoTrainerHasIsRefusedWithItsPath() throws IOException {
-    // Before: any value reached XGBoost at training (exact too, which XGBoost4J-Spark cannot train:
-    // Spark retried the barrier stage four times and the run failed as an internal error).
+    // Before: a bad value was refused only when training built XGBoost4J-Spark's estimator, naming
+    // no config; exact reached training, which XGBoost4J-Spark cannot run (Spark retried the
+    // barrier stage four times and the run failed as an internal error).
     assertThatThrownBy(() -> model("xgboost { tree-method = gpu_exact }"))
         .isInstanceOf(TargetingException.class)
         .hasMessageContaining(temp.resolve("model.conf").toString() + ": 9")
