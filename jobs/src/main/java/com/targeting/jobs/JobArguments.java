@@ -103,12 +103,18 @@ public record JobArguments(
         default -> options.put(name.substring(2), value);
       }
     }
-    requireKnownOptions(job, options.keySet());
+    java.util.Set<String> given = new java.util.LinkedHashSet<>(options.keySet());
+    program.ifPresent(p -> given.add("program"));
+    requireKnownOptions(job, given);
     return new JobArguments(job, program, runDate, env, confDir, configFiles, overrides, options);
   }
 
-  /** The options every job takes, beside those its usage line names. */
-  private static final List<String> SHARED_OPTIONS = List.of("program", "run-date", "run-id", "env", "conf-dir", "config", "conf");
+  /**
+   * The options every job takes, beside those its usage line names. Not {@code --program}: a job
+   * that reads it names it (a program's own run, {@code investment-recommendations --program
+   * loan-offer-targeting}, would run the investment program and ignore it).
+   */
+  private static final List<String> SHARED_OPTIONS = List.of("run-date", "run-id", "env", "conf-dir", "config", "conf");
 
   /**
    * The options {@code job} takes: the shared ones and those its lines of {@link #USAGE} name (a

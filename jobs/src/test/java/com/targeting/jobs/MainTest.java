@@ -34,7 +34,13 @@ class MainTest {
     assertThat(typo.code()).isEqualTo(2);
     assertThat(typo.summary().get("error").get("message").asText())
         .startsWith("Unknown option --run-dat for investment-recommendations: did you mean --run-date? (it takes --conf, "
-            + "--conf-dir, --config, --env, --program, --run-date, --run-id).");
+            + "--conf-dir, --config, --env, --run-date, --run-id).");
+    // A program's own run does not read --program: it would have run this program, not that one.
+    JobRun otherProgram = JobRun.of(List.of("investment-recommendations", "--program", "loan-offer-targeting"));
+    assertThat(otherProgram.code()).isEqualTo(2);
+    assertThat(otherProgram.summary().get("error").get("message").asText())
+        .startsWith("Unknown option --program for investment-recommendations");
+    assertThat(JobArguments.knownOptions("run-program")).contains("program");
     // A job's own options come from its usage lines: score-model takes --input, not --model.
     assertThat(JobArguments.knownOptions("score-model")).contains("input", "output", "format").doesNotContain("model");
     assertThat(JobArguments.knownOptions("train-model")).contains("model", "config", "program");
@@ -55,7 +61,7 @@ class MainTest {
         .doesNotContain("generate-sample-data").doesNotContain("bench");
 
     String confDir = TestSpark.confDirectory().toString();
-    JobRun generate = JobRun.of(List.of("generate-sample-data", "--program", "investment-recommendations", "--conf-dir", confDir));
+    JobRun generate = JobRun.of(List.of("generate-sample-data", "--conf-dir", confDir));
     assertThat(generate.code()).isEqualTo(2);
     assertThat(generate.summary().get("error").get("message").asText())
         .isEqualTo("Config file not found: " + confDir + "/programs/generate-sample-data.conf");

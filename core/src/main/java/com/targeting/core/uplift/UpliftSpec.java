@@ -155,6 +155,13 @@ public record UpliftSpec(
     }
     Propensity propensity = propensity(node);
     Map<String, Object> xgboost = ModelSpec.xgboostParameters(model, defaults);
+    // The learners train every round they are given (no evaluation rows to stop on): a model that
+    // asks for early stopping is refused; model-defaults' (for the response models) does not apply.
+    for (String key : List.of("early-stopping-rounds", "early_stopping_rounds")) {
+      if (model.has("xgboost." + key)) {
+        throw model.invalid("xgboost." + key, "an uplift model trains every round of num-round: no early stopping");
+      }
+    }
     xgboost.remove("early_stopping_rounds");
     xgboost.putIfAbsent("max_bin", DEFAULT_MAX_BIN);
     String metric = node.string("promotion.metric", "qini_auc_score");

@@ -229,6 +229,14 @@ class ConfigStrictnessTest {
     root.refuseUnread(List.of("uplift-model", "model-defaults"));
     assertThat(spec.xgboost()).containsEntry("num_round", 200).containsEntry("tree_method", "exact").containsEntry("base_score", 0.5);
     assertThat(spec.categoricalEncoding()).isEqualTo(com.targeting.core.model.CategoricalEncoding.ONE_HOT);
+    // Before: an uplift model's early-stopping-rounds was dropped silently.
+    Config stopping = ConfigLoader.load(List.of(CONF.resolve("models/hillstrom-email-visit.conf").toString(), LOCAL),
+        List.of("run.date=\"2026-11-20\"", "uplift-model.xgboost.early-stopping-rounds=10"));
+    ConfigNode stoppingRoot = ConfigNode.root(stopping);
+    assertThatThrownBy(() -> UpliftSpec.from(stoppingRoot.node("uplift-model"), stoppingRoot.node("model-defaults")))
+        .isInstanceOf(TargetingException.class)
+        .hasMessageContaining("uplift-model.xgboost.early-stopping-rounds")
+        .hasMessageContaining("no early stopping");
 
     Path cases = CONF.getParent().resolve("../shared/cases").normalize();
     if (Files.isDirectory(cases)) {
