@@ -94,11 +94,11 @@ public record UpliftSpec(
 
   /**
    * The uplift models' default XGBoost {@code max_bin} (XGBoost's own default is 256): near-exact
-   * split finding. With {@code tree_method = hist} (XGBoost 2+'s default; {@code exact} trains on the
-   * driver only, see {@code ExactSplitTraining}) a continuous feature is cut into at most {@code max_bin} quantile bins,
-   * each arm's model with its own cut points. An uplift is a small difference of two such models
-   * (or a regression on their residuals), and the coarse bins cost it more than they cost either
-   * response model: on the MineThatData e-mail RCT (women's e-mail against none, visit; 5 random
+   * split finding. With {@code tree_method = hist} (XGBoost 2+'s default; {@code exact} trains on
+   * the driver only, see {@code ExactSplitTraining}) a continuous feature is cut into at most
+   * {@code max_bin} quantile bins, each arm's model with its own cut points. An uplift is a small
+   * difference of two such models (or a regression on their residuals), and the coarse bins cost
+   * it more than they cost either response model: on the MineThatData e-mail RCT (women's e-mail against none, visit; 5 random
    * 50/50 splits, paired, Python xgboost on the same rows) exact split finding instead of 256 bins
    * raised the held-out Qini ({@code qini_auc_score}) of the T-learner by 0.0086 +- 0.0026, the
    * X-learner by 0.0079 +- 0.0008, the DR-learner by 0.0092 +- 0.0046 and the S-learner by 0.0016
