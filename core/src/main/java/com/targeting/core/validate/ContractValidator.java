@@ -211,15 +211,16 @@ public final class ContractValidator {
 
   /**
    * Whether every leaf of {@code extract}'s plan reads the same rows each time it is evaluated:
-   * files (CSV, Parquet, a Delta snapshot: the file list is fixed when the extract is created) or
-   * local rows. A JDBC, Redshift or Snowflake extract is queried again each time, and could
-   * return other rows.
+   * files (CSV, Parquet, JSON: the file list is fixed when the extract is created) or local rows.
+   * A JDBC, Redshift or Snowflake extract is queried again each time, and a Delta table is read at
+   * its latest version each time: either could return other rows.
    */
   static boolean rereadable(Dataset<Row> extract) {
     for (org.apache.spark.sql.catalyst.plans.logical.LogicalPlan leaf
         : scala.collection.JavaConverters.seqAsJavaList(extract.queryExecution().analyzed().collectLeaves())) {
       boolean files = leaf instanceof org.apache.spark.sql.execution.datasources.LogicalRelation relation
-          && relation.relation() instanceof org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+          && relation.relation() instanceof org.apache.spark.sql.execution.datasources.HadoopFsRelation fs
+          && !fs.location().getClass().getName().startsWith("org.apache.spark.sql.delta.");
       if (!files && !(leaf instanceof org.apache.spark.sql.catalyst.plans.logical.LocalRelation)) {
         return false;
       }

@@ -41,7 +41,7 @@ class ContractValidatorTest {
   void duplicateKeysAreCountedTheSameByKeysAloneAsByAWindowOverWholeRows(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     // Rows read again give the same rows: files and local rows are counted from the key column
     // alone, their duplicated keys joined back; a source that is queried again (here a generated
-    // range, as a JDBC extract) keeps the window over whole rows.
+    // range, as a JDBC extract; a Delta table) keeps the window over whole rows.
     String[][] values = {{"C1", "1", "2", "once"}, {"C2", "1", "2", "twice a"}, {"C2", "1", "2", "twice b"},
         {null, "1", "2", "null a"}, {null, "1", "2", "null b"}, {"C3", "1", "2", "thrice a"}, {"C3", "1", "2", "thrice b"},
         {"C3", "x", "2", "thrice c, unparseable"}};
@@ -64,6 +64,11 @@ class ContractValidatorTest {
     assertThat(ContractValidator.rereadable(local)).isTrue();
     assertThat(ContractValidator.rereadable(files)).isTrue();
     assertThat(ContractValidator.rereadable(queried)).isFalse();
+    // A Delta table is read at its latest version each time: a writer in between changes the rows.
+    String delta = dir.resolve("delta").toString();
+    local.write().format("delta").save(delta);
+    Dataset<Row> deltaExtract = com.targeting.core.testing.TestSpark.session().read().format("delta").load(delta);
+    assertThat(ContractValidator.rereadable(deltaExtract)).isFalse();
     Map<String, String> byWindow = verdicts(queried);
     assertThat(byWindow).containsEntry("once", "null / null")
         .containsEntry("twice a", "duplicate-key / duplicate customer_id (2 rows)")
@@ -72,6 +77,7 @@ class ContractValidatorTest {
         .containsEntry("thrice c, unparseable", "unparseable / unparseable account_balance: 'x' is not double");
     assertThat(verdicts(local)).isEqualTo(byWindow);
     assertThat(verdicts(files)).isEqualTo(byWindow);
+    assertThat(verdicts(deltaExtract)).isEqualTo(byWindow);
   }
 
   @Test
