@@ -148,21 +148,7 @@ public final class ContractValidator {
     if (contract.keyColumn().isPresent()) {
       String key = contract.keyColumn().get();
       // Duplicates are ambiguous (which copy is right?), so every copy is quarantined.
-      Column copies;
-      java.util.Optional<List<Row>> duplicated = rereadable(extract) ? duplicatedKeys(typed, key) : java.util.Optional.empty();
-      if (duplicated.isEmpty()) {
-        copies = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
-      } else if (duplicated.get().isEmpty()) {
-        copies = lit(1L);
-      } else {
-        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-            .add(DUPLICATE_KEY_COLUMN, typed.schema().apply(typed.schema().fieldIndex(key)).dataType())
-            .add(DUPLICATE_COPIES_COLUMN, DataTypes.LongType, false);
-        Dataset<Row> keys = typed.sparkSession().createDataFrame(duplicated.get(), schema);
-        typed = typed.join(org.apache.spark.sql.functions.broadcast(keys), col(quoted(key)).equalTo(col(DUPLICATE_KEY_COLUMN)), "left")
-            .drop(DUPLICATE_KEY_COLUMN);
-        copies = coalesce(col(DUPLICATE_COPIES_COLUMN), lit(1L));
-      }
+      Column copies = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
       // An unparseable key is reported as such (with its value), not as a missing one.
       finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"))
           .when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)));
@@ -197,49 +183,7 @@ public final class ContractValidator {
         .withColumn(verdictColumn, finalVerdict)
         .withColumn(QUARANTINE_RULE, col(verdictColumn + ".rule"))
         .withColumn(QUARANTINE_REASON, col(verdictColumn + ".reason"))
-        .drop(verdictColumn, verdictColumn + "_parse", DUPLICATE_COPIES_COLUMN);
-  }
-
-  private static final String DUPLICATE_KEY_COLUMN = "__duplicate_key";
-  private static final String DUPLICATE_COPIES_COLUMN = "__duplicate_copies";
-
-  /**
-   * The most duplicated keys joined back by broadcast; with more, the copies are counted by a
-   * window over the whole rows, as for a source that cannot be read twice.
-   */
-  static final int MAX_BROADCAST_DUPLICATES = 100_000;
-
-  /**
-   * Whether every leaf of {@code extract}'s plan reads the same rows each time it is evaluated:
-   * files (CSV, Parquet, JSON: the file list is fixed when the extract is created) or local rows.
-   * A JDBC, Redshift or Snowflake extract is queried again each time, and a Delta table is read at
-   * its latest version each time: either could return other rows.
-   */
-  static boolean rereadable(Dataset<Row> extract) {
-    for (org.apache.spark.sql.catalyst.plans.logical.LogicalPlan leaf
-        : scala.collection.JavaConverters.seqAsJavaList(extract.queryExecution().analyzed().collectLeaves())) {
-      boolean files = leaf instanceof org.apache.spark.sql.execution.datasources.LogicalRelation relation
-          && relation.relation() instanceof org.apache.spark.sql.execution.datasources.HadoopFsRelation fs
-          && !fs.location().getClass().getName().startsWith("org.apache.spark.sql.delta.");
-      if (!files && !(leaf instanceof org.apache.spark.sql.catalyst.plans.logical.LocalRelation)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * The keys of {@code typed} that occur more than once, with their counts, from a pass over the
-   * key column alone (a shuffle of keys, not of whole rows); empty when there are more than
-   * {@link #MAX_BROADCAST_DUPLICATES}.
-   */
-  private static java.util.Optional<List<Row>> duplicatedKeys(Dataset<Row> typed, String key) {
-    List<Row> keys = typed.groupBy(col(quoted(key)).as(DUPLICATE_KEY_COLUMN))
-        .agg(count(lit(1)).as(DUPLICATE_COPIES_COLUMN))
-        .where(col(DUPLICATE_COPIES_COLUMN).gt(1))
-        .limit(MAX_BROADCAST_DUPLICATES + 1)
-        .collectAsList();
-    return keys.size() > MAX_BROADCAST_DUPLICATES ? java.util.Optional.empty() : java.util.Optional.of(keys);
+        .drop(verdictColumn, verdictColumn + "_parse");
   }
 
   /**

@@ -28,58 +28,6 @@ class ContractValidatorTest {
         List.of(new Contract.Rule("negative-balance", "account_balance < 0", "negative account balance")), 0.02);
   }
 
-  /** Rule and reason per note, of every row {@code validate} returns. */
-  private static Map<String, String> verdicts(Dataset<Row> extract) {
-    Map<String, String> byNote = new java.util.TreeMap<>();
-    for (Row row : (Row[]) ContractValidator.validate(extract, contract(), "test").collect()) {
-      byNote.put(row.getAs("note"), row.getAs(QUARANTINE_RULE) + " / " + row.getAs(QUARANTINE_REASON));
-    }
-    return byNote;
-  }
-
-  @Test
-  void duplicateKeysAreCountedTheSameByKeysAloneAsByAWindowOverWholeRows(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    // Rows read again give the same rows: files and local rows are counted from the key column
-    // alone, their duplicated keys joined back; a source that is queried again (here a generated
-    // range, as a JDBC extract; a Delta table) keeps the window over whole rows.
-    String[][] values = {{"C1", "1", "2", "once"}, {"C2", "1", "2", "twice a"}, {"C2", "1", "2", "twice b"},
-        {null, "1", "2", "null a"}, {null, "1", "2", "null b"}, {"C3", "1", "2", "thrice a"}, {"C3", "1", "2", "thrice b"},
-        {"C3", "x", "2", "thrice c, unparseable"}};
-    Dataset<Row> local = rows(TEXT_EXTRACT, (Object[][]) values);
-    String csv = dir.resolve("extract").toString();
-    local.coalesce(1).write().option("header", "true").csv(csv);
-    Dataset<Row> files = com.targeting.core.testing.TestSpark.session().read().option("header", "true")
-        .schema(TEXT_EXTRACT).csv(csv);
-    StringBuilder cases = new StringBuilder("CASE id");
-    for (int i = 0; i < values.length; i++) {
-      cases.append(" WHEN ").append(i).append(" THEN named_struct('c', ")
-          .append(values[i][0] == null ? "CAST(NULL AS STRING)" : "'" + values[i][0] + "'")
-          .append(", 'b', '").append(values[i][1]).append("', 'i', '").append(values[i][2]).append("', 'n', '")
-          .append(values[i][3]).append("')");
-    }
-    Dataset<Row> queried = com.targeting.core.testing.TestSpark.session().range(values.length)
-        .selectExpr(cases + " END AS r")
-        .selectExpr("r.c AS customer_id", "r.b AS account_balance", "r.i AS income", "r.n AS note");
-
-    assertThat(ContractValidator.rereadable(local)).isTrue();
-    assertThat(ContractValidator.rereadable(files)).isTrue();
-    assertThat(ContractValidator.rereadable(queried)).isFalse();
-    // A Delta table is read at its latest version each time: a writer in between changes the rows.
-    String delta = dir.resolve("delta").toString();
-    local.write().format("delta").save(delta);
-    Dataset<Row> deltaExtract = com.targeting.core.testing.TestSpark.session().read().format("delta").load(delta);
-    assertThat(ContractValidator.rereadable(deltaExtract)).isFalse();
-    Map<String, String> byWindow = verdicts(queried);
-    assertThat(byWindow).containsEntry("once", "null / null")
-        .containsEntry("twice a", "duplicate-key / duplicate customer_id (2 rows)")
-        .containsEntry("null a", "null-key / null customer_id")
-        .containsEntry("thrice a", "duplicate-key / duplicate customer_id (3 rows)")
-        .containsEntry("thrice c, unparseable", "unparseable / unparseable account_balance: 'x' is not double");
-    assertThat(verdicts(local)).isEqualTo(byWindow);
-    assertThat(verdicts(files)).isEqualTo(byWindow);
-    assertThat(verdicts(deltaExtract)).isEqualTo(byWindow);
-  }
-
   @Test
   void everyRowIsKeptAndEachContractBreakIsQuarantinedWithItsReason() {
     Dataset<Row> extract = rows(TEXT_EXTRACT,
