@@ -27,12 +27,10 @@ import com.targeting.core.source.Source;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
 import com.targeting.core.validate.ContractValidator;
-import com.targeting.core.validate.KeyCopies;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -195,22 +193,13 @@ public final class ProgramRunner {
   private Classified classify() {
     ReaderSource source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
-    Dataset<Row> read = source.readForContract(spark);
-    Observations.Observed extractRows = Observations.observe(read, "extract_rows", count(lit(1)).as("rows"));
-    List<Dataset<Row>> lookups = program.enrichments().stream().map(enrichment -> enrichment.lookup(spark)).toList();
-    java.util.function.Function<Optional<KeyCopies>, Dataset<Row>> plan = copies -> chain.apply(DerivedColumn.addAll(
-        enrich(ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe(), copies), lookups),
-        program.derived(), program.contract().limits()));
-    // The whole plan is analyzed (a config naming a missing column fails) before any row is read;
-    // then, where the extract reads the same rows each time, one pass over its key column counts
-    // the duplicated keys, instead of a window that shuffles the whole rows.
-    Dataset<Row> analyzed = plan.apply(Optional.empty());
-    Optional<KeyCopies> copies = KeyCopies.count(read, program.contract(), source.describe());
-    Dataset<Row> classified = (copies.isPresent() ? plan.apply(copies) : analyzed).persist(StorageLevel.MEMORY_AND_DISK());
+    Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
+    Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
+    Dataset<Row> classified = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Funnel funnel = Funnel.of(classified, chain.filterIds());
       long sourceRows = extractRowCount(extractRows, source);
-      copies.ifPresent(counted -> counted.verify(sourceRows));
       requireMinRows(sourceRows, source);
       funnel.requireBalanced(sourceRows);
       requireQuarantineWithinLimit(funnel, source);
@@ -326,11 +315,10 @@ public final class ProgramRunner {
   }
 
 
-  /** {@code rows} with each enrichment's lookup ({@link Enrichment#lookup}, in config order) joined. */
-  private Dataset<Row> enrich(Dataset<Row> rows, List<Dataset<Row>> lookups) {
+  private Dataset<Row> enrich(Dataset<Row> rows) {
     Dataset<Row> result = rows;
-    for (int i = 0; i < lookups.size(); i++) {
-      result = program.enrichments().get(i).joinOnto(result, lookups.get(i));
+    for (Enrichment enrichment : program.enrichments()) {
+      result = enrichment.joinOnto(spark, result);
     }
     return result;
   }

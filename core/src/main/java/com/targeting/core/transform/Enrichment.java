@@ -73,14 +73,6 @@ public record Enrichment(
    * fails the run naming the key.
    */
   public Dataset<Row> joinOnto(SparkSession spark, Dataset<Row> rows) {
-    return joinOnto(rows, lookup(spark));
-  }
-
-  /**
-   * The lookup, read, checked and ready to join ({@link #joinOnto(Dataset, Dataset)}): its
-   * freshness and one row per join key are checked here, once, however many plans join it.
-   */
-  public Dataset<Row> lookup(SparkSession spark) {
     Dataset<Row> table = ReaderSource.of(source).read(spark);
     freshness.ifPresent(limit -> limit.check(table, id, ReaderSource.of(source).describe()));
     table.createOrReplaceTempView(view);
@@ -93,24 +85,14 @@ public record Enrichment(
       }
       throw e;
     }
-    java.util.Set<String> columns = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    columns.addAll(java.util.Arrays.asList(lookup.columns()));
+    // A null key matches nothing in a join: such lookup rows are dropped, not counted as duplicates.
     for (String key : joinOn) {
-      if (!columns.contains(key)) {
-        throw TargetingException.userError("Enrichment %s: join key %s must be a column of both the rows and the query's result (query returns %s)",
-            id, key, columns);
-      }
-      // A null key matches nothing in a join: such lookup rows are dropped, not counted as duplicates.
       lookup = lookup.where(col("`" + key + "`").isNotNull());
     }
-    requireUniqueKeys(lookup);
-    return broadcast ? org.apache.spark.sql.functions.broadcast(lookup) : lookup; // broadcast: small table, avoids a shuffle of customers
-  }
-
-  /** Joins {@code lookup}, from {@link #lookup}, onto {@code rows}; analysis only, no action. */
-  public Dataset<Row> joinOnto(Dataset<Row> rows, Dataset<Row> lookup) {
     requireJoinable(rows, lookup);
-    return rows.join(lookup, JavaConverters.asScalaBuffer(joinOn).toSeq(), "left");
+    requireUniqueKeys(lookup);
+    Dataset<Row> right = broadcast ? org.apache.spark.sql.functions.broadcast(lookup) : lookup; // broadcast: small table, avoids a shuffle of customers
+    return rows.join(right, JavaConverters.asScalaBuffer(joinOn).toSeq(), "left");
   }
 
   /** Join keys on both sides, and no other column name on both (it would be ambiguous later). */

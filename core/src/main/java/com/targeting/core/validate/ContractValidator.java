@@ -75,16 +75,6 @@ public final class ContractValidator {
    * @param sourceName names the extract in error messages
    */
   public static Dataset<Row> validate(Dataset<Row> extract, Contract contract, String sourceName) {
-    return validate(extract, contract, sourceName, java.util.Optional.empty());
-  }
-
-  /**
-   * As {@link #validate(Dataset, Contract, String)}, each key's copies taken from {@code copies}
-   * (a pass over the key column of the same rows, {@link KeyCopies#count}) instead of a window
-   * over the whole rows; with none, the window.
-   */
-  public static Dataset<Row> validate(Dataset<Row> extract, Contract contract, String sourceName,
-      java.util.Optional<KeyCopies> copies) {
     Map<String, StructField> actual = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     boolean readsMalformed = java.util.Arrays.asList(extract.columns()).contains(Columns.MALFORMED_RECORD);
     for (StructField field : extract.schema().fields()) {
@@ -154,7 +144,22 @@ public final class ContractValidator {
     convertedWithVerdict.add(col(verdictColumn + "_parse"));
     Dataset<Row> typed = withProblems.select(convertedWithVerdict.toArray(Column[]::new));
 
-    // Rules first: one that cannot be evaluated is refused before anything else is built.
+    Column finalVerdict;
+    if (contract.keyColumn().isPresent()) {
+      String key = contract.keyColumn().get();
+      // Duplicates are ambiguous (which copy is right?), so every copy is quarantined.
+      Column copies = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
+      // An unparseable key is reported as such (with its value), not as a missing one.
+      finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"))
+          .when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)));
+      if (contract.limits().servingKey().isPresent()) {
+        finalVerdict = invalidKey(finalVerdict, key, contract.limits().servingKey().get());
+      }
+      finalVerdict = finalVerdict.when(copies.gt(1),
+          verdict(DUPLICATE_KEY, concat(lit("duplicate " + key + " ("), copies.cast("string"), lit(" rows)"))));
+    } else {
+      finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"));
+    }
     for (Contract.Rule rule : contract.rules()) {
       org.apache.spark.sql.types.DataType type;
       try {
@@ -168,35 +173,6 @@ public final class ContractValidator {
         throw TargetingException.userError("Contract rule %s (%s) on %s: when must be a condition (boolean), but is of type %s",
             rule.id(), rule.when(), sourceName, type.simpleString());
       }
-    }
-    Column finalVerdict;
-    List<String> helpers = new ArrayList<>(List.of(verdictColumn, verdictColumn + "_parse"));
-    if (contract.keyColumn().isPresent()) {
-      String key = contract.keyColumn().get();
-      // Duplicates are ambiguous (which copy is right?), so every copy is quarantined.
-      Column copiesOfKey;
-      if (copies.isEmpty()) {
-        copiesOfKey = count(lit(1)).over(Window.partitionBy(col(quoted(key))));
-      } else if (copies.get().duplicatedKeys() == 0) {
-        copiesOfKey = lit(1L);
-      } else {
-        String copiesColumn = unusedName(typed, "__duplicate_copies");
-        typed = copies.get().joinOnto(typed, key, copiesColumn);
-        helpers.add(copiesColumn);
-        copiesOfKey = coalesce(col(copiesColumn), lit(1L));
-      }
-      // An unparseable key is reported as such (with its value), not as a missing one.
-      finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"))
-          .when(col(quoted(key)).isNull(), verdict(NULL_KEY, lit("null " + key)));
-      if (contract.limits().servingKey().isPresent()) {
-        finalVerdict = invalidKey(finalVerdict, key, contract.limits().servingKey().get());
-      }
-      finalVerdict = finalVerdict.when(copiesOfKey.gt(1),
-          verdict(DUPLICATE_KEY, concat(lit("duplicate " + key + " ("), copiesOfKey.cast("string"), lit(" rows)"))));
-    } else {
-      finalVerdict = when(col(verdictColumn + "_parse").isNotNull(), col(verdictColumn + "_parse"));
-    }
-    for (Contract.Rule rule : contract.rules()) {
       Column reason = rule.valueColumn()
           .map(column -> concat(lit(rule.reason() + ": "),
               coalesce(concat(lit("'"), shown(col(quoted(column))), lit("'")), lit("null"))))
@@ -207,37 +183,7 @@ public final class ContractValidator {
         .withColumn(verdictColumn, finalVerdict)
         .withColumn(QUARANTINE_RULE, col(verdictColumn + ".rule"))
         .withColumn(QUARANTINE_REASON, col(verdictColumn + ".reason"))
-        .drop(helpers.toArray(String[]::new));
-  }
-
-  /**
-   * {@code base}, or {@code base} with a number, so that it names no column of {@code rows} and
-   * none of {@code alsoTaken} (in any case).
-   */
-  static String unusedName(Dataset<Row> rows, String base, String... alsoTaken) {
-    java.util.Set<String> taken = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    taken.addAll(java.util.Arrays.asList(rows.columns()));
-    taken.addAll(java.util.Arrays.asList(alsoTaken));
-    String name = base;
-    for (int i = 2; taken.contains(name); i++) {
-      name = base + "_" + i;
-    }
-    return name;
-  }
-
-  /**
-   * The key of the contract as {@link #validate} converts it, computed from {@code extract}'s own
-   * column (found in any case): the value duplicates are counted by.
-   */
-  static Column convertedKey(Dataset<Row> extract, Contract contract) {
-    String key = contract.keyColumn().orElseThrow();
-    for (StructField field : extract.schema().fields()) {
-      if (field.name().equalsIgnoreCase(key) && !field.name().equals(Columns.MALFORMED_RECORD)) {
-        return convert(col(quoted(field.name())), field.dataType(), contract.columns().get(contractName(contract, key)),
-            key, contract.limits(), new ArrayList<>());
-      }
-    }
-    throw new IllegalArgumentException("the extract has no key column " + key);
+        .drop(verdictColumn, verdictColumn + "_parse");
   }
 
   /**
@@ -402,7 +348,7 @@ public final class ContractValidator {
     return name;
   }
 
-  static String quoted(String name) {
+  private static String quoted(String name) {
     return "`" + name.replace("`", "``") + "`";
   }
 }
