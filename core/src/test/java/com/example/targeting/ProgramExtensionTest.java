@@ -99,14 +99,9 @@ class ProgramExtensionTest {
           contract { columns { customer_id = string, balance = double }, max-quarantined-fraction = 0.5 }
           filters = [{ id = balance, rules = [{ keep = "balance >= 100", reason = "balance below 100" }] }]
           decide = [{ type = balance-priority, threshold = 1000 }]
-          outputs {
-            candidates = ${paths.output}"/candidates"
-            rejections = ${paths.output}"/rejections"
-            quarantine = ${paths.output}"/quarantine"
-            summaries = ${paths.output}"/summaries"
-          }
+          %s
         }
-        """.formatted(customers));
+        """.formatted(customers, com.targeting.core.testing.TestPrograms.OUTPUTS));
     return ProgramRunner.run(TestSpark.session(), ProgramConfig.from(ConfigLoader.load(List.of(program.toString()),
         List.of("paths.root=" + root, "run.date=\"" + runDate + "\""))));
   }

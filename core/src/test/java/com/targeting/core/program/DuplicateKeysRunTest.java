@@ -38,14 +38,9 @@ class DuplicateKeysRunTest {
           source { format = csv, path = "%s" }
           contract { columns { customer_id = string, balance = double }, max-quarantined-fraction = 0.9 }
           filters = [{ id = balance, rules = [{ keep = "balance >= 100", reason = "balance below 100" }] }]
-          outputs {
-            candidates = ${paths.output}"/candidates"
-            rejections = ${paths.output}"/rejections"
-            quarantine = ${paths.output}"/quarantine"
-            summaries = ${paths.output}"/summaries"
-          }
+          %s
         }
-        """.formatted(extract));
+        """.formatted(extract, com.targeting.core.testing.TestPrograms.OUTPUTS));
     RunSummary summary = ProgramRunner.run(TestSpark.session(), ProgramConfig.from(ConfigLoader.load(
         List.of(program.toString()), List.of("paths.root=" + root, "run.date=\"2026-11-20\""))));
 

@@ -56,14 +56,9 @@ class RunRecordsTest {
           key = customer_id
           source { format = csv, path = "%s/customers.csv" }
           contract { columns { customer_id = string }, max-quarantined-fraction = 0.5 }
-          outputs {
-            candidates = ${paths.output}"/candidates"
-            rejections = ${paths.output}"/rejections"
-            quarantine = ${paths.output}"/quarantine"
-            summaries = ${paths.output}"/summaries"
-          }
+          %s
         }
-        """.formatted(root));
+        """.formatted(root, com.targeting.core.testing.TestPrograms.OUTPUTS));
     ProgramConfig config = ProgramConfig.from(ConfigLoader.load(List.of(program.toString()),
         List.of("paths.root=" + root, "paths.output=" + root.resolve("out"), "run.date=\"" + runDate + "\"", "run.id=" + runId)));
     return new RunRecords(TestSpark.session(), config).previousRun();

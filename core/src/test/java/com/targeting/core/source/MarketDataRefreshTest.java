@@ -167,14 +167,9 @@ class MarketDataRefreshTest {
             join-on = [marketplace]
           }]
           filters = [{ id = market, rules = [{ keep = "market_conditions IS NOT NULL", reason = "no market data" }] }]
-          outputs {
-            candidates = ${paths.output}"/candidates"
-            rejections = ${paths.output}"/rejections"
-            quarantine = ${paths.output}"/quarantine"
-            summaries = ${paths.output}"/summaries"
-          }
+          %s
         }
-        """.formatted(customers));
+        """.formatted(customers, com.targeting.core.testing.TestPrograms.OUTPUTS));
     MarketDataRefresh.Settings settings = settings();
     // The last refresh was ten days before the run date (and one row is dated after it, which does not count).
     extract("US,2026-11-10,bullish,1.0,15.0\nUK,2026-11-10,neutral,1.0,15.0\nUS,2026-11-21,bullish,1.0,15.0\n");
