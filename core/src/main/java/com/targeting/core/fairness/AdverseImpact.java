@@ -1,10 +1,13 @@
 package com.targeting.core.fairness;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -75,39 +78,64 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
   private static final String SELECTED = "__selected";
 
   /**
-   * One aggregation per attribute over {@code rows}; {@code selected} says which rows were
-   * selected. Results are small by construction: one row per group.
+   * One aggregation over {@code rows} for every attribute (each row counted once per attribute,
+   * by its group, and among the selected rows by its mix value): one pass over the rows, however
+   * many attributes. {@code selected} says which rows were selected. Results are small by
+   * construction: one row per attribute, group and mix value.
+   *
+   * @throws TargetingException a user error naming an attribute that is not a column of the rows
    */
   public Map<String, Object> report(Dataset<Row> rows, Column selected) {
     requireNonNull(selected, "selected is null");
-    Map<String, Object> report = new LinkedHashMap<>();
-    for (String attribute : attributes) {
+    List<Column> pairs = new ArrayList<>();
+    for (int i = 0; i < attributes.size(); i++) {
+      String attribute = attributes.get(i);
       if (!java.util.Arrays.asList(rows.columns()).contains(attribute)) {
         throw TargetingException.userError("Fairness report: protected attribute %s is not a column of the rows (has %s)",
             attribute, List.of(rows.columns()));
       }
-      Column group = coalesce(col("`" + attribute + "`").cast("string"), lit(UNKNOWN)).as("group");
-      Row[] groups = (Row[]) rows.groupBy(group)
-          .agg(count(lit(1)), sum(when(selected, 1L).otherwise(0L)))
-          .collect();
-      Map<String, Object> ratios = ratios(groups);
-      mixColumn.ifPresent(mix -> addMix(ratios, (Row[]) rows.where(selected)
-          .groupBy(group, coalesce(col("`" + mix + "`").cast("string"), lit(UNKNOWN)))
-          .agg(count(lit(1)))
-          .collect()));
-      report.put(attribute, ratios);
+      pairs.add(struct(lit(i).as("attribute"), coalesce(col("`" + attribute + "`").cast("string"), lit(UNKNOWN)).as("group")));
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    if (pairs.isEmpty()) {
+      return report;
+    }
+    // The mix value of a selected row (null for the others, and without a mix column).
+    Column mix = mixColumn.map(column -> when(selected, coalesce(col("`" + column + "`").cast("string"), lit(UNKNOWN))))
+        .orElse(lit(null).cast("string"));
+    Row[] counts = (Row[]) rows.select(explode(array(pairs.toArray(Column[]::new))).as("pair"), selected.as("selected"), mix.as("mix"))
+        .groupBy(col("pair.attribute"), col("pair.group"), col("mix"))
+        .agg(count(lit(1)), sum(when(col("selected"), 1L).otherwise(0L)))
+        .collect();
+    List<Map<String, long[]>> groups = new ArrayList<>();
+    List<Map<String, Map<String, Long>>> mixes = new ArrayList<>();
+    for (int i = 0; i < attributes.size(); i++) {
+      groups.add(new TreeMap<>());
+      mixes.add(new TreeMap<>());
+    }
+    for (Row row : counts) {
+      int attribute = row.getInt(0);
+      long[] figures = groups.get(attribute).computeIfAbsent(row.getString(1), g -> new long[2]);
+      figures[0] += row.getLong(3);
+      figures[1] += row.getLong(4);
+      if (!row.isNullAt(2)) {
+        mixes.get(attribute).computeIfAbsent(row.getString(1), g -> new TreeMap<>()).put(row.getString(2), row.getLong(3));
+      }
+    }
+    for (int i = 0; i < attributes.size(); i++) {
+      Map<String, Object> ratios = ratios(groups.get(i));
+      if (mixColumn.isPresent()) {
+        addMix(ratios, mixes.get(i));
+      }
+      report.put(attributes.get(i), ratios);
     }
     return report;
   }
 
   /** Adds {@code <mix-column>_mix}: selected rows per value, and their share of the group's selected rows. */
   @SuppressWarnings("unchecked")
-  private void addMix(Map<String, Object> ratios, Row[] counts) {
+  private void addMix(Map<String, Object> ratios, Map<String, Map<String, Long>> mixes) {
     Map<String, Object> byGroup = (Map<String, Object>) ratios.get("groups");
-    Map<String, Map<String, Long>> mixes = new TreeMap<>();
-    for (Row row : counts) {
-      mixes.computeIfAbsent(row.getString(0), g -> new TreeMap<>()).put(row.getString(1), row.getLong(2));
-    }
     for (Map.Entry<String, Object> entry : byGroup.entrySet()) {
       Map<String, Object> figures = (Map<String, Object>) entry.getValue();
       long selected = (Long) figures.get("selected");
@@ -122,11 +150,8 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
     }
   }
 
-  private Map<String, Object> ratios(Row[] groups) {
-    Map<String, long[]> counts = new TreeMap<>();
-    for (Row group : groups) {
-      counts.put(group.getString(0), new long[] {group.getLong(1), group.getLong(2)});
-    }
+  /** The ratios of one attribute, from its rows and selected rows by group. */
+  private Map<String, Object> ratios(Map<String, long[]> counts) {
     String reference = null;
     double best = 0;
     for (Map.Entry<String, long[]> entry : counts.entrySet()) {

@@ -88,4 +88,56 @@ class AdverseImpactTest {
     assertThat(male.keySet()).containsExactly("excellent", "good");
     assertThat(male.get("good")).containsEntry("selected", 50L).containsEntry("share", 0.5);
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyAttributeAndItsMixFromOnePassMatchAHandComputation() throws Exception {
+    // gender, age band, selected (null: not known to be selected), tier.
+    Object[][] rows = {{"F", "young", true, "A"}, {"F", "old", false, null}, {"M", "young", true, "B"},
+        {"M", "old", true, "A"}, {null, "young", null, "A"}, {"M", "young", false, "B"}};
+    // Each Dataset action is one SQL execution.
+    List<String> actions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent event) {
+        if (event instanceof org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart start) {
+          actions.add(start.description());
+        }
+      }
+    };
+    TestSpark.session().sparkContext().addSparkListener(listener);
+    Map<String, Object> report;
+    try {
+      report = new AdverseImpact(List.of("gender", "age_band"), 0.8, Optional.of("tier")).report(
+          TestSpark.rows("gender STRING, age_band STRING, selected BOOLEAN, tier STRING", rows), col("selected"));
+      TestSpark.session().sparkContext().listenerBus().waitUntilEmpty();
+    } finally {
+      TestSpark.session().sparkContext().removeSparkListener(listener);
+    }
+
+    assertThat(report.keySet()).containsExactly("gender", "age_band");
+    Map<String, Object> gender = (Map<String, Object>) report.get("gender");
+    Map<String, Map<String, Object>> byGender = (Map<String, Map<String, Object>>) gender.get("groups");
+    // F 1 of 2, M 2 of 3 (the reference), missing 0 of 1.
+    assertThat(gender.get("reference_group")).isEqualTo("M");
+    assertThat(byGender.get("F")).containsEntry("rows", 2L).containsEntry("selected", 1L)
+        .containsEntry("adverse_impact_ratio", 0.75).containsEntry("flagged", true)
+        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 1.0)));
+    assertThat(byGender.get("M")).containsEntry("rows", 3L).containsEntry("selected", 2L)
+        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 0.5), "B", Map.of("selected", 1L, "share", 0.5)));
+    assertThat(byGender.get("(missing)")).containsEntry("rows", 1L).containsEntry("selected", 0L)
+        .containsEntry("tier_mix", Map.of());
+    Map<String, Object> age = (Map<String, Object>) report.get("age_band");
+    Map<String, Map<String, Object>> byAge = (Map<String, Map<String, Object>>) age.get("groups");
+    // young 2 of 4, old 1 of 2: equal rates, the first in order is the reference.
+    assertThat(age.get("reference_group")).isEqualTo("old");
+    assertThat(byAge.get("young")).containsEntry("rows", 4L).containsEntry("selected", 2L)
+        .containsEntry("adverse_impact_ratio", 1.0)
+        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 0.5), "B", Map.of("selected", 1L, "share", 0.5)));
+    assertThat(byAge.get("old")).containsEntry("rows", 2L).containsEntry("selected", 1L)
+        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 1.0)));
+    assertThat(age.get("flagged_groups")).isEqualTo(List.of());
+    // Two attributes and a mix: one aggregation, one pass over the rows.
+    assertThat(actions).hasSize(1);
+  }
 }
