@@ -94,7 +94,7 @@ class AdverseImpactTest {
   void everyAttributeAndItsMixFromOnePassMatchAHandComputation() throws Exception {
     // gender, age band, selected (null: not known to be selected), tier.
     Object[][] rows = {{"F", "young", true, "A"}, {"F", "old", false, null}, {"M", "young", true, "B"},
-        {"M", "old", true, "A"}, {null, "young", null, "A"}, {"M", "young", false, "B"}};
+        {"M", "old", true, "A"}, {null, "young", null, "A"}, {"M", "young", false, "B"}, {"F", "old", true, null}};
     // Each Dataset action is one SQL execution.
     List<String> actions = new java.util.concurrent.CopyOnWriteArrayList<>();
     org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
@@ -105,6 +105,8 @@ class AdverseImpactTest {
         }
       }
     };
+    // Events of earlier tests still queued would reach the new listener.
+    TestSpark.session().sparkContext().listenerBus().waitUntilEmpty();
     TestSpark.session().sparkContext().addSparkListener(listener);
     Map<String, Object> report;
     try {
@@ -118,25 +120,27 @@ class AdverseImpactTest {
     assertThat(report.keySet()).containsExactly("gender", "age_band");
     Map<String, Object> gender = (Map<String, Object>) report.get("gender");
     Map<String, Map<String, Object>> byGender = (Map<String, Map<String, Object>>) gender.get("groups");
-    // F 1 of 2, M 2 of 3 (the reference), missing 0 of 1.
-    assertThat(gender.get("reference_group")).isEqualTo("M");
-    assertThat(byGender.get("F")).containsEntry("rows", 2L).containsEntry("selected", 1L)
-        .containsEntry("adverse_impact_ratio", 0.75).containsEntry("flagged", true)
-        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 1.0)));
+    // F 2 of 3, M 2 of 3 (equal rates: the first in order, F, is the reference), missing 0 of 1.
+    // A selected row without a tier counts in the mix as missing.
+    assertThat(gender.get("reference_group")).isEqualTo("F");
+    assertThat(byGender.get("F")).containsEntry("rows", 3L).containsEntry("selected", 2L)
+        .containsEntry("adverse_impact_ratio", 1.0).containsEntry("flagged", false)
+        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 0.5), "(missing)", Map.of("selected", 1L, "share", 0.5)));
     assertThat(byGender.get("M")).containsEntry("rows", 3L).containsEntry("selected", 2L)
         .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 0.5), "B", Map.of("selected", 1L, "share", 0.5)));
     assertThat(byGender.get("(missing)")).containsEntry("rows", 1L).containsEntry("selected", 0L)
-        .containsEntry("tier_mix", Map.of());
+        .containsEntry("adverse_impact_ratio", 0.0).containsEntry("tier_mix", Map.of());
+    assertThat(gender.get("flagged_groups")).isEqualTo(List.of("(missing)"));
     Map<String, Object> age = (Map<String, Object>) report.get("age_band");
     Map<String, Map<String, Object>> byAge = (Map<String, Map<String, Object>>) age.get("groups");
-    // young 2 of 4, old 1 of 2: equal rates, the first in order is the reference.
+    // young 2 of 4 against old 2 of 3: 0.75, flagged.
     assertThat(age.get("reference_group")).isEqualTo("old");
     assertThat(byAge.get("young")).containsEntry("rows", 4L).containsEntry("selected", 2L)
-        .containsEntry("adverse_impact_ratio", 1.0)
+        .containsEntry("adverse_impact_ratio", 0.75)
         .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 0.5), "B", Map.of("selected", 1L, "share", 0.5)));
-    assertThat(byAge.get("old")).containsEntry("rows", 2L).containsEntry("selected", 1L)
-        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 1.0)));
-    assertThat(age.get("flagged_groups")).isEqualTo(List.of());
+    assertThat(byAge.get("old")).containsEntry("rows", 3L).containsEntry("selected", 2L)
+        .containsEntry("tier_mix", Map.of("A", Map.of("selected", 1L, "share", 0.5), "(missing)", Map.of("selected", 1L, "share", 0.5)));
+    assertThat(age.get("flagged_groups")).isEqualTo(List.of("young"));
     // Two attributes and a mix: one aggregation, one pass over the rows.
     assertThat(actions).hasSize(1);
   }
