@@ -48,7 +48,39 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
     if (minRatio <= 0 || minRatio > 1) {
       throw node.invalid("min-ratio", "must be in (0, 1], was " + minRatio);
     }
-    return new AdverseImpact(node.strings("protected"), minRatio, node.optionalString("mix-column"));
+    List<String> attributes = node.strings("protected");
+    java.util.Set<String> seen = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    for (String attribute : attributes) {
+      if (!seen.add(attribute)) {
+        throw node.invalid("protected", "names " + attribute + " twice (column names are case-insensitive)");
+      }
+    }
+    return new AdverseImpact(attributes, minRatio, node.optionalString("mix-column"));
+  }
+
+  /**
+   * Fails, before any row is read, when a protected attribute is not a column of {@code rows}
+   * (the rows before scoring, which every attribute must be among): a user error naming the
+   * config path, the attribute, the closest column and the columns there are.
+   */
+  public void requireAttributes(Dataset<Row> rows) {
+    attributes.forEach(attribute -> requireColumn(rows, attribute, "program.fairness.protected"));
+  }
+
+  /**
+   * As {@link #requireAttributes}, for the mix column among the scored rows (it may be a
+   * decision's column): checked on their plan, before they are computed.
+   */
+  public void requireMixColumn(Dataset<Row> scored) {
+    mixColumn.ifPresent(mix -> requireColumn(scored, mix, "program.fairness.mix-column"));
+  }
+
+  private static void requireColumn(Dataset<Row> rows, String column, String path) {
+    List<String> columns = List.of(rows.columns());
+    if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
+      throw TargetingException.userError("%s names %s, which is not a column of the rows%s (columns: %s)", path, column,
+          ConfigNode.closest(column, columns).map(c -> ": did you mean " + c + "?").orElse(""), columns);
+    }
   }
 
   /**

@@ -195,8 +195,9 @@ public final class ProgramRunner {
     FilterChain chain = FilterChain.of(program.filters());
     Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
     Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
-    Dataset<Row> classified = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> planned = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()));
+    program.fairness().ifPresent(fairness -> fairness.requireAttributes(planned));
+    Dataset<Row> classified = planned.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Funnel funnel = Funnel.of(classified, chain.filterIds());
       long sourceRows = extractRowCount(extractRows, source);
@@ -229,8 +230,9 @@ public final class ProgramRunner {
       scored = decision.apply(scored);
     }
     // The null quarantine column lets the same chain and funnel code run over the scored rows.
-    Dataset<Row> decided = postScoreChain.apply(scored.withColumn(QUARANTINE_RULE, lit(null).cast("string")))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> unpersisted = postScoreChain.apply(scored.withColumn(QUARANTINE_RULE, lit(null).cast("string")));
+    program.fairness().ifPresent(fairness -> fairness.requireMixColumn(unpersisted));
+    Dataset<Row> decided = unpersisted.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Dataset<Row> selected = decided.where(col(REMOVED_BY).isNull()).drop(QUARANTINE_RULE, REMOVED_BY, REMOVAL_REASON);
       // Analysis only: the DynamoDB layout's expressions and columns are checked before any action.

@@ -2,6 +2,7 @@ package com.targeting.core.fairness;
 
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.targeting.core.testing.TestSpark;
 import java.util.ArrayList;
@@ -143,5 +144,19 @@ class AdverseImpactTest {
     assertThat(age.get("flagged_groups")).isEqualTo(List.of("young"));
     // Two attributes and a mix: one aggregation, one pass over the rows.
     assertThat(actions).hasSize(1);
+  }
+
+  @Test
+  void anAttributeOrMixColumnTheRowsLackIsAUserErrorNamingItsConfigPath() {
+    Dataset<Row> rows = TestSpark.rows("gender STRING, age_band STRING, tier STRING", new Object[] {"F", "young", "A"});
+    new AdverseImpact(List.of("Gender", "age_band"), 0.8, Optional.of("tier")).requireAttributes(rows);
+    assertThatThrownBy(() -> new AdverseImpact(List.of("gender", "agee_band"), 0.8, Optional.empty()).requireAttributes(rows))
+        .isInstanceOf(com.targeting.core.TargetingException.class)
+        .hasMessageContaining("program.fairness.protected names agee_band, which is not a column of the rows: did you mean age_band?");
+    assertThatThrownBy(() -> new AdverseImpact(List.of("gender"), 0.8, Optional.of("credit_tier")).requireMixColumn(rows))
+        .hasMessageContaining("program.fairness.mix-column names credit_tier");
+    assertThatThrownBy(() -> AdverseImpact.from(com.targeting.core.config.ConfigNode.root(
+            com.typesafe.config.ConfigFactory.parseString("protected = [gender, Gender]"))))
+        .hasMessageContaining("protected").hasMessageContaining("names Gender twice");
   }
 }
