@@ -193,7 +193,9 @@ public final class ProgramRunner {
   private Classified classify() {
     ReaderSource source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
-    Observations.Observed extractRows = Observations.observe(source.readForContract(spark), "extract_rows", count(lit(1)).as("rows"));
+    Dataset<Row> extract = source.readForContract(spark);
+    source.scanParallelismWarning(extract, spark.sparkContext().defaultParallelism()).ifPresent(LOG::warn);
+    Observations.Observed extractRows = Observations.observe(extract, "extract_rows", count(lit(1)).as("rows"));
     Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
     Dataset<Row> planned = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()));
     program.fairness().ifPresent(fairness -> fairness.requireAttributes(planned));

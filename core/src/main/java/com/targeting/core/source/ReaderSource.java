@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.targeting.core.TargetingException;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -120,6 +121,30 @@ public final class ReaderSource implements Source {
     org.apache.spark.sql.Column malformed = org.apache.spark.sql.functions.col(MALFORMED_RECORD);
     return records.withColumn(MALFORMED_RECORD, org.apache.spark.sql.functions.when(
         malformed.isNull().and(last.rlike("[\\r\\n]$")), org.apache.spark.sql.functions.concat_ws(",", all)).otherwise(malformed));
+  }
+
+  /**
+   * The warning a run logs when {@code rows}, read from this source, will be scanned by fewer tasks
+   * than the session has cores because they come from fewer csv files: with {@code multiLine}
+   * (the default for csv) Spark reads each file in one task however large, so the scan's
+   * parallelism is its file count, and an extract written as one file is read by one core of a
+   * cluster. Empty for other formats, without {@code multiLine}, and from {@code cores} files up.
+   * The files are counted from the read's own file index (no listing of its own).
+   *
+   * @param rows {@link #read} or {@link #readForContract} of this source
+   * @param cores the session's default parallelism
+   */
+  public Optional<String> scanParallelismWarning(Dataset<Row> rows, int cores) {
+    if (!"csv".equals(config.format()) || !"true".equalsIgnoreCase(options().getOrDefault("multiLine", "false"))) {
+      return Optional.empty();
+    }
+    int files = rows.inputFiles().length;
+    if (files == 0 || files >= cores) {
+      return Optional.empty();
+    }
+    return Optional.of(String.format("Extract %s: %d csv file(s) read with multiLine = true, which Spark cannot split: the scan "
+        + "runs %d task(s) on a session of %d cores. Write the extract as at least %d files, or set the source's option "
+        + "multiLine = \"false\" if no quoted field holds a line break.", describe(), files, files, cores, cores));
   }
 
   private Dataset<Row> load(DataFrameReader reader) {

@@ -161,4 +161,24 @@ class CsvSourceTest {
     assertThat(byId.get("X1").<String>getAs("size")).isEqualTo("12\"");
     assertThat(byId.get("X2").<String>getAs("note")).isEqualTo("plain");
   }
+
+  @Test
+  void multiLineExtractOfFewerFilesThanCoresIsWarnedOf() throws Exception {
+    Path path = extract("one-file", "customer_id,age", "X1,30", "X2,40");
+    ReaderSource source = ReaderSource.of(source(path, ""));
+    Dataset<Row> rows = source.readForContract(TestSpark.session());
+
+    assertThat(source.scanParallelismWarning(rows, 4)).hasValueSatisfying(warning -> assertThat(warning)
+        .contains("Extract csv " + path, "1 csv file(s) read with multiLine = true", "runs 1 task(s) on a session of 4 cores",
+            "at least 4 files", "multiLine = \"false\""));
+    // As many files as cores: each core reads one.
+    Files.writeString(path.resolve("part-1.csv"), "customer_id,age\r\nX3,50\r\n");
+    ReaderSource twoFiles = ReaderSource.of(source(path, ""));
+    assertThat(twoFiles.scanParallelismWarning(twoFiles.readForContract(TestSpark.session()), 2)).isEmpty();
+    assertThat(twoFiles.scanParallelismWarning(twoFiles.readForContract(TestSpark.session()), 3)).get().asString()
+        .contains("2 csv file(s)");
+    // Without multiLine, Spark splits a file among tasks.
+    ReaderSource split = ReaderSource.of(source(path, "multiLine = \"false\""));
+    assertThat(split.scanParallelismWarning(split.read(TestSpark.session()), 4)).isEmpty();
+  }
 }
