@@ -194,7 +194,7 @@ public final class ProgramRunner {
     ReaderSource source = ReaderSource.of(program.source());
     FilterChain chain = FilterChain.of(program.filters());
     Dataset<Row> extract = source.readForContract(spark);
-    source.scanParallelismWarning(extract, spark.sparkContext().defaultParallelism()).ifPresent(LOG::warn);
+    source.scanParallelismWarning(extract, ReaderSource.taskSlots(spark.sparkContext())).ifPresent(LOG::warn);
     Observations.Observed extractRows = Observations.observe(extract, "extract_rows", count(lit(1)).as("rows"));
     Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
     Dataset<Row> planned = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()));

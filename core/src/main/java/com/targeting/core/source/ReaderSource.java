@@ -124,28 +124,57 @@ public final class ReaderSource implements Source {
   }
 
   /**
-   * The warning a run logs when {@code rows}, read from this source, will be scanned by fewer tasks
-   * than the session has cores because they come from fewer csv files: with {@code multiLine}
-   * (the default for csv) Spark reads each file in one task however large, so the scan's
-   * parallelism is its file count, and an extract written as one file is read by one core of a
-   * cluster. Empty for other formats, without {@code multiLine}, and from {@code cores} files up.
-   * The files are counted from the read's own file index (no listing of its own).
+   * The warning a run logs when {@code rows}, read from this csv source with {@code multiLine}
+   * (the default for csv), come from fewer files than the session can run tasks at once: Spark
+   * reads such a file in one task however large (and may pack several small files into one task),
+   * so the scan runs at most as many tasks as there are files, and an extract written as one file
+   * is read by one core of a cluster. Empty for other formats (as named in config, lower case), without
+   * {@code multiLine}, for no files, and from {@code slots} files up. The files are counted from the
+   * read's own file index ({@code Dataset.inputFiles}: the plan is optimized on the driver, nothing
+   * is read or listed again); {@code rows} is not touched for other sources.
    *
    * @param rows {@link #read} or {@link #readForContract} of this source
-   * @param cores the session's default parallelism
+   * @param slots the tasks the session can run at once ({@link #taskSlots})
    */
-  public Optional<String> scanParallelismWarning(Dataset<Row> rows, int cores) {
+  public Optional<String> scanParallelismWarning(Dataset<Row> rows, int slots) {
     if (!"csv".equals(config.format()) || !"true".equalsIgnoreCase(options().getOrDefault("multiLine", "false"))) {
       return Optional.empty();
     }
     int files = rows.inputFiles().length;
-    if (files == 0 || files >= cores) {
+    if (files == 0 || files >= slots) {
       return Optional.empty();
     }
     return Optional.of(String.format("Extract %s: %d csv file(s) read with multiLine = true, which Spark cannot split: the scan "
-        + "runs %d task(s) on a session of %d cores. Write the extract as at least %d files, or set the source's option "
-        + "multiLine = \"false\" if no quoted field holds a line break.", describe(), files, files, cores, cores));
+        + "runs at most %d task(s) where the session can run %d at once. Write the extract as at least %d files of similar "
+        + "size, or, for uncompressed files with no line break inside a quoted field, set the source's option "
+        + "multiLine = \"false\".", describe(), files, files, slots, slots));
   }
+
+  /**
+   * The tasks {@code spark} can run at once: its default parallelism (local mode: the cores), or,
+   * on a cluster, the executors' cores at full size ({@code spark.executor.cores} times
+   * {@code spark.dynamicAllocation.maxExecutors} with dynamic allocation, else
+   * {@code spark.executor.instances}) where that is more: with dynamic allocation the default
+   * parallelism counts only the executors registered so far. A size over {@value #MAX_COUNTED_SLOTS}
+   * slots (an unbounded maximum) is not counted.
+   */
+  public static int taskSlots(org.apache.spark.SparkContext spark) {
+    return taskSlots(spark.isLocal(), spark.defaultParallelism(), spark.getConf());
+  }
+
+  static int taskSlots(boolean local, int defaultParallelism, org.apache.spark.SparkConf conf) {
+    if (local) {
+      return defaultParallelism;
+    }
+    int cores = conf.getInt("spark.executor.cores", 1);
+    int executors = conf.getBoolean("spark.dynamicAllocation.enabled", false)
+        ? conf.getInt("spark.dynamicAllocation.maxExecutors", 0) : conf.getInt("spark.executor.instances", 0);
+    long atFullSize = (long) cores * executors;
+    // An unbounded maximum (Spark's default for dynamicAllocation.maxExecutors) says nothing of the size.
+    return atFullSize > MAX_COUNTED_SLOTS ? defaultParallelism : (int) Math.max(defaultParallelism, atFullSize);
+  }
+
+  private static final int MAX_COUNTED_SLOTS = 100_000;
 
   private Dataset<Row> load(DataFrameReader reader) {
     try {

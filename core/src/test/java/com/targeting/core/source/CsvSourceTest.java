@@ -169,16 +169,36 @@ class CsvSourceTest {
     Dataset<Row> rows = source.readForContract(TestSpark.session());
 
     assertThat(source.scanParallelismWarning(rows, 4)).hasValueSatisfying(warning -> assertThat(warning)
-        .contains("Extract csv " + path, "1 csv file(s) read with multiLine = true", "runs 1 task(s) on a session of 4 cores",
-            "at least 4 files", "multiLine = \"false\""));
+        .contains("Extract csv " + path, "1 csv file(s) read with multiLine = true", "runs at most 1 task(s) where the session can run 4 at once",
+            "at least 4 files of similar size", "multiLine = \"false\""));
     // As many files as cores: each core reads one.
     Files.writeString(path.resolve("part-1.csv"), "customer_id,age\r\nX3,50\r\n");
     ReaderSource twoFiles = ReaderSource.of(source(path, ""));
     assertThat(twoFiles.scanParallelismWarning(twoFiles.readForContract(TestSpark.session()), 2)).isEmpty();
     assertThat(twoFiles.scanParallelismWarning(twoFiles.readForContract(TestSpark.session()), 3)).get().asString()
         .contains("2 csv file(s)");
-    // Without multiLine, Spark splits a file among tasks.
-    ReaderSource split = ReaderSource.of(source(path, "multiLine = \"false\""));
+    // Without multiLine (option names in any case, as Spark's), Spark splits a file among tasks.
+    ReaderSource split = ReaderSource.of(source(path, "multiline = \"false\""));
     assertThat(split.scanParallelismWarning(split.read(TestSpark.session()), 4)).isEmpty();
+    // Other formats: the rows are not even looked at.
+    ReaderSource delta = ReaderSource.of(SourceConfig.from(ConfigNode.root(ConfigFactory.parseString(
+        "format = delta\npath = \"" + path + "\""))));
+    assertThat(delta.scanParallelismWarning(null, 4)).isEmpty();
+  }
+
+  @Test
+  void taskSlotsCountTheExecutorsAtFullSize() {
+    org.apache.spark.SparkConf dynamic = new org.apache.spark.SparkConf(false).set("spark.dynamicAllocation.enabled", "true")
+        .set("spark.executor.cores", "4").set("spark.dynamicAllocation.maxExecutors", "4");
+    // Two executors registered so far: the default parallelism is theirs, the run may grow to 16.
+    assertThat(ReaderSource.taskSlots(false, 8, dynamic)).isEqualTo(16);
+    assertThat(ReaderSource.taskSlots(false, 200, dynamic)).isEqualTo(200);
+    assertThat(ReaderSource.taskSlots(false, 2, dynamic.clone().remove("spark.dynamicAllocation.maxExecutors"))).isEqualTo(2);
+    assertThat(ReaderSource.taskSlots(false, 2, dynamic.clone().set("spark.dynamicAllocation.maxExecutors", "2147483647"))).isEqualTo(2);
+    org.apache.spark.SparkConf fixed = new org.apache.spark.SparkConf(false).set("spark.executor.cores", "4")
+        .set("spark.executor.instances", "3");
+    assertThat(ReaderSource.taskSlots(false, 2, fixed)).isEqualTo(12);
+    // Local mode: the cores, whatever the executor settings say.
+    assertThat(ReaderSource.taskSlots(true, 2, fixed)).isEqualTo(2);
   }
 }
