@@ -43,9 +43,14 @@ final class SampleTables {
         .otherwise(col("customer_id"));
   }
 
-  /** Partitions for generating {@code count} rows: one per 250,000, at most 200. */
+  /**
+   * Partitions, and so csv files, for generating {@code count} rows: one per 250,000, at least 4,
+   * at most 200. A warehouse unload writes several files even for a small table (Redshift's
+   * UNLOAD one or more per slice), and a {@code multiLine} csv file is read by one task: with a
+   * single file the sample run would read its extract on one core (and warn of it).
+   */
   static int partitions(long count) {
-    return (int) Math.max(1, Math.min(200, count / 250_000 + 1));
+    return (int) Math.max(4, Math.min(200, count / 250_000 + 1));
   }
 
   /** One contact, for {@link #contacts}. */
