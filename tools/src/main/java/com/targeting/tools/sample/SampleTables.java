@@ -44,13 +44,14 @@ final class SampleTables {
   }
 
   /**
-   * Partitions, and so csv files, for generating {@code count} rows: one per 250,000, at least 4,
-   * at most 200. A warehouse unload writes several files even for a small table (Redshift's
-   * UNLOAD one or more per slice), and a {@code multiLine} csv file is read by one task: with a
-   * single file the sample run would read its extract on one core (and warn of it).
+   * Partitions, and so csv files, for generating {@code count} rows: one below 100,000 rows (the
+   * tests' small tables, where more files only add tasks), else one per 250,000, at least 4, at
+   * most 200. A warehouse unload writes several files of a large table (Redshift's UNLOAD one or
+   * more per slice), and a {@code multiLine} csv file is read by one task: as a single file, the
+   * README's 150,000-customer sample was read on one core (and warned of).
    */
   static int partitions(long count) {
-    return (int) Math.max(4, Math.min(200, count / 250_000 + 1));
+    return count < 100_000 ? 1 : (int) Math.max(4, Math.min(200, count / 250_000 + 1));
   }
 
   /** One contact, for {@link #contacts}. */
