@@ -108,7 +108,7 @@ public final class ReaderSource implements Source {
     Dataset<Row> records = load(spark.read().format(dataSourceName()).options(options)
         .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", MALFORMED_RECORD).schema(schema));
     String[] columns = rows.columns();
-    if (columns.length == 0 || !"true".equalsIgnoreCase(options.getOrDefault("multiLine", "false"))) {
+    if (columns.length == 0 || !multiLine(options)) {
       return records;
     }
     // A quote left open in the last field still gives the right number of fields: that field then
@@ -137,7 +137,7 @@ public final class ReaderSource implements Source {
    * @param slots the tasks the session can run at once ({@link #taskSlots})
    */
   public Optional<String> scanParallelismWarning(Dataset<Row> rows, int slots) {
-    if (!"csv".equals(config.format()) || !"true".equalsIgnoreCase(options().getOrDefault("multiLine", "false"))) {
+    if (!"csv".equals(config.format()) || !multiLine(options())) {
       return Optional.empty();
     }
     int files = rows.inputFiles().length;
@@ -175,6 +175,11 @@ public final class ReaderSource implements Source {
   }
 
   private static final int MAX_COUNTED_SLOTS = 100_000;
+
+  /** Whether the reader options (case-insensitive, as {@link #options} gives them) read quoted line breaks. */
+  private static boolean multiLine(Map<String, String> options) {
+    return "true".equalsIgnoreCase(options.getOrDefault("multiLine", "false"));
+  }
 
   private Dataset<Row> load(DataFrameReader reader) {
     try {
