@@ -24,18 +24,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReferenceConfJobsTest {
   /** How each job key is read. */
-  private static final Map<String, Function<Config, Object>> READS = Map.of(
-      "spark.app-name", config -> Sessions.Settings.from(config).appName(),
-      "spark.settings.\"spark.sql.adaptive.enabled\"", config -> spark(config, "spark.sql.adaptive.enabled"),
-      "spark.settings.\"spark.sql.session.timeZone\"", config -> spark(config, "spark.sql.session.timeZone"),
-      "spark.settings.\"spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs\"",
-      config -> spark(config, "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs"),
-      "spark.settings.\"spark.sql.parquet.compression.codec\"", config -> spark(config, "spark.sql.parquet.compression.codec"),
-      "spark.settings.\"spark.databricks.delta.snapshotPartitions\"", config -> spark(config, "spark.databricks.delta.snapshotPartitions"),
-      "bootstrap.enabled", config -> LocalBootstrap.Settings.from(config).enabled(),
-      "bootstrap.rows", config -> LocalBootstrap.Settings.from(config).rows(),
-      "bootstrap.history-rows", config -> LocalBootstrap.Settings.from(config).historyRows(),
-      "bootstrap.seed", config -> LocalBootstrap.Settings.from(config).seed());
+  private static final Map<String, Function<Config, Object>> READS = Map.ofEntries(
+      Map.entry("spark.app-name", config -> Sessions.Settings.from(config).appName()),
+      Map.entry("spark.settings.\"spark.sql.adaptive.enabled\"", config -> spark(config, "spark.sql.adaptive.enabled")),
+      Map.entry("spark.settings.\"spark.sql.session.timeZone\"", config -> spark(config, "spark.sql.session.timeZone")),
+      Map.entry("spark.settings.\"spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs\"",
+          config -> spark(config, "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs")),
+      Map.entry("spark.settings.\"spark.sql.parquet.compression.codec\"", config -> spark(config, "spark.sql.parquet.compression.codec")),
+      Map.entry("spark.settings.\"spark.databricks.delta.snapshotPartitions\"", config -> spark(config, "spark.databricks.delta.snapshotPartitions")),
+      Map.entry("spark.settings.\"spark.sql.constraintPropagation.enabled\"", config -> spark(config, "spark.sql.constraintPropagation.enabled")),
+      Map.entry("bootstrap.enabled", config -> LocalBootstrap.Settings.from(config).enabled()),
+      Map.entry("bootstrap.rows", config -> LocalBootstrap.Settings.from(config).rows()),
+      Map.entry("bootstrap.history-rows", config -> LocalBootstrap.Settings.from(config).historyRows()),
+      Map.entry("bootstrap.seed", config -> LocalBootstrap.Settings.from(config).seed()));
 
   private static final List<Key> JOB_KEYS =
       ReferenceConfTest.KEYS.stream().filter(key -> key.kind() == ReferenceConfTest.Kind.JOB).toList();

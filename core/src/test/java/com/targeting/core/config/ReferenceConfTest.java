@@ -84,6 +84,7 @@ public class ReferenceConfTest {
       job("spark.settings.\"spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs\"", "false", "true", "true"),
       job("spark.settings.\"spark.sql.parquet.compression.codec\"", "snappy", "zstd", "zstd"),
       job("spark.settings.\"spark.databricks.delta.snapshotPartitions\"", "4", "50", "50"),
+      job("spark.settings.\"spark.sql.constraintPropagation.enabled\"", "false", "true", "true"),
 
       read("publishing.lock-timeout", Duration.ofMinutes(10), "20m", Duration.ofMinutes(20),
           r -> r.program().outputs().publishing().lock().timeout()),

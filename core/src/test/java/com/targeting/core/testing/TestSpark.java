@@ -26,6 +26,7 @@ public final class TestSpark {
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.sql.session.timeZone", "UTC")
+          .config("spark.sql.constraintPropagation.enabled", "false") // as reference.conf sets it
           .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
           .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
           .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
