@@ -326,19 +326,24 @@ public final class ModelTrainer {
   /** Counts quarantined rows by rule and fails past the limit; returns the rest, keeps the bad rows to write. */
   private static Dataset<Row> clean(Dataset<Row> validated, Contract contract, String sourceName, String name,
       Map<String, Long> quarantined, Map<String, Dataset<Row>> quarantinedRows) {
-    Row[] groups = (Row[]) validated.groupBy(col(QUARANTINE_RULE)).agg(count(lit(1))).collect();
+    // One reason per rule comes with the counts, so that the error names a column and a value.
+    Row[] groups = (Row[]) validated.groupBy(col(QUARANTINE_RULE))
+        .agg(count(lit(1)), org.apache.spark.sql.functions.min(col(QUARANTINE_REASON))).collect();
     long total = 0;
     long bad = 0;
+    Map<String, String> examples = new java.util.TreeMap<>();
     for (Row group : groups) {
       total += group.getLong(1);
       if (group.get(0) != null) {
         bad += group.getLong(1);
         quarantined.merge(group.getString(0), group.getLong(1), Long::sum);
+        examples.put(group.getString(0), group.getString(2));
       }
     }
     if (total > 0 && (double) bad / total > contract.maxQuarantinedFraction()) {
       throw TargetingException.userError("Training data %s: %d of %d rows break the contract, more than the limit of %.2f%% "
-          + "(data.max-quarantined-fraction). By rule: %s", sourceName, bad, total, 100 * contract.maxQuarantinedFraction(), quarantined);
+          + "(data.max-quarantined-fraction). By rule: %s; for example: %s", sourceName, bad, total,
+          100 * contract.maxQuarantinedFraction(), quarantined, examples);
     }
     if (bad > 0) {
       quarantinedRows.put(name, validated.where(col(QUARANTINE_RULE).isNotNull()));

@@ -14,6 +14,7 @@ import com.targeting.core.fs.HadoopFiles;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
@@ -24,6 +25,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
 import scala.Option;
 
 /** A model version loaded back: the fitted pipeline and its {@code model.json}. */
@@ -156,9 +158,22 @@ public final class SavedModel {
     requireFeatures(rows);
     String prefix = ModelSpec.columnPrefix(metadata.id());
     boolean nativeContributions = reasonCodes > 0 && (engine == Engine.XGBOOST || contributions.shap().isEmpty());
+    // A categorical feature trained from text (a csv's "true") may arrive typed (a contract's
+    // boolean): the encoder reads its text, and the rows come back with the value as it came.
+    Map<String, String> typedCategoricals = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    Dataset<Row> input = rows;
+    for (StructField field : rows.schema().fields()) {
+      if (metadata.categoricalFeatures().stream().anyMatch(field.name()::equalsIgnoreCase)
+          && !(field.dataType() instanceof org.apache.spark.sql.types.StringType)) {
+        String original = prefix + "typed_" + field.name();
+        typedCategoricals.put(field.name(), original);
+        input = input.withColumn(original, col("`" + field.name() + "`"))
+            .withColumn(field.name(), col("`" + field.name() + "`").cast("string"));
+      }
+    }
     List<Column> columns = new ArrayList<>();
     for (String column : rows.columns()) {
-      columns.add(col("`" + column + "`"));
+      columns.add(typedCategoricals.containsKey(column) ? col(typedCategoricals.get(column)).as(column) : col("`" + column + "`"));
     }
     // The contribution vector becomes an array once per row, and the entries are sorted once per
     // row, each in a projection of its own: written in place, the conversion would run for every
@@ -168,7 +183,7 @@ public final class SavedModel {
     if (engine == Engine.JVM && !nativeContributions && jvmPredicts()) {
       // The JVM's prediction (checked against XGBoost's when the model was loaded): the stages
       // before the booster, then one pass over the compiled trees for the score and the reasons.
-      Dataset<Row> transformed = new PipelineModel(pipeline.uid(), featureStages()).transform(rows);
+      Dataset<Row> transformed = new PipelineModel(pipeline.uid(), featureStages()).transform(input);
       if (reasonCodes == 0) {
         columns.add(contributions.prediction(rows.sparkSession(), transformed).as(output));
         return transformed.select(columns.toArray(Column[]::new));
@@ -180,7 +195,7 @@ public final class SavedModel {
       scored = transformed.select(withArray.toArray(Column[]::new)).select(columns.toArray(Column[]::new));
     } else {
       PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
-      Dataset<Row> transformed = model.transform(rows);
+      Dataset<Row> transformed = model.transform(input);
       Column score = Predictions.score(prefix, metadata.scoreSource());
       if ("multiclass".equals(metadata.objective())) {
         Column classes = array(metadata.classes().stream().map(c -> lit(c)).toArray(Column[]::new));

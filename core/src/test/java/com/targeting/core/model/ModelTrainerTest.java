@@ -93,6 +93,36 @@ class ModelTrainerTest {
   }
 
   @Test
+  void aCategoricalTrainedFromTextScoresAlikeWhenItArrivesTyped() {
+    // A csv gives the flag as text; a program's contract gives it as a boolean.
+    Dataset<Row> flagged = labeled.withColumn("member", org.apache.spark.sql.functions.when(col("kind").equalTo("gold"), "true")
+        .otherwise("false"));
+    ModelSpec spec = spec("id = member\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
+        + "features { numeric = [x], categorical = [member] }\nid-column = customer_id\n");
+    ModelTrainer.train(TestSpark.session(), spec, flagged, "memory", Optional.empty(), Optional.empty());
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
+
+    Dataset<Row> typed = model.score(flagged.withColumn("member", col("member").cast("boolean")), "score", 0);
+
+    assertThat(typed.schema().apply("member").dataType()).isEqualTo(org.apache.spark.sql.types.DataTypes.BooleanType);
+    assertThat(scores(typed, "score")).containsExactly(scores(model.score(flagged, "score", 0), "score"));
+    assertThat(java.util.Arrays.stream(scores(typed, "score")).distinct().count()).as("the flag and x move the score")
+        .isGreaterThan(2);
+  }
+
+  @Test
+  void tooManyBrokenRowsFailWithTheColumnAndValueOfAnExample() {
+    // 6 of 2,000 rows hold "n/a" in x: over a limit of 0.1%.
+    ModelSpec spec = spec("id = buyer\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
+        + "features { numeric = [x], categorical = [kind] }\nid-column = customer_id\n"
+        + "data { train = x, max-quarantined-fraction = 0.001 }\n");
+
+    assertThatThrownBy(() -> train(spec)).isInstanceOf(com.targeting.core.TargetingException.class)
+        .hasMessageContaining("6 of 2000 rows break the contract").hasMessageContaining("By rule: {unparseable=6}")
+        .hasMessageContaining("for example: {unparseable=unparseable x: 'n/a' is not double}");
+  }
+
+  @Test
   void theTestSplitIsStratifiedByLabel() {
     ModelTrainer.Result result = train(buyer(""));
 
