@@ -17,8 +17,18 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** Score bands from config, highest first: a score gets the first band whose minimum it reaches. */
-public record ScoreBands(String scoreColumn, List<Band> bands) implements Decision, SummarySection {
+/**
+ * Score bands from config, highest first: a score gets the first band whose minimum it reaches,
+ * written to {@code output} ({@code score_band} unless config names another column, so that a
+ * program can band several scores: a churn-risk tier and an engagement band). A null or NaN score
+ * gets no band.
+ *
+ * <pre>
+ * { type = score-bands, score-column = churn_probability, output = churn_risk_tier,
+ *   bands = [ { name = high, min = 0.5 }, { name = medium, min = 0.2 }, { name = low, min = 0.0 } ] }
+ * </pre>
+ */
+public record ScoreBands(String scoreColumn, String output, List<Band> bands) implements Decision, SummarySection {
 
   public record Band(String name, double min) {
     public Band {
@@ -28,6 +38,7 @@ public record ScoreBands(String scoreColumn, List<Band> bands) implements Decisi
 
   public ScoreBands {
     requireNonNull(scoreColumn, "scoreColumn is null");
+    requireNonNull(output, "output is null");
     bands = List.copyOf(bands);
   }
 
@@ -45,7 +56,7 @@ public record ScoreBands(String scoreColumn, List<Band> bands) implements Decisi
     if (bands.isEmpty()) {
       throw node.invalid("bands", "at least one band is needed");
     }
-    return new ScoreBands(node.string("score-column"), bands);
+    return new ScoreBands(node.string("score-column"), node.string("output", SCORE_BAND), bands);
   }
 
   public List<String> names() {
@@ -61,18 +72,23 @@ public record ScoreBands(String scoreColumn, List<Band> bands) implements Decisi
     for (Band b : bands) {
       band = band.when(score.geq(b.min()), lit(b.name()));
     }
-    return scored.withColumn(SCORE_BAND, band);
+    return scored.withColumn(output, band);
   }
 
-  /** Counted by band among the selected rows: {@code score_bands}. */
+  /** The summary's name for the counts: {@code score_bands} for the default column, else the output column's name. */
+  private String figureName() {
+    return output.equals(SCORE_BAND) ? "score_bands" : output;
+  }
+
+  /** Counted by band among the selected rows: {@link #figureName}. */
   @Override
   public List<Figure> figures() {
-    return List.of(Figure.dimension("score_bands", col(SCORE_BAND)));
+    return List.of(Figure.dimension(figureName(), col(output)));
   }
 
-  /** {@code score_bands}: selected rows per band (bands without rows left out). */
+  /** {@link #figureName}: selected rows per band (bands without rows left out). */
   @Override
   public void report(RunReport report) {
-    report.put("score_bands", report.groups().countsBy("score_bands", Groups.Scope.SELECTED));
+    report.put(figureName(), report.groups().countsBy(figureName(), Groups.Scope.SELECTED));
   }
 }

@@ -53,7 +53,7 @@ class DecisionsTest {
 
   @Test
   void bandsAndChannelsFollowTheScore() {
-    ScoreBands bands = new ScoreBands("score", List.of(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4),
+    ScoreBands bands = new ScoreBands("score", SCORE_BAND, List.of(new ScoreBands.Band("high", 0.7), new ScoreBands.Band("medium", 0.4),
         new ScoreBands.Band("low", 0.0)));
     ChannelAudiences channels = new ChannelAudiences(List.of(
         new ChannelAudiences.Channel("in-app", 1, 5, Optional.empty(), Optional.of(30)),
@@ -76,5 +76,23 @@ class DecisionsTest {
     assertThat(entries.get(0).<java.sql.Date>getAs("display_until").toLocalDate()).as("in-app shows for 30 days")
         .isEqualTo(java.time.LocalDate.parse("2026-12-16"));
     assertThat(entries.get(1).<java.sql.Date>getAs("display_until")).isNull();
+  }
+
+  @Test
+  void twoScoresBandedIntoTheirOwnColumns() {
+    ScoreBands risk = ScoreBands.from(com.targeting.core.config.ConfigNode.root(com.typesafe.config.ConfigFactory.parseString(
+        "score-column = score, output = risk_tier, bands = [{ name = high, min = 0.5 }, { name = low, min = 0.0 }]")));
+    ScoreBands plain = new ScoreBands("score", SCORE_BAND, List.of(new ScoreBands.Band("top", 0.7), new ScoreBands.Band("rest", 0.0)));
+
+    Map<String, List<String>> outcome = new HashMap<>();
+    for (Row row : (Row[]) risk.apply(plain.apply(scored())).collect()) {
+      outcome.put(row.getAs("customer_id"), java.util.Arrays.asList(row.<String>getAs("risk_tier"), row.<String>getAs(SCORE_BAND)));
+    }
+
+    assertThat(outcome.get("conservative")).containsExactly("high", "top");
+    assertThat(outcome.get("aggressive")).containsExactly("high", "rest");
+    assertThat(outcome.get("unknown-profile")).containsExactly("low", "rest");
+    assertThat(risk.figures()).extracting(com.targeting.core.report.Figure::name).containsExactly("risk_tier");
+    assertThat(plain.figures()).extracting(com.targeting.core.report.Figure::name).containsExactly("score_bands");
   }
 }
