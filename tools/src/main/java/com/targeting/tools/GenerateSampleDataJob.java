@@ -8,6 +8,7 @@ import com.targeting.jobs.JobArguments;
 import com.targeting.jobs.LocalBootstrap;
 import com.targeting.jobs.Sessions;
 import com.targeting.tools.sample.CampaignSampleData;
+import com.targeting.tools.sample.EngagementSampleData;
 import com.targeting.tools.sample.InvestmentSampleData;
 import com.targeting.tools.sample.LoanSampleData;
 import com.typesafe.config.Config;
@@ -52,8 +53,9 @@ final class GenerateSampleDataJob {
       case InvestmentSampleData.PROGRAM -> new InvestmentSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
       case LoanSampleData.PROGRAM -> new LoanSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
       case CampaignSampleData.PROGRAM -> new CampaignSampleData(spark, rows, seed).writeAll(output, historyRows);
-      default -> throw TargetingException.userError("No sample data generator for program %s (have: %s, %s, %s)", programId,
-          InvestmentSampleData.PROGRAM, LoanSampleData.PROGRAM, CampaignSampleData.PROGRAM);
+      case EngagementSampleData.PROGRAM -> new EngagementSampleData(spark, rows, seed, runDate).writeAll(output, historyRows);
+      default -> throw TargetingException.userError("No sample data generator for program %s (have: %s, %s, %s, %s)", programId,
+          InvestmentSampleData.PROGRAM, LoanSampleData.PROGRAM, CampaignSampleData.PROGRAM, EngagementSampleData.PROGRAM);
     };
   }
 }
