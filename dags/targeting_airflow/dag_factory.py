@@ -33,8 +33,9 @@ from targeting_airflow.operators import SummaryCheckOperator, TargetingJobOperat
 
 AWS_CONN_ID = "aws_default"
 # Programs whose eligibility reads the contact history their own earlier runs wrote (the
-# contact-history enrichment of conf/programs/<program>.conf; promotion-uplift has none): a run
-# waits for the previous one, and for its summary check, to succeed.
+# contact-history enrichment of conf/programs/<program>.conf; promotion-uplift and
+# engagement-prediction have none): a run waits for the previous one, and for its summary check,
+# to succeed.
 READS_OWN_CONTACT_HISTORY = frozenset({"investment-recommendations", "loan-offer-targeting"})
 # The first date the DAGs may run; catchup is off, so enabling a DAG later starts at the next
 # fire time, and a missed date is run on purpose (airflow dags backfill, or a manual run).

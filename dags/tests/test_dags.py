@@ -147,14 +147,14 @@ class DagsTest(unittest.TestCase):
                 self.assertIsNotNone(dag.start_date.tzinfo)
 
     def test_program_dags_run_the_program_then_check_its_summary(self):
-        for program in ("investment-recommendations", "loan-offer-targeting", "promotion-uplift"):
+        for program in ("investment-recommendations", "loan-offer-targeting", "promotion-uplift", "engagement-prediction"):
             dag = DAGS[f"targeting-{program}"]
             self.assertEqual({"run", "check-summary"}, set(dag.task_dict))
             run, check = dag.task_dict["run"], dag.task_dict["check-summary"]
             self.assertIsInstance(run, TargetingJobOperator)
             self.assertIsInstance(check, SummaryCheckOperator)
             self.assertEqual({"check-summary"}, run.downstream_task_ids)
-            history = program != "promotion-uplift"
+            history = program not in ("promotion-uplift", "engagement-prediction")
             self.assertEqual(history, run.depends_on_past, program)
             self.assertEqual(history, run.wait_for_downstream, program)
             self.assertEqual(history, check.depends_on_past, program)
@@ -192,7 +192,8 @@ class DagsTest(unittest.TestCase):
                       "--conf spark.executor.memory=12g --conf spark.dynamicAllocation.maxExecutors=4",
                       program.job_driver["sparkSubmit"]["sparkSubmitParameters"])
         ttl = DAGS["targeting-dynamodb-ttl-check"]
-        self.assertEqual({"investment-recommendations", "loan-offer-targeting", "promotion-uplift"}, set(ttl.task_dict))
+        self.assertEqual({"investment-recommendations", "loan-offer-targeting", "promotion-uplift", "engagement-prediction"},
+                         set(ttl.task_dict))
         self.assertEqual(["dynamodb-ttl-check", "--program", "loan-offer-targeting"],
                          ttl.task_dict["loan-offer-targeting"].job_driver["sparkSubmit"]["entryPointArguments"][:3])
         self.assertEqual({"retrain"}, set(DAGS["targeting-retrain-loan-offer-targeting"].task_dict))

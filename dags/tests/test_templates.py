@@ -14,7 +14,7 @@ from botocore.exceptions import ParamValidationError
 from targeting_airflow import emr_requests, schedules
 
 DELTA_JARS = "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar"
-PROGRAMS = ("investment-recommendations", "loan-offer-targeting", "promotion-uplift")
+PROGRAMS = ("investment-recommendations", "loan-offer-targeting", "promotion-uplift", "engagement-prediction")
 # EMR Serverless worker sizes: vCPU -> (least, most) GB of memory.
 WORKER_MEMORY_GB = {1: (2, 8), 2: (4, 16), 4: (8, 30), 8: (16, 60), 16: (32, 120)}
 
@@ -93,9 +93,10 @@ class TemplatesTest(unittest.TestCase):
             self.assertEqual(["retrain", "--program", program], arguments(filled(f"retrain-{program}"))[:3])
         self.assertEqual("daily-metrics", arguments(filled("daily-metrics"))[0])
         self.assertEqual("refresh-market-data", arguments(filled("refresh-market-data"))[0])
-        ttl = filled("dynamodb-ttl-check", "promotion-uplift")
-        self.assertEqual(["dynamodb-ttl-check", "--program", "promotion-uplift"], arguments(ttl)[:3])
-        self.assertIn("promotion-uplift", ttl["name"])
+        for program in ("promotion-uplift", "engagement-prediction"):
+            ttl = filled("dynamodb-ttl-check", program)
+            self.assertEqual(["dynamodb-ttl-check", "--program", program], arguments(ttl)[:3])
+            self.assertIn(program, ttl["name"])
 
     def test_the_redshift_source_finds_everything_it_reads_from_the_environment(self):
         source = (REPO / "conf/sources/investment-recommendations-redshift.conf").read_text()

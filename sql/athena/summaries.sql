@@ -4,6 +4,7 @@
 -- retry; external: a store failed, retry; internal: a bug) and error.message.
 -- Partition projection: no MSCK REPAIR needed; every program is enumerated. ${output} is the output root.
 -- scored: the rows that reached the models (the candidates and the rows removed after scoring).
+-- churn_risk_tier, engagement_band: an engagement-prediction run's candidates per tier and band.
 CREATE EXTERNAL TABLE IF NOT EXISTS targeting.summaries (
   program string,
   run_date string,
@@ -24,6 +25,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS targeting.summaries (
   credit_tiers map<string,bigint>,
   channel_audiences map<string,bigint>,
   uplift_segments map<string,bigint>,
+  churn_risk_tier map<string,bigint>,
+  engagement_band map<string,bigint>,
   budget struct<
     budget:double,
     decisions:map<string,bigint>,
@@ -47,7 +50,7 @@ LOCATION '${output}/summaries/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.program_partition.type' = 'enum',
-  'projection.program_partition.values' = 'investment-recommendations,loan-offer-targeting,promotion-uplift',
+  'projection.program_partition.values' = 'investment-recommendations,loan-offer-targeting,promotion-uplift,engagement-prediction',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy-MM-dd',
   'projection.dt.range' = '2026-01-01,NOW',

@@ -12,7 +12,7 @@ LOCATION '${output}/rejections/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.program.type' = 'enum',
-  'projection.program.values' = 'investment-recommendations,loan-offer-targeting,promotion-uplift',
+  'projection.program.values' = 'investment-recommendations,loan-offer-targeting,promotion-uplift,engagement-prediction',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy-MM-dd',
   'projection.dt.range' = '2026-01-01,NOW',
@@ -31,7 +31,7 @@ LOCATION '${output}/quarantine/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.program.type' = 'enum',
-  'projection.program.values' = 'investment-recommendations,loan-offer-targeting,promotion-uplift',
+  'projection.program.values' = 'investment-recommendations,loan-offer-targeting,promotion-uplift,engagement-prediction',
   'projection.dt.type' = 'date',
   'projection.dt.format' = 'yyyy-MM-dd',
   'projection.dt.range' = '2026-01-01,NOW',

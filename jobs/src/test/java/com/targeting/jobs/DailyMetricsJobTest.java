@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * daily-metrics over hand-written run summaries of Monday 2026-11-16, when all three programs
- * were due: investment-recommendations failed, then succeeded on a second attempt;
+ * daily-metrics over hand-written run summaries of Monday 2026-11-16, when three programs were
+ * due: investment-recommendations failed, then succeeded on a second attempt;
  * loan-offer-targeting failed only (an old-style summary.json); promotion-uplift never ran.
+ * engagement-prediction runs on Sundays: not due, not missing.
  */
 class DailyMetricsJobTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -96,7 +97,8 @@ class DailyMetricsJobTest {
     JsonNode report = JSON.readTree(directory.resolve("report.json").toFile());
     Map<String, JsonNode> programs = new HashMap<>();
     report.get("programs").forEach(p -> programs.put(p.get("program").asText(), p));
-    assertThat(programs).containsOnlyKeys("investment-recommendations", "loan-offer-targeting", "promotion-uplift");
+    assertThat(programs).containsOnlyKeys("investment-recommendations", "loan-offer-targeting", "promotion-uplift",
+        "engagement-prediction");
 
     JsonNode investment = programs.get("investment-recommendations");
     assertThat(investment.get("status").asText()).isEqualTo("succeeded");
@@ -129,6 +131,10 @@ class DailyMetricsJobTest {
     assertThat(promotion.get("status").asText()).isEqualTo("missing");
     assertThat(promotion.get("due").asBoolean()).isTrue();
     assertThat(promotion.get("attempts").asInt()).isZero();
+    JsonNode engagement = programs.get("engagement-prediction");
+    assertThat(engagement.get("status").asText()).isEqualTo("not_scheduled");
+    assertThat(engagement.get("due").asBoolean()).isFalse();
+    assertThat(summary.get("not_scheduled").asLong()).isEqualTo(1);
     assertThat(report.get("unreadable").get(0).get("path").asText()).endsWith("broken.json");
 
     // EMF: the file's lines are the lines on stderr, each a valid document per the specification.
@@ -205,10 +211,22 @@ class DailyMetricsJobTest {
         "--conf", "paths.root=" + root));
 
     assertThat(run.code()).as(run.summary().toString()).isZero();
-    assertThat(run.summary().get("programs_due").asLong()).isEqualTo(1);  // a Wednesday: the Monday programs were not due
-    assertThat(run.summary().get("not_scheduled").asLong()).isEqualTo(2);
+    assertThat(run.summary().get("programs_due").asLong()).isEqualTo(1);  // a Wednesday: the weekly programs were not due
+    assertThat(run.summary().get("not_scheduled").asLong()).isEqualTo(3);
     assertThat(run.summary().get("missing_programs")).containsExactly(JSON.valueToTree("investment-recommendations"));
     assertThat(run.summary().get("emf_lines").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void onASundayTheEngagementProgramIsDueBesideTheDailyOne() {
+    JobRun run = JobRun.of(List.of("daily-metrics", "--run-date", "2026-11-22", "--conf-dir", TestSpark.confDirectory().toString(),
+        "--conf", "paths.root=" + root));
+
+    assertThat(run.code()).as(run.summary().toString()).isZero();
+    assertThat(run.summary().get("programs_due").asLong()).isEqualTo(2);
+    assertThat(run.summary().get("not_scheduled").asLong()).isEqualTo(2);  // the Monday programs
+    assertThat(run.summary().get("missing_programs"))
+        .containsExactly(JSON.valueToTree("engagement-prediction"), JSON.valueToTree("investment-recommendations"));
   }
 
   /** Metric name to unit of the document's one directive. */

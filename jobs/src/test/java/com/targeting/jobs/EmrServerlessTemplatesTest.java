@@ -65,7 +65,7 @@ class EmrServerlessTemplatesTest {
         }
       }
     }
-    assertThat(names).contains("investment-recommendations", "loan-offer-targeting", "promotion-uplift",
+    assertThat(names).contains("investment-recommendations", "loan-offer-targeting", "promotion-uplift", "engagement-prediction",
         "retrain-investment-recommendations", "retrain-loan-offer-targeting", "daily-metrics",
         "refresh-market-data", "dynamodb-ttl-check");
   }

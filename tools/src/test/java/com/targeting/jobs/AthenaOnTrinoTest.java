@@ -37,7 +37,9 @@ class AthenaOnTrinoTest {
   private static final String INVESTMENT = "investment-recommendations";
   private static final String LOANS = "loan-offer-targeting";
   private static final String UPLIFT = "promotion-uplift";
-  private static final Map<String, String> RUN_DATES = Map.of(INVESTMENT, "2026-11-20", LOANS, "2026-11-16", UPLIFT, "2026-11-23");
+  private static final String ENGAGEMENT = "engagement-prediction";
+  private static final Map<String, String> RUN_DATES = Map.of(INVESTMENT, "2026-11-20", LOANS, "2026-11-16", UPLIFT, "2026-11-23",
+      ENGAGEMENT, "2026-11-22");
   private static final double UPLIFT_BUDGET = 2000;
   private static final Path SQL = TestSpark.confDirectory().getParent().resolve("sql");
 
@@ -108,7 +110,8 @@ class AthenaOnTrinoTest {
     trino.createTables(AthenaDdl.location(output), ddls);
     // A declared column the files lack reads as NULL in Athena, silently: every column of every
     // per-program table must be in the files the program wrote.
-    Map<String, String> candidateTables = Map.of(INVESTMENT, "investment_candidates", LOANS, "loan_offers", UPLIFT, "promotion_selections");
+    Map<String, String> candidateTables = Map.of(INVESTMENT, "investment_candidates", LOANS, "loan_offers", UPLIFT, "promotion_selections",
+        ENGAGEMENT, "engagement_predictions");
     for (Map.Entry<String, String> table : candidateTables.entrySet()) {
       Set<String> declared = new HashSet<>();
       for (Map<String, Object> column : trino.query(TrinoServer.HIVE, "targeting", "SHOW COLUMNS FROM " + table.getValue())) {
@@ -126,7 +129,7 @@ class AthenaOnTrinoTest {
   private static void checkEveryAnalystQuery(TrinoServer trino, String format, Runs all) throws IOException {
     Map<String, JsonNode> runs = all.succeeded();
     List<Path> queries = sqlFiles(SQL.resolve("analyst"));
-    assertThat(queries).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(queries).hasSizeGreaterThanOrEqualTo(8);
     for (Path query : queries) {
       List<Map<String, Object>> rows = trino.query(TrinoServer.HIVE, "targeting", statement(query));
       String name = query.getFileName().toString();
@@ -173,6 +176,24 @@ class AthenaOnTrinoTest {
           assertThat(((Number) rows.get(0).get("budget")).doubleValue()).isEqualTo(budget.get("budget").asDouble());
           assertThat(((Number) rows.get(0).get("spend")).doubleValue()).isEqualTo(budget.get("uplift_selection").get("spend").asDouble());
           assertThat(((Number) rows.get(0).get("spend")).doubleValue()).isLessThanOrEqualTo(UPLIFT_BUDGET).isPositive();
+        }
+        case "churn-risk-by-tier.sql" -> {
+          JsonNode engagement = runs.get(ENGAGEMENT);
+          // Customers per tier (over the bands) and per band (over the tiers), as the run summary counts them.
+          Map<String, Long> tiers = new TreeMap<>();
+          Map<String, Long> bands = new TreeMap<>();
+          for (Map<String, Object> row : rows) {
+            long customers = ((Number) row.get("customers")).longValue();
+            tiers.merge((String) row.get("churn_risk_tier"), customers, Long::sum);
+            bands.merge((String) row.get("engagement_band"), customers, Long::sum);
+            assertThat(((Number) row.get("average_churn_probability")).doubleValue()).isBetween(0.0, 1.0);
+            // 0 <= sum(p * v) <= sum(v) = mean(v) * n, for probabilities p and positive values v (rounded to cents).
+            double total = ((Number) row.get("average_lifetime_value")).doubleValue() * customers;
+            assertThat(((Number) row.get("lifetime_value_at_risk")).doubleValue()).isBetween(0.0, total + 0.01 * customers);
+          }
+          assertThat(tiers).isEqualTo(new TreeMap<>(JobRun.counts(engagement.get("churn_risk_tier"))));
+          assertThat(bands).isEqualTo(new TreeMap<>(JobRun.counts(engagement.get("engagement_band"))));
+          assertThat(tiers.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(engagement.get("candidates").asLong());
         }
         case "runs-by-day.sql" -> {
           for (JsonNode run : runs.values()) {

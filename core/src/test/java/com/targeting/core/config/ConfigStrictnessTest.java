@@ -201,7 +201,7 @@ class ConfigStrictnessTest {
   @Test
   void everyCommittedProgramLoadsInEveryLocalEnvironment() {
     List<String> overrides = new ArrayList<>(RUN_DATE);
-    for (String program : List.of("investment-recommendations", "loan-offer-targeting", "promotion-uplift")) {
+    for (String program : List.of("investment-recommendations", "loan-offer-targeting", "promotion-uplift", "engagement-prediction")) {
       String file = CONF.resolve("programs/" + program + ".conf").toString();
       for (String env : List.of("local", "s3")) {
         ProgramConfig loaded = ProgramConfig.from(ConfigLoader.load(List.of(CONF.resolve("env/" + env + ".conf").toString(), file), overrides));

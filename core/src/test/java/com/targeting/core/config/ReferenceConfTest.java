@@ -128,7 +128,8 @@ public class ReferenceConfTest {
           r -> r.dailyMetrics().summaries()),
       read("daily-metrics.output", "target/targeting/output/daily-metrics", "\"/dm/out\"", "/dm/out", r -> r.dailyMetrics().output()),
       read("daily-metrics.namespace", "Targeting", "Other", "Other", r -> r.dailyMetrics().namespace()),
-      read("daily-metrics.programs", List.of("investment-recommendations", "loan-offer-targeting", "promotion-uplift"),
+      read("daily-metrics.programs", List.of("investment-recommendations", "loan-offer-targeting", "promotion-uplift",
+          "engagement-prediction"),
           "[loan-offer-targeting]", List.of("loan-offer-targeting"),
           r -> r.dailyMetrics().programs().stream().map(DailyMetrics.ExpectedProgram::program).toList()),
 

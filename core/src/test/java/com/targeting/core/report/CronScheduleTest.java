@@ -20,7 +20,8 @@ class CronScheduleTest {
 
   @Test
   void theProgramsSchedulesFireOnTheirDays() {
-    // investment-recommendations: daily at 06:00; loan-offer-targeting and promotion-uplift: Mondays.
+    // investment-recommendations: daily at 06:00; loan-offer-targeting and promotion-uplift: Mondays;
+    // engagement-prediction: Sundays.
     assertThat(daysOfNovember2026("cron(0 6 * * ? *)")).hasSize(30);
     assertThat(daysOfNovember2026("cron(0 2 ? * MON *)"))
         .containsExactly(LocalDate.of(2026, 11, 2), LocalDate.of(2026, 11, 9), MONDAY, LocalDate.of(2026, 11, 23),
@@ -48,6 +49,9 @@ class CronScheduleTest {
   void theStandardCronOfSchedulesJsonFiresOnTheSameDaysAsItsEventBridgeForm() {
     assertThat(daysOfNovember2026Standard("0 6 * * *")).isEqualTo(daysOfNovember2026("cron(0 6 * * ? *)"));
     assertThat(daysOfNovember2026Standard("0 2 * * MON")).isEqualTo(daysOfNovember2026("cron(0 2 ? * MON *)"));
+    assertThat(daysOfNovember2026Standard("0 5 * * SUN")).isEqualTo(daysOfNovember2026("cron(0 5 ? * SUN *)"))
+        .containsExactly(LocalDate.of(2026, 11, 1), LocalDate.of(2026, 11, 8), LocalDate.of(2026, 11, 15),
+            LocalDate.of(2026, 11, 22), LocalDate.of(2026, 11, 29));
     assertThat(daysOfNovember2026Standard("0 3 * * MON#1")).containsExactly(LocalDate.of(2026, 11, 2));
     // Standard cron counts Sunday as 0 (and 7); EventBridge as 1.
     assertThat(daysOfNovember2026Standard("0 3 * * 0")).isEqualTo(daysOfNovember2026("cron(0 3 ? * 1 *)"));

@@ -7,11 +7,22 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.testing.TestSpark;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
 import io.github.spark_redshift_community.spark.redshift.DefaultSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute;
+import org.apache.spark.sql.catalyst.expressions.Alias;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.junit.jupiter.api.Test;
+import scala.collection.JavaConverters;
 
 /** Warehouse connectors are named by data source; what they are handed is asserted here. */
 class WarehouseSourcesTest {
@@ -41,6 +52,45 @@ class WarehouseSourcesTest {
         .containsEntry("aws_iam_role", "arn:aws:iam::123456789012:role/unload")
         .containsKeys("query", "password").hasSize(5);
     assertThat(ReaderSource.of(config).describe()).isEqualTo("redshift").doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void theEngagementExtractSelectsTheContractsColumnsInTheContractsOrder() {
+    String queryFile = SQL.resolve("warehouse/redshift/engagement-prediction.sql").toString();
+    SourceConfig config = source("format = redshift\nquery-file = \"" + queryFile + "\"\n"
+        + "options { url = \"jdbc:redshift://marketplace.example:5439/marketplace\", "
+        + "tempdir = \"s3a://bucket/tmp/redshift\", aws_iam_role = \"arn:aws:iam::123456789012:role/unload\" }");
+
+    String query = config.options().get("query");
+    assertThat(query).startsWith("SELECT c.customer_id,").endsWith("WHERE c.created_date < CURRENT_DATE")
+        .doesNotContain("--").doesNotContain(";").doesNotContain("::");
+    // Spark's parser reads Redshift's query as far as names go (it does not resolve functions):
+    // the SELECT list is the contract's columns, in the order of conf/programs/engagement-prediction.conf.
+    LogicalPlan plan = CatalystSqlParser$.MODULE$.parsePlan(query);
+    assertThat(plan).isInstanceOf(Project.class);
+    List<String> selected = JavaConverters.seqAsJavaList(((Project) plan).projectList()).stream()
+        .map(WarehouseSourcesTest::outputName).toList();
+    assertThat(selected).hasSize(49).containsExactlyElementsOf(contractColumns("engagement-prediction"));
+  }
+
+  /** The name a SELECT item gives its column: its alias, or the last part of a column reference. */
+  private static String outputName(NamedExpression expression) {
+    if (expression instanceof Alias alias) {
+      return alias.name();
+    }
+    assertThat(expression).as(expression.toString()).isInstanceOf(UnresolvedAttribute.class);
+    return JavaConverters.seqAsJavaList(((UnresolvedAttribute) expression).nameParts()).get(
+        ((UnresolvedAttribute) expression).nameParts().size() - 1);
+  }
+
+  /** A program's contract columns in the order its file lists them (a HOCON object keeps no order). */
+  private static List<String> contractColumns(String program) {
+    Path file = TestSpark.confDirectory().resolve("programs/" + program + ".conf");
+    com.typesafe.config.Config config = ConfigFactory.parseFile(file.toFile())
+        .withFallback(ConfigFactory.parseString("paths { data = d, output = o }")).resolve();
+    return config.getObject("program.contract.columns").entrySet().stream()
+        .sorted(Comparator.comparingInt((Map.Entry<String, ConfigValue> column) -> column.getValue().origin().lineNumber()))
+        .map(Map.Entry::getKey).toList();
   }
 
   @Test

@@ -99,12 +99,53 @@ class AthenaDdlTest {
         .startsWith("CREATE TABLE IF NOT EXISTS hive.\"targeting\".\"summaries\" (\n  \"program\" varchar,\n")
         .contains("\"removed_by_filter\" map(varchar, bigint),")
         .contains("\"program_partition\" varchar WITH (partition_projection_type = 'ENUM', "
-            + "partition_projection_values = ARRAY['investment-recommendations', 'loan-offer-targeting', 'promotion-uplift'])")
+            + "partition_projection_values = ARRAY['investment-recommendations', 'loan-offer-targeting', 'promotion-uplift', "
+            + "'engagement-prediction'])")
+        .contains("\"churn_risk_tier\" map(varchar, bigint),")
+        .contains("\"engagement_band\" map(varchar, bigint),")
         .contains("format = 'OPENX_JSON'")
         .contains("external_location = 'local:///data/out/summaries/'")
         .contains("partitioned_by = ARRAY['program_partition', 'dt']")
         .contains("partition_projection_location_template = "
             + "'local:///data/out/summaries/program=${program_partition}/dt=${dt}/'");
+  }
+
+  @Test
+  void theParquetRejectionsAndQuarantineProjectEveryProgram() {
+    List<Statement> statements = AthenaDdl.translate(sql("parquet/rejections.sql"), OUTPUT, TrinoServer.HIVE);
+    assertThat(statements).hasSize(2).allSatisfy(statement -> assertThat(statement.sql())
+        .contains("\"program\" varchar WITH (partition_projection_type = 'ENUM', partition_projection_values = "
+            + "ARRAY['investment-recommendations', 'loan-offer-targeting', 'promotion-uplift', 'engagement-prediction'])"));
+  }
+
+  @Test
+  void theEngagementPredictionsAreAViewOverDeltaAndAPlainParquetTableWithTheSameColumns() {
+    List<Statement> delta = AthenaDdl.translate(sql("engagement-prediction.sql"), OUTPUT, TrinoServer.DELTA);
+    assertThat(delta).hasSize(1);
+    assertThat(delta.get(0).sql()).startsWith("CREATE OR REPLACE VIEW targeting.engagement_predictions AS")
+        .contains("WHERE program = 'engagement-prediction'");
+
+    List<Statement> parquet = AthenaDdl.translate(sql("parquet/engagement-prediction.sql"), OUTPUT, TrinoServer.HIVE);
+    assertThat(parquet).hasSize(1);
+    assertThat(parquet.get(0).sql())
+        .startsWith("CREATE TABLE IF NOT EXISTS hive.\"targeting\".\"engagement_predictions\" (\n  \"customer_id\" varchar,\n")
+        .contains("\"last_active_date\" date,")
+        .contains("\"churn_probability_reasons\" array(row(\"rank\" integer, \"feature\" varchar, \"value\" varchar, "
+            + "\"contribution\" double)),")
+        .contains("external_location = 'local:///data/out/candidates/program=engagement-prediction/'");
+    // The same columns, in the same order, as the view.
+    assertThat(columns(parquet.get(0).sql())).isEqualTo(viewColumns(delta.get(0).sql()));
+  }
+
+  /** The quoted column names of a translated CREATE TABLE, partition columns included. */
+  private static List<String> columns(String createTable) {
+    return createTable.lines().filter(line -> line.startsWith("  \"")).map(line -> line.substring(3, line.indexOf('"', 3))).toList();
+  }
+
+  /** The names a view's SELECT list gives. */
+  private static List<String> viewColumns(String view) {
+    String list = view.substring(view.indexOf("SELECT") + "SELECT".length(), view.indexOf("FROM"));
+    return Stream.of(list.split(",")).map(String::strip).toList();
   }
 
   @Test
