@@ -326,9 +326,12 @@ public final class ModelTrainer {
   /** Counts quarantined rows by rule and fails past the limit; returns the rest, keeps the bad rows to write. */
   private static Dataset<Row> clean(Dataset<Row> validated, Contract contract, String sourceName, String name,
       Map<String, Long> quarantined, Map<String, Dataset<Row>> quarantinedRows) {
-    // One reason per rule comes with the counts, so that the error names a column and a value.
+    // One reason per rule comes with the counts, so that the error names a column; only the text
+    // before the value ("unparseable x" of "unparseable x: 'n/a' is not double"): no customer
+    // data in an error, which reaches logs and the summary.
     Row[] groups = (Row[]) validated.groupBy(col(QUARANTINE_RULE))
-        .agg(count(lit(1)), org.apache.spark.sql.functions.min(col(QUARANTINE_REASON))).collect();
+        .agg(count(lit(1)), org.apache.spark.sql.functions.min(
+            org.apache.spark.sql.functions.regexp_extract(col(QUARANTINE_REASON), "^[^:']*", 0))).collect();
     long total = 0;
     long bad = 0;
     Map<String, String> examples = new java.util.TreeMap<>();

@@ -160,20 +160,38 @@ public final class SavedModel {
     boolean nativeContributions = reasonCodes > 0 && (engine == Engine.XGBOOST || contributions.shap().isEmpty());
     // A categorical feature trained from text (a csv's "true") may arrive typed (a contract's
     // boolean): the encoder reads its text, and the rows come back with the value as it came.
-    Map<String, String> typedCategoricals = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    Map<String, String> typedCategoricals = new java.util.LinkedHashMap<>();
     Dataset<Row> input = rows;
     for (StructField field : rows.schema().fields()) {
       if (metadata.categoricalFeatures().stream().anyMatch(field.name()::equalsIgnoreCase)
           && !(field.dataType() instanceof org.apache.spark.sql.types.StringType)) {
+        // Text of a boolean or a whole number reads as a csv gives it; of a double ("1.0" for a
+        // csv's "1") or a date, it would not: an unseen value, scored silently.
+        if (!(field.dataType() instanceof org.apache.spark.sql.types.BooleanType
+            || field.dataType() instanceof org.apache.spark.sql.types.IntegralType)) {
+          throw TargetingException.userError("Model %s: categorical feature %s arrives as %s; a categorical feature must be "
+              + "text, a boolean or a whole number (make it text in the contract or a derived column)", metadata.id(),
+              field.name(), field.dataType().simpleString());
+        }
         String original = prefix + "typed_" + field.name();
         typedCategoricals.put(field.name(), original);
         input = input.withColumn(original, col("`" + field.name() + "`"))
             .withColumn(field.name(), col("`" + field.name() + "`").cast("string"));
       }
     }
+    Dataset<Row> scored = scoreText(input, prefix, output, reasonCodes, engine, nativeContributions);
+    for (Map.Entry<String, String> typed : typedCategoricals.entrySet()) {
+      scored = scored.withColumn(typed.getKey(), col(typed.getValue())).drop(typed.getValue());
+    }
+    return scored;
+  }
+
+  /** {@link #score(Dataset, String, int, Engine)} of rows whose categorical features are text. */
+  private Dataset<Row> scoreText(Dataset<Row> rows, String prefix, String output, int reasonCodes, Engine engine,
+      boolean nativeContributions) {
     List<Column> columns = new ArrayList<>();
     for (String column : rows.columns()) {
-      columns.add(typedCategoricals.containsKey(column) ? col(typedCategoricals.get(column)).as(column) : col("`" + column + "`"));
+      columns.add(col("`" + column + "`"));
     }
     // The contribution vector becomes an array once per row, and the entries are sorted once per
     // row, each in a projection of its own: written in place, the conversion would run for every
@@ -183,7 +201,7 @@ public final class SavedModel {
     if (engine == Engine.JVM && !nativeContributions && jvmPredicts()) {
       // The JVM's prediction (checked against XGBoost's when the model was loaded): the stages
       // before the booster, then one pass over the compiled trees for the score and the reasons.
-      Dataset<Row> transformed = new PipelineModel(pipeline.uid(), featureStages()).transform(input);
+      Dataset<Row> transformed = new PipelineModel(pipeline.uid(), featureStages()).transform(rows);
       if (reasonCodes == 0) {
         columns.add(contributions.prediction(rows.sparkSession(), transformed).as(output));
         return transformed.select(columns.toArray(Column[]::new));
@@ -195,7 +213,7 @@ public final class SavedModel {
       scored = transformed.select(withArray.toArray(Column[]::new)).select(columns.toArray(Column[]::new));
     } else {
       PipelineModel model = nativeContributions ? withContributions(prefix + "contributions") : pipeline;
-      Dataset<Row> transformed = model.transform(input);
+      Dataset<Row> transformed = model.transform(rows);
       Column score = Predictions.score(prefix, metadata.scoreSource());
       if ("multiclass".equals(metadata.objective())) {
         Column classes = array(metadata.classes().stream().map(c -> lit(c)).toArray(Column[]::new));

@@ -102,16 +102,27 @@ class ModelTrainerTest {
     ModelTrainer.train(TestSpark.session(), spec, flagged, "memory", Optional.empty(), Optional.empty());
     SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
 
-    Dataset<Row> typed = model.score(flagged.withColumn("member", col("member").cast("boolean")), "score", 0);
+    Dataset<Row> typedRows = flagged.withColumn("member", col("member").cast("boolean"));
 
-    assertThat(typed.schema().apply("member").dataType()).isEqualTo(org.apache.spark.sql.types.DataTypes.BooleanType);
-    assertThat(scores(typed, "score")).containsExactly(scores(model.score(flagged, "score", 0), "score"));
-    assertThat(java.util.Arrays.stream(scores(typed, "score")).distinct().count()).as("the flag and x move the score")
-        .isGreaterThan(2);
+    for (SavedModel.Engine engine : SavedModel.Engine.values()) {
+      for (int reasonCodes : new int[] {0, 2}) {
+        Dataset<Row> typed = model.score(typedRows, "score", reasonCodes, engine);
+        Dataset<Row> text = model.score(flagged, "score", reasonCodes, engine);
+        String what = engine + " with " + reasonCodes + " reason codes";
+        assertThat(typed.schema().apply("member").dataType()).as(what).isEqualTo(org.apache.spark.sql.types.DataTypes.BooleanType);
+        assertThat(typed.columns()).as(what).hasSameSizeAs(text.columns());
+        assertThat(scores(typed, "score")).as(what).containsExactly(scores(text, "score"));
+        assertThat(java.util.Arrays.stream(scores(typed, "score")).distinct().count()).as("the flag and x move the score")
+            .isGreaterThan(2);
+      }
+    }
+    assertThatThrownBy(() -> model.score(flagged.withColumn("member", lit(1.0)), "score", 0))
+        .isInstanceOf(com.targeting.core.TargetingException.class)
+        .hasMessageContaining("categorical feature member arrives as double");
   }
 
   @Test
-  void tooManyBrokenRowsFailWithTheColumnAndValueOfAnExample() {
+  void tooManyBrokenRowsFailNamingTheColumnOfAnExampleButNotItsValue() {
     // 6 of 2,000 rows hold "n/a" in x: over a limit of 0.1%.
     ModelSpec spec = spec("id = buyer\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
         + "features { numeric = [x], categorical = [kind] }\nid-column = customer_id\n"
@@ -119,7 +130,7 @@ class ModelTrainerTest {
 
     assertThatThrownBy(() -> train(spec)).isInstanceOf(com.targeting.core.TargetingException.class)
         .hasMessageContaining("6 of 2000 rows break the contract").hasMessageContaining("By rule: {unparseable=6}")
-        .hasMessageContaining("for example: {unparseable=unparseable x: 'n/a' is not double}");
+        .hasMessageContaining("for example: {unparseable=unparseable x}").hasMessageNotContaining("n/a");
   }
 
   @Test
