@@ -56,7 +56,12 @@ public record ScoreBands(String scoreColumn, String output, List<Band> bands) im
     if (bands.isEmpty()) {
       throw node.invalid("bands", "at least one band is needed");
     }
-    return new ScoreBands(node.string("score-column"), node.string("output", SCORE_BAND), bands);
+    String scoreColumn = node.string("score-column");
+    String output = node.string("output", SCORE_BAND);
+    if (output.equalsIgnoreCase(scoreColumn)) {
+      throw node.invalid("output", "must name a new column, not the score-column " + scoreColumn + " it bands");
+    }
+    return new ScoreBands(scoreColumn, output, bands);
   }
 
   public List<String> names() {

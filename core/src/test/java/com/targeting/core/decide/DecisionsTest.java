@@ -94,5 +94,8 @@ class DecisionsTest {
     assertThat(outcome.get("unknown-profile")).containsExactly("low", "rest");
     assertThat(risk.figures()).extracting(com.targeting.core.report.Figure::name).containsExactly("risk_tier");
     assertThat(plain.figures()).extracting(com.targeting.core.report.Figure::name).containsExactly("score_bands");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreBands.from(com.targeting.core.config.ConfigNode.root(
+            com.typesafe.config.ConfigFactory.parseString("score-column = score, output = Score, bands = [{ name = all, min = 0 }]"))))
+        .hasMessageContaining("output").hasMessageContaining("not the score-column score");
   }
 }
