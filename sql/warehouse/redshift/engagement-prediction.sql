@@ -2,7 +2,8 @@
 -- spark-redshift connector (UNLOAD through the S3 temp dir). One row per customer with exactly the
 -- contract's columns, in its order (conf/programs/engagement-prediction.conf): the account and
 -- privacy flags the filters read, the 42 attributes, and the protected attributes, which are never
--- model features (the fairness report reads them). Like the other extracts it keeps every customer:
+-- model features (the fairness report reads them). Like the other extracts it keeps every customer
+-- who signed up before the run date's day (the last day of the windows):
 -- the trust, privacy and eligibility filters account for the ones they remove in the run summary.
 --
 -- Behaviour is aggregated over the 30 and 90 days that end the day before the run date, from
@@ -51,7 +52,9 @@ SELECT c.customer_id,
        COALESCE(g.gigs_applied_90d, 0) AS gigs_applied_90d,
        COALESCE(g.gigs_completed_90d, 0) AS gigs_completed_90d,
        -- NULL without applications; at most 1 (a gig completed in the window may have been applied for before it).
-       CAST(LEAST(1.0, g.gigs_completed_90d * 1.0 / NULLIF(g.gigs_applied_90d, 0)) AS FLOAT) AS gig_completion_rate,
+       -- Redshift's LEAST skips NULLs (LEAST(1.0, NULL) is 1.0): no applications stays NULL by the CASE.
+       CASE WHEN g.gigs_applied_90d > 0 THEN CAST(LEAST(1.0, g.gigs_completed_90d * 1.0 / g.gigs_applied_90d) AS FLOAT) END
+           AS gig_completion_rate,
        g.avg_gig_rating,                                    -- 1-5; NULL without a rated completed gig
        COALESCE(g.gig_earnings_90d_usd, 0) AS gig_earnings_90d_usd,
        COALESCE(g.gig_spend_90d_usd, 0) AS gig_spend_90d_usd,
