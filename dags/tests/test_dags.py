@@ -196,7 +196,11 @@ class DagsTest(unittest.TestCase):
                          set(ttl.task_dict))
         self.assertEqual(["dynamodb-ttl-check", "--program", "loan-offer-targeting"],
                          ttl.task_dict["loan-offer-targeting"].job_driver["sparkSubmit"]["entryPointArguments"][:3])
-        self.assertEqual({"retrain"}, set(DAGS["targeting-retrain-loan-offer-targeting"].task_dict))
+        for program in ("investment-recommendations", "loan-offer-targeting", "engagement-prediction"):
+            retrain = DAGS[f"targeting-retrain-{program}"].task_dict
+            self.assertEqual({"retrain"}, set(retrain))
+            self.assertEqual(["retrain", "--program", program],
+                             retrain["retrain"].job_driver["sparkSubmit"]["entryPointArguments"][:3])
 
     def test_every_task_sends_its_template_as_a_valid_start_job_run_request(self):
         for dag_id, dag in DAGS.items():

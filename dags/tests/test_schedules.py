@@ -22,6 +22,7 @@ FORMER_EVENTBRIDGE = {
 # Programs added after the move: their schedule was written in conf/schedules.json first.
 ADDED_EVENTBRIDGE = {
     "engagement-prediction": "cron(0 5 ? * SUN *)",
+    "retrain-engagement-prediction": "cron(0 3 ? * SUN *)",
 }
 
 
@@ -63,6 +64,17 @@ class SchedulesTest(unittest.TestCase):
                           datetime.datetime(2027, 2, 1, 3), datetime.datetime(2027, 3, 1, 3),
                           datetime.datetime(2027, 4, 5, 3), datetime.datetime(2027, 5, 3, 3)], times)
         self.assertTrue(all(t.weekday() == 0 and t.day <= 7 for t in times))
+
+    def test_the_engagement_retraining_fires_two_hours_before_each_sunday_run(self):
+        loaded = {s.id: s for s in schedules.load()}
+        retraining = loaded["retrain-engagement-prediction"]
+        self.assertEqual(("retraining", "engagement-prediction"), (retraining.kind, retraining.program))
+        start = datetime.datetime(2026, 11, 20)
+        trained = fire_times(retraining.cron, start, 4)
+        runs = fire_times(loaded["engagement-prediction"].cron, start, 4)
+        self.assertEqual([datetime.datetime(2026, 11, 22, 3), datetime.datetime(2026, 11, 29, 3),
+                          datetime.datetime(2026, 12, 6, 3), datetime.datetime(2026, 12, 13, 3)], trained)
+        self.assertEqual([t + datetime.timedelta(hours=2) for t in trained], runs)
 
     def test_every_cron_is_one_croniter_accepts(self):
         for schedule in schedules.load():

@@ -38,7 +38,7 @@ class TemplatesTest(unittest.TestCase):
         self.assertEqual(ids, set(emr_requests.names()))
         for program in PROGRAMS:
             self.assertIn(program, ids)
-        for program in ("investment-recommendations", "loan-offer-targeting"):
+        for program in ("investment-recommendations", "loan-offer-targeting", "engagement-prediction"):
             self.assertIn(f"retrain-{program}", ids)
 
     def test_every_filled_template_is_a_valid_start_job_run_request(self):
@@ -89,8 +89,11 @@ class TemplatesTest(unittest.TestCase):
     def test_jobs_and_their_arguments(self):
         for program in PROGRAMS:
             self.assertEqual(program, arguments(filled(program))[0])
-        for program in ("investment-recommendations", "loan-offer-targeting"):
-            self.assertEqual(["retrain", "--program", program], arguments(filled(f"retrain-{program}"))[:3])
+        for program in ("investment-recommendations", "loan-offer-targeting", "engagement-prediction"):
+            request = filled(f"retrain-{program}")
+            self.assertEqual(["retrain", "--program", program], arguments(request)[:3])
+            self.assertEqual({"job": "retrain", "program": program}, {k: request["tags"][k] for k in ("job", "program")})
+            self.assertIn(f"retrain-{program}", request["name"])
         self.assertEqual("daily-metrics", arguments(filled("daily-metrics"))[0])
         self.assertEqual("refresh-market-data", arguments(filled("refresh-market-data"))[0])
         for program in ("promotion-uplift", "engagement-prediction"):
@@ -287,6 +290,7 @@ class ScriptTest(unittest.TestCase):
         self.assertEqual(0, result.returncode, result.stderr)
         printed = {s["id"]: s["eventbridge"] for s in json.loads(result.stdout)}
         self.assertEqual("cron(0 3 ? * MON#1 *)", printed["retrain-loan-offer-targeting"])
+        self.assertEqual("cron(0 3 ? * SUN *)", printed["retrain-engagement-prediction"])
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ class EmrServerlessTemplatesTest {
       }
     }
     assertThat(names).contains("investment-recommendations", "loan-offer-targeting", "promotion-uplift", "engagement-prediction",
-        "retrain-investment-recommendations", "retrain-loan-offer-targeting", "daily-metrics",
+        "retrain-investment-recommendations", "retrain-loan-offer-targeting", "retrain-engagement-prediction", "daily-metrics",
         "refresh-market-data", "dynamodb-ttl-check");
   }
 

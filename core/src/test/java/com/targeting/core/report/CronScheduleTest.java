@@ -53,6 +53,9 @@ class CronScheduleTest {
         .containsExactly(LocalDate.of(2026, 11, 1), LocalDate.of(2026, 11, 8), LocalDate.of(2026, 11, 15),
             LocalDate.of(2026, 11, 22), LocalDate.of(2026, 11, 29));
     assertThat(daysOfNovember2026Standard("0 3 * * MON#1")).containsExactly(LocalDate.of(2026, 11, 2));
+    // Retraining engagement-prediction on Sundays at 03:00, the same days as its 05:00 run.
+    assertThat(daysOfNovember2026Standard("0 3 * * SUN")).isEqualTo(daysOfNovember2026("cron(0 3 ? * SUN *)"))
+        .isEqualTo(daysOfNovember2026Standard("0 5 * * SUN"));
     // Standard cron counts Sunday as 0 (and 7); EventBridge as 1.
     assertThat(daysOfNovember2026Standard("0 3 * * 0")).isEqualTo(daysOfNovember2026("cron(0 3 ? * 1 *)"));
     assertThat(daysOfNovember2026Standard("0 3 * * 7")).isEqualTo(daysOfNovember2026("cron(0 3 ? * 1 *)"));
