@@ -100,6 +100,8 @@ public final class EngagementSampleData {
     Column soc = col("soc");
     Column gig = col("gig");
     Column pro = col("pro");
+    // Paid plans lean professional and gig-heavy.
+    Column planLeaning = pro.multiply(0.6).plus(gig.multiply(0.4)).plus(d.normal("plan").multiply(0.5));
     return traits
         // Account
         .withColumn("logins_30d", count(lit(2.2).plus(act.multiply(0.9)).plus(d.normal("logins").multiply(0.3))))
@@ -109,9 +111,7 @@ public final class EngagementSampleData {
             .cast("int"))
         .withColumn("last_active_date", date_sub(lit(runDate.toString()).cast("date"), col("days_since_last_active")))
         .withColumn("device_type", d.pick("device", List.of("ios", "android", "web"), 0.45, 0.40, 0.15))
-        .withColumn("plan_type", when(pro.multiply(0.6).plus(gig.multiply(0.4)).plus(d.normal("plan").multiply(0.5)).gt(1.3), "pro")
-            .when(pro.multiply(0.6).plus(gig.multiply(0.4)).plus(d.normal("plan").multiply(0.5)).gt(0.5), "plus")
-            .otherwise("free"))
+        .withColumn("plan_type", when(planLeaning.gt(1.3), "pro").when(planLeaning.gt(0.5), "plus").otherwise("free"))
         .withColumn("notifications_enabled", d.uniform("notify").lt(0.7))
         .withColumn("support_tickets_90d", d.pick("tickets", List.of("0", "1", "2", "3"), 0.75, 0.15, 0.07, 0.03).cast("int"))
         // Social
