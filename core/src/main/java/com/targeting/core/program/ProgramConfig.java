@@ -44,6 +44,7 @@ public record ProgramConfig(
     String runId,
     SourceConfig source,
     Contract contract,
+    Optional<com.targeting.core.validate.QualitySuite> validation,
     List<Enrichment> enrichments,
     List<DerivedColumn> derived,
     List<RuleFilter> filters,
@@ -64,9 +65,12 @@ public record ProgramConfig(
    *
    * @param journal the run journal and lock of each program and date go under it, in {@code
    *     program=<id>/dt=<date>/} (see {@link com.targeting.core.sink.RunJournal})
+   * @param validation the data-quality results of each attempt that validated its extract, one
+   *     JSON row per check at {@code <validation>/program=<id>/dt=<date>/<run-id>.json} (a table
+   *     Athena reads as JSON, like the summaries); default: beside the summaries
    */
   public record Outputs(String candidates, String rejections, String quarantine, String summaries, String reports,
-      String journal, PartitionedTableSink.Format format, Optional<ContactHistory> contactHistory, Publishing publishing) {
+      String journal, String validation, PartitionedTableSink.Format format, Optional<ContactHistory> contactHistory, Publishing publishing) {
     public Outputs {
       requireNonNull(candidates, "candidates is null");
       requireNonNull(rejections, "rejections is null");
@@ -74,6 +78,7 @@ public record ProgramConfig(
       requireNonNull(summaries, "summaries is null");
       requireNonNull(reports, "reports is null");
       requireNonNull(journal, "journal is null");
+      requireNonNull(validation, "validation is null");
       requireNonNull(publishing, "publishing is null");
       requireNonNull(format, "format is null");
       requireNonNull(contactHistory, "contactHistory is null");
@@ -224,6 +229,7 @@ public record ProgramConfig(
         runId(root),
         SourceConfig.from(program.node("source")),
         Contract.from(contractNode(root, program), program.string("key"), parameters),
+        program.optionalNode("validation").map(com.targeting.core.validate.QualitySuite::from),
         enrichments,
         derived,
         filters,
@@ -238,6 +244,7 @@ public record ProgramConfig(
             outputs.string("summaries"),
             outputs.string("reports", sibling(outputs.string("summaries"), "reports")),
             outputs.string("journal", sibling(outputs.string("summaries"), "journal")),
+            outputs.string("validation", sibling(outputs.string("summaries"), "validation")),
             tableFormat(outputs),
             outputs.optionalNode("contact-history").map(history -> new ContactHistory(
                 history.string("path"), program.string("key"), history.string("channel-column"))),

@@ -27,6 +27,8 @@ import com.targeting.core.source.Source;
 import com.targeting.core.transform.DerivedColumn;
 import com.targeting.core.transform.Enrichment;
 import com.targeting.core.validate.ContractValidator;
+import com.targeting.core.validate.QualityReport;
+import com.targeting.core.validate.QualitySuite;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code read_classify}: the extract read, validated, enriched, derived and run through the
  *       filter chain: every row quarantined, removed by its first failing filter, or kept
  *       ({@link #classify}); one scan, into a cache.
+ *   <li>{@code validate}: the program's data-quality suite over the cached extract, if it has one
+ *       ({@link #validate}); a failed error-level check stops the run before anything is written.
  *   <li>{@code score_decide}: the kept rows scored, decided and run through the post-score filters
  *       ({@link #scoreAndDecide}); one aggregation of them feeds the funnel and every section.
  *   <li>{@code report}: each part of the program that reports ({@link SummarySection}) adds its
@@ -146,6 +150,8 @@ public final class ProgramRunner {
       classified = timer.time("read_classify", this::classify,
           done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
               + done.funnel().removedRows() + " removed by filters, " + done.funnel().candidates() + " kept");
+      Classified checked = classified;
+      program.validation().ifPresent(suite -> timer.time("validate", () -> validate(suite, checked, summary)));
       List<Scorer> scorers = timer.time("load_models", loads::await);
       List<SummarySection> sections = sections(scorers);
       Classified rows = classified;
@@ -211,6 +217,21 @@ public final class ProgramRunner {
       classified.unpersist();
       throw e;
     }
+  }
+
+  /**
+   * Runs the program's data-quality suite ({@link QualitySuite}) over the extract, every row of it
+   * as read and typed (quarantined rows too: the suite judges what the warehouse delivered), from
+   * the classified cache; puts the results in the summary's {@code validation} section and the
+   * validation table, then stops the run (user error, nothing written) if an error-level check
+   * failed.
+   */
+  private void validate(QualitySuite suite, Classified classified, RunSummary summary) {
+    String source = ReaderSource.of(program.source()).describe();
+    QualityReport report = suite.run(spark, classified.rows(), program.id(), "extract", source, program.runDate());
+    summary.put("validation", Map.of("extract", report.toSummary()));
+    records.writeValidation(report);
+    report.requirePassed("nothing was written");
   }
 
   /**

@@ -68,6 +68,31 @@ final class RunRecords {
   }
 
   /**
+   * Writes the attempt's data-quality results, one JSON object per check (with {@code program},
+   * {@code run_id} and {@code dataset}), to {@code <outputs.validation>/program=<id>/dt=<date>/<run-id>.json}:
+   * a table Athena reads as JSON ({@code sql/athena/validation.sql}), written whether the checks
+   * passed or not, before a failure stops the run.
+   */
+  void writeValidation(com.targeting.core.validate.QualityReport report) {
+    StringBuilder lines = new StringBuilder();
+    for (com.targeting.core.validate.QualityReport.Result result : report.results()) {
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("program", program.id());
+      row.put("run_id", program.runId());
+      row.put("dataset", report.dataset());
+      row.putAll(result.toMap());
+      try {
+        lines.append(JSON.writeValueAsString(row)).append('\n');
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw TargetingException.internal("Validation result of %s is not JSON: %s", result.check().id(), e.getMessage());
+      }
+    }
+    String path = partition.under(program.outputs().validation()) + "/" + program.runId() + ".json";
+    HadoopFiles.writeString(spark, path, lines.toString());
+    LOG.info("Validation results written to {}", path);
+  }
+
+  /**
    * Writes the run's HTML report ({@link HtmlReport}), named in the summary as {@code report_path},
    * with each figure's change from the program's previous succeeded run, then the summary itself
    * (as {@code summary_path}). A report that cannot be drawn or written does not fail the run: the
