@@ -110,13 +110,17 @@ public record ModelSpec(
    * one, a seeded split stratified by label holds out {@code testFraction}. A further
    * {@code validationFraction} of the training rows is held back when early stopping or
    * calibration needs it.
+   *
+   * @param validation the data-quality suite the training rows must pass before a version is made
+   *     ({@code data.validation}, see {@link com.targeting.core.validate.QualitySuite})
    */
   public record TrainingData(
       SourceConfig train, Optional<SourceConfig> test, double testFraction, double validationFraction, long seed,
-      double maxQuarantinedFraction) {
+      double maxQuarantinedFraction, Optional<com.targeting.core.validate.QualitySuite> validation) {
     public TrainingData {
       requireNonNull(train, "train is null");
       requireNonNull(test, "test is null");
+      requireNonNull(validation, "validation is null");
     }
   }
 
@@ -315,7 +319,8 @@ public record ModelSpec(
       }
     }
     return new TrainingData(train, test, testFraction, validationFraction, data.longValue("seed", 42L),
-        data.doubleValue("max-quarantined-fraction", 0.05));
+        data.doubleValue("max-quarantined-fraction", 0.05),
+        data.optionalNode("validation").map(com.targeting.core.validate.QualitySuite::from));
   }
 
   static String defaultMetric(Objective objective) {

@@ -14,6 +14,7 @@ import com.targeting.core.source.ReaderSource;
 import com.targeting.core.validate.BinaryValues;
 import com.targeting.core.validate.Contract;
 import com.targeting.core.validate.ContractValidator;
+import com.targeting.core.validate.QualityReport;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,13 +58,15 @@ public final class ModelTrainer {
   private ModelTrainer() {}
 
   /** What a training run produced and decided. */
-  public record Result(String path, ModelMetadata metadata, Map<String, Object> promotion, Map<String, Long> labelValues) {
+  public record Result(String path, ModelMetadata metadata, Map<String, Object> promotion, Map<String, Long> labelValues,
+      Optional<QualityReport> validation) {
     public Map<String, Object> summary() {
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("version", metadata.version());
       summary.put("path", path);
       summary.put("rows", metadata.rows());
       summary.put("quarantined_by_rule", metadata.quarantinedByRule());
+      validation.ifPresent(report -> summary.put("validation", report.toSummary()));
       if (!labelValues.isEmpty()) {
         // Every value of a binary label, quarantined ones included: a label written several ways shows here.
         summary.put("label_values", labelValues);
@@ -113,7 +116,8 @@ public final class ModelTrainer {
       super(spark, spec, "Model");
       this.spec = spec;
       this.data = spec.data().orElse(new ModelSpec.TrainingData(
-          new com.targeting.core.source.SourceConfig("memory", Optional.empty(), Map.of()), Optional.empty(), 0.2, 0.2, 42L, 0.05));
+          new com.targeting.core.source.SourceConfig("memory", Optional.empty(), Map.of()), Optional.empty(), 0.2, 0.2, 42L, 0.05,
+          Optional.empty()));
       this.trainRows = trainRows;
       this.trainName = trainName;
       this.testRows = testRows;
@@ -124,6 +128,7 @@ public final class ModelTrainer {
     protected void requireInputs() {
       requireRows(trainRows, trainName);
       testRows.ifPresent(rows -> requireRows(rows, testName.orElse("test")));
+      validateTrainingRows(data.validation(), trainRows, trainName);
     }
 
     @Override
@@ -240,7 +245,7 @@ public final class ModelTrainer {
 
     @Override
     protected Result result(Map<String, Object> promotion) {
-      return new Result(path, metadata, promotion, labelValues);
+      return new Result(path, metadata, promotion, labelValues, validation);
     }
   }
 

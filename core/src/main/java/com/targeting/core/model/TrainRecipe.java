@@ -27,6 +27,8 @@ public abstract class TrainRecipe<R> {
   private final ModelFamilySpec spec;
   private final String noun;
   private final List<Dataset<Row>> cached = new ArrayList<>();
+  /** The training rows' data-quality report, when the data block has a suite ({@link #validateTrainingRows}). */
+  protected java.util.Optional<com.targeting.core.validate.QualityReport> validation = java.util.Optional.empty();
   protected ModelRegistry registry;
   protected int version;
   protected String path;
@@ -88,6 +90,21 @@ public abstract class TrainRecipe<R> {
 
   /** Checks the inputs before the registry is read ({@link #requireRows} each source). */
   protected abstract void requireInputs();
+
+  /**
+   * Runs the data block's suite, if any, over the training rows as read (dataset {@code training},
+   * its history under the model's id, dated today in UTC); a failed error-level check stops the
+   * training before a version number is taken or anything is written.
+   */
+  protected final void validateTrainingRows(java.util.Optional<com.targeting.core.validate.QualitySuite> suite,
+      Dataset<Row> rows, String name) {
+    suite.ifPresent(checks -> {
+      com.targeting.core.validate.QualityReport report =
+          checks.run(spark, rows, spec.id(), "training", name, java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+      validation = java.util.Optional.of(report);
+      report.requirePassed(noun + " " + spec.id() + " was not trained");
+    });
+  }
 
   /** Validates, splits, fits and evaluates on held-out rows; keeps what the later steps write. */
   protected abstract Challenger fitAndEvaluate();

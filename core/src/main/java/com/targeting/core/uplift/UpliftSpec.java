@@ -254,7 +254,7 @@ public record UpliftSpec(
     List<String> numeric = new ArrayList<>(numericFeatures);
     numeric.addAll(extraNumeric);
     ModelSpec.TrainingData partData = new ModelSpec.TrainingData(data.train(), data.test(), data.testFraction(),
-        data.validationFraction(), seed, data.maxQuarantinedFraction());
+        data.validationFraction(), seed, data.maxQuarantinedFraction(), Optional.empty()); // the uplift model validated the rows
     return new ModelSpec(id + "-" + name, objective, new ModelSpec.Label(UpliftColumns.LABEL, Optional.empty()), numeric,
         categoricalFeatures, categoricalEncoding, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
         ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0);

@@ -88,6 +88,7 @@ public final class UpliftTrainer {
     @Override
     protected void requireInputs() {
       requireRows(campaign, sourceName);
+      validateTrainingRows(spec.data().validation(), campaign, sourceName);
     }
 
     @Override
@@ -215,6 +216,7 @@ public final class UpliftTrainer {
       summary.put("path", path);
       summary.put("outcome_values", outcomeValues);
       summary.put("promotion", promotion);
+      validation.ifPresent(report -> summary.put("validation", report.toSummary()));
       return new Result(path, version, summary);
     }
   }

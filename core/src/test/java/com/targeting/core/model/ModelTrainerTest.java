@@ -134,6 +134,26 @@ class ModelTrainerTest {
   }
 
   @Test
+  void aFailedTrainingSuiteErrorStopsTrainingBeforeAVersionIsMadeAndAWarningIsReported() {
+    // Every 40th row has no kind: 1,950 of 2,000 complete.
+    String model = "id = buyer\nobjective = binary\nlabel { column = bought, positive = \"Yes\" }\n"
+        + "features { numeric = [x], categorical = [kind] }\nid-column = customer_id\n";
+    ModelSpec failing = spec(model + "data { train = x, validation { checks = [{ level = error, type = complete, columns = [kind] }] } }\n");
+
+    assertThatThrownBy(() -> train(failing)).isInstanceOf(com.targeting.core.TargetingException.class)
+        .hasMessageContaining("Validation of training (memory) failed 1 error-level check(s); Model buyer was not trained: "
+            + "complete(kind) (kind not null in every row): was 0.975");
+    assertThat(temp.resolve("registry").resolve("buyer")).doesNotExist();
+
+    ModelSpec warned = spec(model + "data { train = x, validation { checks = [{ level = warning, type = complete, columns = [kind] }] } }\n");
+    Map<String, Object> summary = train(warned).summary();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> validation = (Map<String, Object>) summary.get("validation");
+    assertThat(validation).containsEntry("status", "warned").containsEntry("failed_warnings", 1L);
+    assertThat(summary.get("version")).isEqualTo(1);
+  }
+
+  @Test
   void theTestSplitIsStratifiedByLabel() {
     ModelTrainer.Result result = train(buyer(""));
 
