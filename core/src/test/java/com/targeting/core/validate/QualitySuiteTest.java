@@ -58,6 +58,7 @@ class QualitySuiteTest {
           { level = warning, type = range, column = share, min = 0, max = 1 }
           { level = warning, type = range, column = share, min = 0, max = 1, min-fraction = 0.6, id = mostly-shares }
           { level = warning, type = mean, column = sessions, min = 5, max = 7 }
+          { id = mostly-unique, level = warning, type = unique, columns = [customer_id], min-fraction = 0.5 }
         ]""");
     QualityReport report = suite.run(session(), data, "p", "extract", "test rows", DAY);
     Map<String, QualityReport.Result> results = byId(report);
@@ -80,6 +81,9 @@ class QualitySuiteTest {
     // (3 + 5 + 10) / 3 = 6.
     assertThat(results.get("mean(sessions)").outcome().value()).contains(6.0);
     assertThat(results.get("mean(sessions)").outcome().status()).isEqualTo(QualityReport.Status.PASSED);
+    // C1 and C4 occur once: 2 of 4 rows.
+    assertThat(results.get("mostly-unique").outcome().value()).contains(0.5);
+    assertThat(results.get("mostly-unique").outcome().status()).isEqualTo(QualityReport.Status.PASSED);
 
     assertThat(report.hasErrors()).isTrue();
     assertThat(report.failures(QualitySuite.Level.ERROR)).extracting(result -> result.check().id())
@@ -88,6 +92,16 @@ class QualitySuiteTest {
         .isInstanceOf(TargetingException.class)
         .hasMessageContaining("Validation of extract (test rows) failed 1 error-level check(s); nothing was written")
         .hasMessageContaining("unique(customer_id) (customer_id unique)");
+  }
+
+  @Test
+  void meansOfTextColumnsAreTakenOfTheirNumbers() {
+    // Training rows are read as text: "n/a" is missing, as in the contract.
+    Dataset<Row> text = rows("sessions STRING", new Object[] {"2"}, new Object[] {"4"}, new Object[] {"n/a"});
+    QualityReport report = suite("checks = [{ level = error, type = mean, column = sessions, min = 3, max = 3 }]")
+        .run(session(), text, "p", "training", "text rows", DAY);
+    assertThat(report.results().get(0).outcome().value()).contains(3.0);
+    assertThat(report.hasErrors()).isFalse();
   }
 
   @Test
