@@ -107,6 +107,7 @@ class AthenaOnTrinoTest {
     trino.recreateSchema("targeting");
     List<Path> ddls = new ArrayList<>(sqlFiles(SQL.resolve("athena/parquet")));
     ddls.add(SQL.resolve("athena/summaries.sql"));
+    ddls.add(SQL.resolve("athena/validation.sql"));
     trino.createTables(AthenaDdl.location(output), ddls);
     // A declared column the files lack reads as NULL in Athena, silently: every column of every
     // per-program table must be in the files the program wrote.
@@ -129,7 +130,7 @@ class AthenaOnTrinoTest {
   private static void checkEveryAnalystQuery(TrinoServer trino, String format, Runs all) throws IOException {
     Map<String, JsonNode> runs = all.succeeded();
     List<Path> queries = sqlFiles(SQL.resolve("analyst"));
-    assertThat(queries).hasSizeGreaterThanOrEqualTo(8);
+    assertThat(queries).hasSizeGreaterThanOrEqualTo(9);
     for (Path query : queries) {
       List<Map<String, Object>> rows = trino.query(TrinoServer.HIVE, "targeting", statement(query));
       String name = query.getFileName().toString();
@@ -208,6 +209,21 @@ class AthenaOnTrinoTest {
           assertThat(failed.get("error_category")).isEqualTo("user_error");
           assertThat((String) failed.get("error_message")).contains("break the contract").contains("nothing was written");
           assertThat(rows).hasSize(runs.size() + 1);
+        }
+        case "data-quality-by-run.sql" -> {
+          // Only engagement-prediction has a suite: one row, its counts those of its summary.
+          JsonNode validation = runs.get(ENGAGEMENT).get("validation").get("extract");
+          assertThat(rows).hasSize(1);
+          Map<String, Object> row = rows.get(0);
+          assertThat(row.get("program")).isEqualTo(ENGAGEMENT);
+          assertThat(row.get("run_id")).isEqualTo(runs.get(ENGAGEMENT).get("run_id").asText());
+          assertThat(row.get("dataset")).isEqualTo("extract");
+          for (String count : List.of("passed", "failed_errors", "failed_warnings", "skipped")) {
+            assertThat(((Number) row.get(count)).longValue()).as(count).isEqualTo(validation.get(count).asLong());
+          }
+          // The first run of its date on this output: nothing to compare the run-over-run checks with.
+          assertThat(((Number) row.get("skipped")).longValue()).isPositive();
+          assertThat(((Number) row.get("passed")).longValue()).isPositive();
         }
         default -> throw new AssertionError("No check for sql/analyst/" + name + ": every analyst query needs one here");
       }

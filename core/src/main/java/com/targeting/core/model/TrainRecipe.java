@@ -100,7 +100,7 @@ public abstract class TrainRecipe<R> {
       Dataset<Row> rows, String name) {
     suite.ifPresent(checks -> {
       com.targeting.core.validate.QualityReport report =
-          checks.run(spark, rows, spec.id(), "training", name, java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+          checks.run(spark, rows, "model", spec.id(), "training", name, java.time.LocalDate.now(java.time.ZoneOffset.UTC));
       validation = java.util.Optional.of(report);
       report.requirePassed(noun + " " + spec.id() + " was not trained");
     });

@@ -228,7 +228,7 @@ public final class ProgramRunner {
    */
   private void validate(QualitySuite suite, Classified classified, RunSummary summary) {
     String source = ReaderSource.of(program.source()).describe();
-    QualityReport report = suite.run(spark, classified.rows(), program.id(), "extract", source, program.runDate());
+    QualityReport report = suite.run(spark, classified.rows(), "program", program.id(), "extract", source, program.runDate());
     summary.put("validation", Map.of("extract", report.toSummary()));
     records.writeValidation(report);
     report.requirePassed("nothing was written");

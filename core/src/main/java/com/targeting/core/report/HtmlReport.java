@@ -33,7 +33,7 @@ public final class HtmlReport {
    */
   private static final Set<String> OWN_PLACE = Set.of("job", "program", "run_date", "run_id", "started_at", "finished_at",
       "status", "error", "recovered", "summary_path", "report_path", "total_ms", "input_rows", "quarantined_rows", "quarantined_by_rule",
-      "removed_by_filter", "funnel", "candidates", "scored", "pass_rate_pct", "fairness", "models", "written", "stage_timings_ms");
+      "removed_by_filter", "funnel", "candidates", "scored", "pass_rate_pct", "fairness", "models", "written", "stage_timings_ms", "validation");
   /** Counts by value that belong to another section. */
   private static final Set<String> NOT_A_DISTRIBUTION = Set.of("quarantined_by_rule", "removed_by_filter", "written", "stage_timings_ms");
 
@@ -64,6 +64,7 @@ public final class HtmlReport {
         .append("</style></head><body>\n");
     header(summary, title);
     funnel(summary);
+    validation(summary.path("validation"));
     distributions(summary);
     fairness(summary.path("fairness"));
     if (!charts.isEmpty()) {
@@ -169,6 +170,33 @@ public final class HtmlReport {
       }
     }
     return true;
+  }
+
+  /** Each validated dataset's checks (QualityReport#toSummary), failed ones flagged. */
+  private void validation(JsonNode validation) {
+    if (!validation.isObject() || validation.isEmpty()) {
+      return;
+    }
+    section("Data quality");
+    validation.fields().forEachRemaining(dataset -> {
+      JsonNode report = dataset.getValue();
+      html.append("<h3>").append(escape(dataset.getKey())).append("</h3><p>").append(escape(report.path("source").asText()))
+          .append(": ").append(escape(report.path("status").asText())).append(" (").append(report.path("passed").asLong())
+          .append(" passed, ").append(report.path("failed_errors").asLong()).append(" errors, ")
+          .append(report.path("failed_warnings").asLong()).append(" warnings, ").append(report.path("skipped").asLong())
+          .append(" skipped)</p>");
+      html.append("<table><tr><th>check</th><th>level</th><th>status</th><th>assertion</th><th>value</th><th>message</th></tr>");
+      for (JsonNode check : report.path("checks")) {
+        boolean failed = check.path("status").asText().equals("failed");
+        html.append("<tr").append(failed ? " class="flagged"" : "").append("><td>").append(escape(check.path("check_id").asText()))
+            .append("</td><td>").append(escape(check.path("level").asText())).append("</td><td>")
+            .append(escape(check.path("status").asText())).append("</td><td>").append(escape(check.path("assertion").asText()))
+            .append("</td>").append(check.path("value").isNumber() ? number(check.path("value").asDouble()) : "<td/>")
+            .append("<td>").append(escape(check.path("message").asText(""))).append("</td></tr>");
+      }
+      html.append("</table>
+");
+    });
   }
 
   private void fairness(JsonNode fairness) {

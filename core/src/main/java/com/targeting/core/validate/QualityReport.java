@@ -53,7 +53,7 @@ public record QualityReport(String dataset, String describe, List<Result> result
     public Map<String, Object> toMap() {
       Map<String, Object> map = new LinkedHashMap<>();
       map.put("check_id", check.id());
-      map.put("type", check.type().configName());
+      map.put("check_type", check.type().configName());
       map.put("level", check.level().configName());
       map.put("status", outcome.status().text());
       map.put("columns", check.columns());

@@ -74,7 +74,7 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>Run over run: the {@code *-change} checks compare this run's metric with the one of the
  * latest earlier run date of the same program and dataset in Deequ's {@code
- * FileSystemMetricsRepository} (one JSON file per program and dataset under {@code repository}),
+ * FileSystemMetricsRepository} (one JSON file per program (or model) and dataset under {@code repository}),
  * through Deequ's anomaly checks: {@code RelativeRateOfChangeStrategy} for row counts and means
  * (the ratio to the previous value must lie within {@code 1 +/- max-relative-change}) and {@code
  * AbsoluteChangeStrategy} on completeness for null rates (the null rate may move by at most
@@ -263,15 +263,18 @@ public final class QualitySuite implements Serializable {
   /**
    * Runs the suite over {@code rows} (Deequ computes every metric before any check is judged) and,
    * when every error check passed and a repository is configured, adds the run's metrics to the
-   * history under the run date and the tags {@code program} and {@code dataset}.
+   * history under the run date and the tags {@code <ownerKind>=<owner>} and {@code dataset}, in
+   * {@code <repository>/<ownerKind>=<owner>/<dataset>.json}.
    *
+   * @param ownerKind {@code program} (a program's extract) or {@code model} (a model's training rows)
+   * @param owner the program's or model's id
    * @param dataset the dataset's name in the report and the repository ({@code extract}, {@code
    *     training})
    * @param describe the dataset's location for messages
    * @throws TargetingException (user error) when a check names a column {@code rows} lacks
    */
-  public QualityReport run(SparkSession spark, Dataset<Row> rows, String program, String dataset, String describe,
-      LocalDate runDate) {
+  public QualityReport run(SparkSession spark, Dataset<Row> rows, String ownerKind, String owner, String dataset,
+      String describe, LocalDate runDate) {
     Set<String> present = new LinkedHashSet<>(List.of(rows.columns()));
     for (QualityCheck check : checks) {
       for (String column : check.columns()) {
@@ -282,9 +285,9 @@ public final class QualitySuite implements Serializable {
       }
     }
     long dateMillis = runDate.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-    scala.collection.immutable.Map<String, String> tags = scalaMap(Map.of("program", program, "dataset", dataset));
+    scala.collection.immutable.Map<String, String> tags = scalaMap(Map.of(ownerKind, owner, "dataset", dataset));
     Optional<FileSystemMetricsRepository> history = repository.map(location ->
-        new FileSystemMetricsRepository(spark, location + "/program=" + program + "/" + dataset + ".json"));
+        new FileSystemMetricsRepository(spark, location + "/" + ownerKind + "=" + owner + "/" + dataset + ".json"));
 
     VerificationRunBuilder builder = new VerificationSuite().onData(numericForMeans(rows));
     Map<String, String> skipped = new LinkedHashMap<>();

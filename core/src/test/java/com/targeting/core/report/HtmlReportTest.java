@@ -46,4 +46,29 @@ class HtmlReportTest {
     // The flagged group's row is marked.
     assertThat(html).contains("<tr class=\"flagged\"><td>M</td>");
   }
+
+  @Test
+  void dataQualityChecksAreATableWithFailuresMarked() throws Exception {
+    JsonNode summary = JSON.readTree("""
+        {"program":"p","run_date":"2026-11-20","run_id":"r1","status":"failed","candidates":0,
+         "validation":{"extract":{"source":"csv in/<x>","status":"failed","passed":1,"failed":1,"skipped":1,
+           "failed_errors":1,"failed_warnings":0,"checks":[
+             {"check_id":"enough-rows","level":"error","status":"passed","assertion":"row count >= 10","value":12.0,"message":null},
+             {"check_id":"unique(id)","level":"error","status":"failed","assertion":"id unique","value":0.5,"message":"Value: 0.5 does not meet the constraint requirement!"},
+             {"check_id":"row-count-change","level":"warning","status":"skipped","assertion":"row count within 30% of the previous run's","value":null,"message":"no earlier run date"}]}}}
+        """);
+
+    String html = HtmlReport.render(summary, Map.of(), Optional.empty());
+    Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new ByteArrayInputStream(html.getBytes(StandardCharsets.UTF_8)));
+
+    String text = page.getDocumentElement().getTextContent();
+    assertThat(text).contains("Data quality", "csv in/<x>: failed (1 passed, 1 errors, 0 warnings, 1 skipped)",
+        "row count >= 10", "no earlier run date");
+    assertThat(html).contains("<tr class=\"flagged\"><td>unique(id)</td><td>error</td><td>failed</td>")
+        .contains("<tr><td>enough-rows</td>");
+    // Not again among the other sections.
+    assertThat(page.getElementsByTagName("h2").getLength()).isEqualTo(html.split("<h2>", -1).length - 1);
+    assertThat(html.split("<h2>validation</h2>", -1)).hasSize(1);
+  }
 }

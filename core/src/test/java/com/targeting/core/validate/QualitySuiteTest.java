@@ -60,7 +60,7 @@ class QualitySuiteTest {
           { level = warning, type = mean, column = sessions, min = 5, max = 7 }
           { id = mostly-unique, level = warning, type = unique, columns = [customer_id], min-fraction = 0.5 }
         ]""");
-    QualityReport report = suite.run(session(), data, "p", "extract", "test rows", DAY);
+    QualityReport report = suite.run(session(), data, "program", "p", "extract", "test rows", DAY);
     Map<String, QualityReport.Result> results = byId(report);
 
     assertThat(results.get("enough-rows").outcome().status()).isEqualTo(QualityReport.Status.PASSED);
@@ -99,7 +99,7 @@ class QualitySuiteTest {
     // Training rows are read as text: "n/a" is missing, as in the contract.
     Dataset<Row> text = rows("sessions STRING", new Object[] {"2"}, new Object[] {"4"}, new Object[] {"n/a"});
     QualityReport report = suite("checks = [{ level = error, type = mean, column = sessions, min = 3, max = 3 }]")
-        .run(session(), text, "p", "training", "text rows", DAY);
+        .run(session(), text, "program", "p", "training", "text rows", DAY);
     assertThat(report.results().get(0).outcome().value()).contains(3.0);
     assertThat(report.hasErrors()).isFalse();
   }
@@ -107,7 +107,7 @@ class QualitySuiteTest {
   @Test
   void warningsAloneLetTheRunGoOn() {
     QualitySuite suite = suite("checks = [{ level = warning, type = row-count, max = 2 }]");
-    QualityReport report = suite.run(session(), customers(3, 0), "p", "extract", "test rows", DAY);
+    QualityReport report = suite.run(session(), customers(3, 0), "program", "p", "extract", "test rows", DAY);
     assertThat(report.toSummary()).containsEntry("status", "warned").containsEntry("failed_warnings", 1L);
     report.requirePassed("nothing was written");
   }
@@ -121,11 +121,11 @@ class QualitySuiteTest {
           { level = error, type = null-rate-change, column = share, max-change = 0.05 }
         ]""");
     // First run: no history, every change check skipped; its metrics become history.
-    QualityReport first = suite.run(session(), customers(100, 0), "p", "extract", "week 1", DAY);
+    QualityReport first = suite.run(session(), customers(100, 0), "program", "p", "extract", "week 1", DAY);
     assertThat(first.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.SKIPPED);
 
     // A week later: 125 rows (+25%), mean of sessions 49.5 -> 62 (+25.3%), null rate 0 -> 4%.
-    QualityReport second = suite.run(session(), customers(125, 5), "p", "extract", "week 2", DAY.plusDays(7));
+    QualityReport second = suite.run(session(), customers(125, 5), "program", "p", "extract", "week 2", DAY.plusDays(7));
     Map<String, QualityReport.Result> results = byId(second);
     assertThat(results.get("row-count-change").outcome().status()).isEqualTo(QualityReport.Status.PASSED);
     assertThat(results.get("mean-change(sessions)").outcome().status()).isEqualTo(QualityReport.Status.FAILED);
@@ -133,22 +133,22 @@ class QualitySuiteTest {
     assertThat(second.hasErrors()).isFalse();
 
     // Week 3 against week 2 (not week 1): 125 -> 60 rows (-52%), null rate 4% -> 20%: an error.
-    QualityReport third = suite.run(session(), customers(60, 12), "p", "extract", "week 3", DAY.plusDays(14));
+    QualityReport third = suite.run(session(), customers(60, 12), "program", "p", "extract", "week 3", DAY.plusDays(14));
     results = byId(third);
     assertThat(results.get("row-count-change").outcome().status()).isEqualTo(QualityReport.Status.FAILED);
     assertThat(results.get("null-rate-change(share)").outcome().status()).isEqualTo(QualityReport.Status.FAILED);
     assertThat(third.hasErrors()).isTrue();
 
     // Week 3 failed an error check: it is not history. A rerun of week 3 with good data compares with week 2.
-    QualityReport rerun = suite.run(session(), customers(125, 5), "p", "extract", "week 3 again", DAY.plusDays(14));
+    QualityReport rerun = suite.run(session(), customers(125, 5), "program", "p", "extract", "week 3 again", DAY.plusDays(14));
     assertThat(rerun.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.PASSED);
 
     // A backfill of week 1's date sees no earlier date: skipped, even though later dates exist.
-    QualityReport backfill = suite.run(session(), customers(10, 5), "p", "extract", "week 1 backfill", DAY);
+    QualityReport backfill = suite.run(session(), customers(10, 5), "program", "p", "extract", "week 1 backfill", DAY);
     assertThat(backfill.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.SKIPPED);
 
     // Another dataset of the program has a history of its own.
-    QualityReport training = suite.run(session(), customers(10, 5), "p", "training", "training rows", DAY.plusDays(21));
+    QualityReport training = suite.run(session(), customers(10, 5), "program", "p", "training", "training rows", DAY.plusDays(21));
     assertThat(training.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.SKIPPED);
   }
 
@@ -167,7 +167,7 @@ class QualitySuiteTest {
     assertThatThrownBy(() -> suite("checks = [{ level = error, type = row-count, min = 1 }, { level = error, type = row-count, max = 9 }]"))
         .hasMessageContaining("two checks are called 'row-count'");
     assertThatThrownBy(() -> suite("checks = [{ level = error, type = complete, columns = [missing] }]")
-        .run(session(), customers(2, 0), "p", "extract", "test rows", DAY))
+        .run(session(), customers(2, 0), "program", "p", "extract", "test rows", DAY))
         .hasMessageContaining("check complete(missing) names column missing");
   }
 }
