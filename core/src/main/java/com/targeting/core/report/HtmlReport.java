@@ -188,14 +188,13 @@ public final class HtmlReport {
       html.append("<table><tr><th>check</th><th>level</th><th>status</th><th>assertion</th><th>value</th><th>message</th></tr>");
       for (JsonNode check : report.path("checks")) {
         boolean failed = check.path("status").asText().equals("failed");
-        html.append("<tr").append(failed ? " class="flagged"" : "").append("><td>").append(escape(check.path("check_id").asText()))
+        html.append("<tr").append(failed ? " class=\"flagged\"" : "").append("><td>").append(escape(check.path("check_id").asText()))
             .append("</td><td>").append(escape(check.path("level").asText())).append("</td><td>")
             .append(escape(check.path("status").asText())).append("</td><td>").append(escape(check.path("assertion").asText()))
             .append("</td>").append(check.path("value").isNumber() ? number(check.path("value").asDouble()) : "<td/>")
             .append("<td>").append(escape(check.path("message").asText(""))).append("</td></tr>");
       }
-      html.append("</table>
-");
+      html.append("</table>\n");
     });
   }
 
