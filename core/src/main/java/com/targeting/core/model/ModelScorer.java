@@ -36,6 +36,16 @@ public final class ModelScorer implements Scorer {
     return model.metadata().id();
   }
 
+  /** The saved model it scores with. */
+  public SavedModel model() {
+    return model;
+  }
+
+  /** The column its score goes into. */
+  public String output() {
+    return output;
+  }
+
   @Override
   public Dataset<Row> score(Dataset<Row> rows) {
     return model.score(rows, output, reasonCodes);

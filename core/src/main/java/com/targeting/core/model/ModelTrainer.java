@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.rand;
 import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.TargetingException;
+import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.validate.BinaryValues;
 import com.targeting.core.validate.Contract;
@@ -110,6 +111,7 @@ public final class ModelTrainer {
     private Dataset<Row> test;
     private PipelineModel fitted;
     private ModelMetadata metadata;
+    private DriftBaseline driftBaseline;
 
     Recipe(SparkSession spark, ModelSpec spec, Dataset<Row> trainRows, String trainName, Optional<Dataset<Row>> testRows,
         Optional<String> testName) {
@@ -197,6 +199,9 @@ public final class ModelTrainer {
       List<Map<String, Object>> calibrationTable = spec.objective() == ModelSpec.Objective.BINARY
           ? ModelEvaluation.calibrationTable(testPredictions, prefix, scoreSource) : List.of();
       LOG.info("Model {} v{} held-out metrics {}", spec.id(), version, metrics);
+      // What later runs' rows are compared with (PSI): the fitted rows' features, the held-out rows' scores.
+      driftBaseline = DriftBaseline.of(fit, spec.numericFeatures(), spec.categoricalFeatures(), Optional.of(testPredictions),
+          spec.objective() == ModelSpec.Objective.MULTICLASS ? Optional.empty() : Optional.of(Predictions.score(prefix, scoreSource)));
 
       metadata = new ModelMetadata(
           spec.id(), version, spec.objective().configName(), spec.label().column(), spec.label().positive().orElse(null),
@@ -230,6 +235,7 @@ public final class ModelTrainer {
       } catch (IOException e) {
         throw TargetingException.external(e, "Cannot save model %s to %s: %s", metadata.id(), path, e.getMessage());
       }
+      HadoopFiles.writeString(spark, path + "/" + DriftBaseline.FILE_NAME, driftBaseline.toJson());
     }
 
     @Override

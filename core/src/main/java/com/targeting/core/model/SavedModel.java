@@ -36,12 +36,14 @@ public final class SavedModel {
   private final ModelMetadata metadata;
   private final PipelineModel pipeline;
   private final Contributions contributions;
+  private final java.util.Optional<DriftBaseline> driftBaseline;
 
-  private SavedModel(String path, ModelMetadata metadata, PipelineModel pipeline) {
+  private SavedModel(String path, ModelMetadata metadata, PipelineModel pipeline, java.util.Optional<DriftBaseline> driftBaseline) {
     this.path = requireNonNull(path, "path is null");
     this.metadata = requireNonNull(metadata, "metadata is null");
     this.pipeline = requireNonNull(pipeline, "pipeline is null");
     this.contributions = Contributions.of(pipeline, metadata);
+    this.driftBaseline = requireNonNull(driftBaseline, "driftBaseline is null");
   }
 
   public static boolean exists(SparkSession spark, String path) {
@@ -62,7 +64,12 @@ public final class SavedModel {
           metadata.id(), path, TargetingException.firstLine(e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
     }
     int classes = "multiclass".equals(metadata.objective()) ? metadata.classes().size() : 2;
-    return new SavedModel(path, metadata, withClassCount(pipeline, classes));
+    // Versions trained before drift baselines were saved have none: their drift is not measured.
+    String baselinePath = path + "/" + DriftBaseline.FILE_NAME;
+    java.util.Optional<DriftBaseline> baseline = HadoopFiles.exists(spark, baselinePath)
+        ? java.util.Optional.of(DriftBaseline.fromJson(HadoopFiles.readString(spark, baselinePath), baselinePath))
+        : java.util.Optional.empty();
+    return new SavedModel(path, metadata, withClassCount(pipeline, classes), baseline);
   }
 
   /**
@@ -111,6 +118,11 @@ public final class SavedModel {
 
   public ModelMetadata metadata() {
     return metadata;
+  }
+
+  /** The distributions of its inputs and score it was trained and tested on ({@link DriftBaseline}), if saved. */
+  public java.util.Optional<DriftBaseline> driftBaseline() {
+    return driftBaseline;
   }
 
   PipelineModel pipeline() {

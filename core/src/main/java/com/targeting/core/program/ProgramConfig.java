@@ -54,7 +54,8 @@ public record ProgramConfig(
     List<Decision> decisions,
     Outputs outputs,
     Optional<DynamoDbExport> dynamodb,
-    Optional<AdverseImpact> fairness) {
+    Optional<AdverseImpact> fairness,
+    Optional<com.targeting.core.model.Drift> drift) {
 
   /**
    * Where a run's outputs go and how they are published: base paths of the output tables (each
@@ -250,7 +251,8 @@ public record ProgramConfig(
                 history.string("path"), program.string("key"), history.string("channel-column"))),
             Publishing.from(root.node("publishing"))),
         dynamodb,
-        program.optionalNode("fairness").map(AdverseImpact::from));
+        program.optionalNode("fairness").map(AdverseImpact::from),
+        program.optionalNode("drift").map(com.targeting.core.model.Drift::from));
     // The library's own sections a program run reads: a misspelled key there is refused too.
     List<String> checked = new ArrayList<>(List.of("program", "publishing", "contract-defaults"));
     if (!models.isEmpty() || !upliftModels.isEmpty()) {

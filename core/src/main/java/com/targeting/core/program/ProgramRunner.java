@@ -14,6 +14,7 @@ import com.targeting.core.TargetingException;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
+import com.targeting.core.model.ModelScorer;
 import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
@@ -60,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code score_decide}: the kept rows scored, decided and run through the post-score filters
  *       ({@link #scoreAndDecide}); one aggregation of them feeds the funnel and every section.
  *   <li>{@code report}: each part of the program that reports ({@link SummarySection}) adds its
- *       sections; the fairness report.
+ *       sections; the fairness report; the models' drift ({@link com.targeting.core.model.Drift}).
  *   <li>{@code prepare_tables}: quarantine, rejections and candidates written, not yet visible
  *       ({@link RunPublication}: all tables published or none).
  *   <li>{@code publish}: one commit per table; then {@code contact_history} and {@code export_dynamodb}.
@@ -162,7 +163,7 @@ public final class ProgramRunner {
       funnel.requireBalanced(classified.sourceRows());
       summary.funnel(funnel);
       Decided scored = decided;
-      timer.time("report", () -> report(summary, rows, scored, sections));
+      timer.time("report", () -> report(summary, rows, scored, sections, scorers));
 
       List<PartitionedTableSink.Prepared> prepared = timer.time("prepare_tables",
           () -> publication.prepare(funnel, tables -> prepareTables(tables, rows, scored)),
@@ -284,7 +285,8 @@ public final class ProgramRunner {
    * scorers'), and the fairness report: selection rate per protected group among the rows that
    * passed validation, removed by a filter (before or after scoring) or selected.
    */
-  private void report(RunSummary summary, Classified classified, Decided decided, List<SummarySection> sections) {
+  private void report(RunSummary summary, Classified classified, Decided decided, List<SummarySection> sections,
+      List<Scorer> scorers) {
     summary.put("scored", decided.groups().rows(Groups.Scope.SCORED));
     RunReport report = new RunReport(spark, program.id(), program.runDate(), partition.under(program.outputs().reports()),
         decided.rows(), decided.groups());
@@ -292,6 +294,16 @@ public final class ProgramRunner {
     report.sections().forEach(summary::put);
     charts.putAll(report.charts());
     program.fairness().ifPresent(fairness -> summary.put("fairness", fairness.reportRun(classified.rows(), decided.rows())));
+    program.drift().ifPresent(drift -> {
+      List<ModelScorer> models = scorers.stream().filter(ModelScorer.class::isInstance).map(ModelScorer.class::cast).toList();
+      Map<String, Object> drifts = drift.report(decided.rows(), models);
+      summary.put("drift", drifts);
+      // Named at the top of the summary: the run succeeded, but these models' inputs no longer look like their training rows.
+      summary.put("drifted_models", drifts.get("drifted_models"));
+      if (!((List<?>) drifts.get("drifted_models")).isEmpty()) {
+        LOG.warn("Models drifted (PSI above {}): {}", drift.alert(), drifts.get("drifted_models"));
+      }
+    });
   }
 
   /**

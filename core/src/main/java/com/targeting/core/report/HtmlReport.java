@@ -33,7 +33,7 @@ public final class HtmlReport {
    */
   private static final Set<String> OWN_PLACE = Set.of("job", "program", "run_date", "run_id", "started_at", "finished_at",
       "status", "error", "recovered", "summary_path", "report_path", "total_ms", "input_rows", "quarantined_rows", "quarantined_by_rule",
-      "removed_by_filter", "funnel", "candidates", "scored", "pass_rate_pct", "fairness", "models", "written", "stage_timings_ms", "validation");
+      "removed_by_filter", "funnel", "candidates", "scored", "pass_rate_pct", "fairness", "models", "written", "stage_timings_ms", "validation", "drift", "drifted_models");
   /** Counts by value that belong to another section. */
   private static final Set<String> NOT_A_DISTRIBUTION = Set.of("quarantined_by_rule", "removed_by_filter", "written", "stage_timings_ms");
 
@@ -67,6 +67,7 @@ public final class HtmlReport {
     validation(summary.path("validation"));
     distributions(summary);
     fairness(summary.path("fairness"));
+    drift(summary.path("drift"));
     if (!charts.isEmpty()) {
       section("Charts");
       charts.forEach((name, png) -> image(name, png));
@@ -196,6 +197,31 @@ public final class HtmlReport {
       }
       html.append("</table>\n");
     });
+  }
+
+  /** Each model's population stability (Drift#report), drifted models marked. */
+  private void drift(JsonNode drift) {
+    if (!drift.isObject()) {
+      return;
+    }
+    section("Drift (population stability index)");
+    html.append("<p>warn above ").append(escape(drift.path("warn").asText())).append(", alert above ")
+        .append(escape(drift.path("alert").asText())).append("; drifted: ")
+        .append(escape(drift.path("drifted_models").isEmpty() ? "none" : drift.path("drifted_models").toString())).append("</p>");
+    html.append("<table><tr><th>model</th><th>version</th><th>level</th><th>score PSI</th><th>largest feature PSI</th>")
+        .append("<th>features above warn</th></tr>");
+    drift.path("models").fields().forEachRemaining(model -> {
+      JsonNode entry = model.getValue();
+      html.append("<tr").append(entry.path("level").asText().equals("alert") ? " class=\"flagged\"" : "").append("><td>")
+          .append(escape(model.getKey())).append("</td>").append(number(entry.path("version").asLong())).append("<td>")
+          .append(escape(entry.path("level").asText())).append("</td>")
+          .append(entry.path("score_psi").isNumber() ? number(entry.path("score_psi").asDouble()) : "<td/>")
+          .append(entry.path("max_feature_psi").isNumber() ? number(entry.path("max_feature_psi").asDouble()) : "<td/>")
+          .append("<td>").append(escape(entry.has("why") ? entry.path("why").asText() : String.join(", ",
+              java.util.stream.StreamSupport.stream(entry.path("features_above_warn").spliterator(), false).map(JsonNode::asText).toList())))
+          .append("</td></tr>");
+    });
+    html.append("</table>\n");
   }
 
   private void fairness(JsonNode fairness) {

@@ -154,6 +154,40 @@ class ModelTrainerTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aModelsDriftIsMeasuredAgainstTheBaselineSavedWithIt() {
+    ModelSpec spec = buyer("");
+    train(spec);
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
+    assertThat(model.driftBaseline()).isPresent();
+    assertThat(model.driftBaseline().get().features()).extracting(DriftBaseline.Distribution::column).containsExactly("x", "kind");
+    assertThat(model.driftBaseline().get().score()).isPresent();
+    ModelScorer scorer = ModelScorer.of(model, "score", 0);
+    Drift drift = new Drift(0.1, 0.25);
+
+    // The population it learned from: stable.
+    Map<String, Object> same = modelDrift(drift.report(scorer.score(labeled), List.of(scorer)), "buyer");
+    assertThat(same.get("level")).isEqualTo("ok");
+    assertThat((Double) same.get("score_psi")).isLessThan(0.1);
+    assertThat((Double) same.get("max_feature_psi")).isLessThan(0.1);
+
+    // Every x five higher, and no gold customers left: the population moved, and so did the scores.
+    Dataset<Row> shifted = labeled.withColumn("x", col("x").cast("double").plus(5).cast("string"))
+        .withColumn("kind", org.apache.spark.sql.functions.when(col("kind").equalTo("gold"), "silver").otherwise(col("kind")));
+    Map<String, Object> report = drift.report(scorer.score(shifted), List.of(scorer));
+    Map<String, Object> moved = modelDrift(report, "buyer");
+    assertThat(moved.get("level")).isEqualTo("alert");
+    assertThat((List<Object>) moved.get("features_above_alert")).containsExactlyInAnyOrder("x", "kind");
+    assertThat((Double) moved.get("score_psi")).isGreaterThan(0.25);
+    assertThat(report.get("drifted_models")).isEqualTo(List.of("buyer"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> modelDrift(Map<String, Object> report, String model) {
+    return ((Map<String, Map<String, Object>>) report.get("models")).get(model);
+  }
+
+  @Test
   void theTestSplitIsStratifiedByLabel() {
     ModelTrainer.Result result = train(buyer(""));
 

@@ -71,4 +71,24 @@ class HtmlReportTest {
     assertThat(page.getElementsByTagName("h2").getLength()).isEqualTo(html.split("<h2>", -1).length - 1);
     assertThat(html.split("<h2>validation</h2>", -1)).hasSize(1);
   }
+
+  @Test
+  void driftIsATableWithDriftedModelsMarked() throws Exception {
+    JsonNode summary = JSON.readTree("""
+        {"program":"p","run_date":"2026-11-20","run_id":"r1","status":"succeeded","candidates":3,"drifted_models":["churn"],
+         "drift":{"warn":0.1,"alert":0.25,"drifted_models":["churn"],"models":{
+           "churn":{"version":4,"level":"alert","score_psi":0.31,"max_feature_psi":0.52,"features_above_warn":["tenure","logins"]},
+           "ltv":{"version":2,"level":"not_measured","why":"version 2 has no drift-baseline.json"}}}}
+        """);
+
+    String html = HtmlReport.render(summary, Map.of(), Optional.empty());
+    Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new ByteArrayInputStream(html.getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(page.getDocumentElement().getTextContent())
+        .contains("Drift (population stability index)", "warn above 0.1, alert above 0.25; drifted: [\"churn\"]",
+            "tenure, logins", "version 2 has no drift-baseline.json");
+    assertThat(html).contains("<tr class=\"flagged\"><td>churn</td><td class=\"n\">4</td><td>alert</td><td class=\"n\">0.31</td>");
+    assertThat(html).doesNotContain("<h2>drifted_models</h2>").doesNotContain("<h2>drift</h2>");
+  }
 }
