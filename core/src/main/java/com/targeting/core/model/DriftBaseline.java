@@ -2,8 +2,6 @@ package com.targeting.core.model;
 
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,7 +17,6 @@ import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * The distribution of a model's inputs and of its score on the rows it was trained and tested on,
@@ -77,26 +74,6 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
       if (shares.size() != bins) {
         throw new IllegalArgumentException(column + ": " + shares.size() + " shares for " + bins + " bins");
       }
-    }
-
-    /** The bin number of {@code value} (a column of this distribution's type): 0-based, nulls last. */
-    Column bin(Column value) {
-      int nullBin = shares.size() - 1;
-      Column bin;
-      if (numeric) {
-        Column number = value.cast("double");
-        bin = lit(cuts.size());
-        for (int i = cuts.size() - 1; i >= 0; i--) {
-          bin = when(number.lt(cuts.get(i)), lit(i)).otherwise(bin);
-        }
-        return when(number.isNull(), lit(nullBin)).otherwise(bin);
-      }
-      Column text = value.cast("string");
-      bin = lit(categories.size());
-      for (int i = categories.size() - 1; i >= 0; i--) {
-        bin = when(text.equalTo(categories.get(i)), lit(i)).otherwise(bin);
-      }
-      return when(text.isNull(), lit(nullBin)).otherwise(bin);
     }
   }
 
@@ -163,36 +140,115 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
 
   /**
    * The share of {@code rows} in each bin of each distribution, {@code values.get(i)} binned by
-   * {@code distributions.get(i)}: one aggregation (each row's bins exploded into (column, bin)
-   * pairs, counted per pair).
+   * {@code distributions.get(i)}: one pass, each distinct value column read once (as a double or
+   * as text) and every row's bins counted in place on the executors ({@code RDD.aggregate}), so
+   * the cost stays one scan of the columns, without code generation over every feature's bins.
    */
   public static List<double[]> shares(Dataset<Row> rows, List<Distribution> distributions, List<Column> values) {
     if (distributions.size() != values.size()) {
       throw new IllegalArgumentException(distributions.size() + " distributions for " + values.size() + " columns");
     }
-    List<double[]> counts = new ArrayList<>();
-    for (Distribution distribution : distributions) {
-      counts.add(new double[distribution.shares().size()]);
-    }
+    List<double[]> result = new ArrayList<>();
     if (distributions.isEmpty()) {
+      return result;
+    }
+    Map<String, Integer> projectedIndex = new LinkedHashMap<>();
+    List<Column> projected = new ArrayList<>();
+    int[] source = new int[distributions.size()];
+    for (int i = 0; i < distributions.size(); i++) {
+      Column value = distributions.get(i).numeric() ? values.get(i).cast("double") : values.get(i).cast("string");
+      String key = value.expr().sql();
+      Integer index = projectedIndex.get(key);
+      if (index == null) {
+        index = projected.size();
+        projectedIndex.put(key, index);
+        projected.add(value.as("__v" + index));
+      }
+      source[i] = index;
+    }
+    Binner binner = new Binner(distributions, source);
+    long[] counts = rows.select(projected.toArray(Column[]::new)).javaRDD()
+        .aggregate(new long[binner.totalBins()], binner::add, Binner::merge);
+    for (int i = 0; i < distributions.size(); i++) {
+      double[] perBin = new double[distributions.get(i).shares().size()];
+      long total = 0;
+      for (int bin = 0; bin < perBin.length; bin++) {
+        total += counts[binner.offset(i) + bin];
+      }
+      for (int bin = 0; bin < perBin.length; bin++) {
+        perBin[bin] = total == 0 ? 0.0 : (double) counts[binner.offset(i) + bin] / total;
+      }
+      result.add(perBin);
+    }
+    return result;
+  }
+
+  /** Counts each row's bin of every distribution into one flat array (distribution i's bins from {@code offset(i)}). */
+  private static final class Binner implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final double[][] cuts;
+    private final Map<String, Integer>[] categories;
+    private final int[] source;
+    private final int[] offsets;
+    private final int total;
+
+    @SuppressWarnings("unchecked")
+    Binner(List<Distribution> distributions, int[] source) {
+      this.source = source.clone();
+      this.cuts = new double[distributions.size()][];
+      this.categories = new Map[distributions.size()];
+      this.offsets = new int[distributions.size()];
+      int next = 0;
+      for (int i = 0; i < distributions.size(); i++) {
+        Distribution distribution = distributions.get(i);
+        if (distribution.numeric()) {
+          cuts[i] = distribution.cuts().stream().mapToDouble(Double::doubleValue).toArray();
+        } else {
+          Map<String, Integer> bins = new HashMap<>();
+          for (int c = 0; c < distribution.categories().size(); c++) {
+            bins.put(distribution.categories().get(c), c);
+          }
+          categories[i] = bins;
+        }
+        offsets[i] = next;
+        next += distribution.shares().size();
+      }
+      this.total = next;
+    }
+
+    int totalBins() {
+      return total;
+    }
+
+    int offset(int distribution) {
+      return offsets[distribution];
+    }
+
+    long[] add(long[] counts, Row row) {
+      for (int i = 0; i < source.length; i++) {
+        int nullBin = (i + 1 < offsets.length ? offsets[i + 1] : total) - offsets[i] - 1;
+        int bin;
+        if (row.isNullAt(source[i])) {
+          bin = nullBin;
+        } else if (cuts[i] != null) {
+          // [cut_k, cut_k+1): the number of cuts at or below the value.
+          double value = row.getDouble(source[i]);
+          int found = java.util.Arrays.binarySearch(cuts[i], value);
+          bin = found >= 0 ? found + 1 : -found - 1;
+        } else {
+          bin = categories[i].getOrDefault(row.getString(source[i]), nullBin - 1);
+        }
+        counts[offsets[i] + bin]++;
+      }
       return counts;
     }
-    Column[] bins = new Column[distributions.size()];
-    for (int i = 0; i < bins.length; i++) {
-      bins[i] = distributions.get(i).bin(values.get(i));
-    }
-    Row[] grouped = (Row[]) rows.select(functions.posexplode(functions.array(bins)).as(new String[] {"column_index", "bin"}))
-        .groupBy("column_index", "bin").count().collect();
-    for (Row row : grouped) {
-      counts.get(row.getInt(0))[row.getInt(1)] += row.getLong(2);
-    }
-    for (double[] perBin : counts) {
-      double total = java.util.Arrays.stream(perBin).sum();
-      for (int i = 0; i < perBin.length; i++) {
-        perBin[i] = total == 0 ? 0.0 : perBin[i] / total;
+
+    static long[] merge(long[] left, long[] right) {
+      for (int i = 0; i < left.length; i++) {
+        left[i] += right[i];
       }
+      return left;
     }
-    return counts;
   }
 
   /**
