@@ -31,13 +31,34 @@ import org.apache.spark.sql.Row;
  * read here only to report. With a {@code mix-column} (seed 001: {@code credit_tier}) each group
  * also shows how its selected rows split over that column's values, so that a group offered as
  * often but on worse terms shows up too.
+ *
+ * <p>With {@code parity { positive = "<condition>", max-difference = 0.1 }}, each attribute also
+ * gets its demographic parity difference over the scored rows: the largest minus the smallest
+ * share of a group's scored rows for which {@code positive} (a Spark SQL condition, for example
+ * {@code churn_risk_tier = 'high'}) holds (as Fairlearn's {@code demographic_parity_difference};
+ * Dwork et al., "Fairness through awareness", 2012), flagged above {@code max-difference}.
  */
-public record AdverseImpact(List<String> attributes, double minRatio, Optional<String> mixColumn) {
+public record AdverseImpact(List<String> attributes, double minRatio, Optional<String> mixColumn, Optional<Parity> parity) {
   static final String UNKNOWN = "(missing)";
+
+  /** A positive decision (SQL condition over the scored rows) and the tolerance of its parity difference. */
+  public record Parity(String positive, double maxDifference) {
+    public Parity {
+      requireNonNull(positive, "positive is null");
+      if (!(maxDifference >= 0 && maxDifference <= 1)) {
+        throw new IllegalArgumentException("maxDifference must be in [0, 1], was " + maxDifference);
+      }
+    }
+  }
+
+  public AdverseImpact(List<String> attributes, double minRatio, Optional<String> mixColumn) {
+    this(attributes, minRatio, mixColumn, Optional.empty());
+  }
 
   public AdverseImpact {
     attributes = List.copyOf(attributes);
     requireNonNull(mixColumn, "mixColumn is null");
+    requireNonNull(parity, "parity is null");
     if (minRatio <= 0 || minRatio > 1) {
       throw new IllegalArgumentException("minRatio must be in (0, 1], was " + minRatio);
     }
@@ -55,7 +76,15 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
         throw node.invalid("protected", "names " + attribute + " twice (column names are case-insensitive)");
       }
     }
-    return new AdverseImpact(attributes, minRatio, node.optionalString("mix-column"));
+    Optional<Parity> parity = node.optionalNode("parity").map(block -> {
+      double maxDifference = block.doubleValue("max-difference", 0.1);
+      if (!(maxDifference >= 0 && maxDifference <= 1)) {
+        throw block.invalid("max-difference", "must be a rate difference in [0, 1], was " + maxDifference);
+      }
+      return new Parity(com.targeting.core.config.SqlTemplate.expression(block.string("positive"), Map.of(), block, "positive"),
+          maxDifference);
+    });
+    return new AdverseImpact(attributes, minRatio, node.optionalString("mix-column"), parity);
   }
 
   /**
@@ -104,7 +133,39 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
     Dataset<Row> population = classified.where(col(Columns.QUARANTINE_RULE).isNull().and(col(Columns.REMOVED_BY).isNotNull()))
         .select(removedColumns.toArray(Column[]::new))
         .unionByName(decided.select(decidedColumns.toArray(Column[]::new)));
-    return report(population, col(SELECTED));
+    Map<String, Object> report = report(population, col(SELECTED));
+    parity.ifPresent(rule -> addParity(report, decided));
+    return report;
+  }
+
+  /**
+   * Adds {@code demographic_parity} to each attribute's report: the share of the scored rows of
+   * each group for which the parity condition holds, the difference between the largest and the
+   * smallest share, and whether it is above the tolerance. A condition that is NULL counts as not
+   * positive.
+   */
+  @SuppressWarnings("unchecked")
+  public void addParity(Map<String, Object> report, Dataset<Row> scored) {
+    Parity rule = parity.orElseThrow();
+    Column positive = org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.expr(rule.positive()), lit(false));
+    Map<String, Object> rates = new AdverseImpact(attributes, minRatio, Optional.empty()).report(scored, positive);
+    for (String attribute : attributes) {
+      Map<String, Object> groups = (Map<String, Object>) ((Map<String, Object>) rates.get(attribute)).get("groups");
+      Map<String, Double> shares = new LinkedHashMap<>();
+      groups.forEach((group, figures) -> shares.put(group, (Double) ((Map<String, Object>) figures).get("selection_rate")));
+      double difference = shares.isEmpty() ? 0.0
+          : round(java.util.Collections.max(shares.values()) - java.util.Collections.min(shares.values()));
+      Map<String, Object> parityReport = new LinkedHashMap<>();
+      parityReport.put("positive", rule.positive());
+      parityReport.put("positive_rate", shares);
+      parityReport.put("difference", difference);
+      parityReport.put("max_difference", rule.maxDifference());
+      parityReport.put("flagged", difference > rule.maxDifference());
+      Object existing = report.get(attribute);
+      if (existing instanceof Map<?, ?> map) {
+        ((Map<String, Object>) map).put("demographic_parity", parityReport);
+      }
+    }
   }
 
   private static final String SELECTED = "__selected";

@@ -35,7 +35,12 @@ public record ModelMetadata(
     @JsonProperty("training_source") String trainingSource,
     @JsonProperty("test_source") String testSource,
     @JsonProperty("created_at") String createdAt,
-    @JsonProperty("spark_version") String sparkVersion) {
+    @JsonProperty("spark_version") String sparkVersion,
+    @JsonProperty("training_window") Map<String, Object> trainingWindow,
+    @JsonProperty("validation") Map<String, Object> validation,
+    @JsonProperty("fairness") Map<String, Object> fairness,
+    @JsonProperty("intended_use") String intendedUse,
+    @JsonProperty("limitations") List<String> limitations) {
 
   static final String FILE_NAME = "model.json";
 

@@ -48,7 +48,9 @@ public record ModelSpec(
     Promotion promotion,
     Optional<Integer> pinnedVersion,
     String output,
-    int reasonCodes) implements ModelFamilySpec {
+    int reasonCodes,
+    Optional<com.targeting.core.fairness.EqualizedOdds> fairness,
+    ModelCard.About about) implements ModelFamilySpec {
 
   /** What the model predicts. */
   public enum Objective {
@@ -230,7 +232,18 @@ public record ModelSpec(
         new Promotion(promotionMetric, node.doubleValue("promotion.margin", 0.0)),
         Keys.pinnedVersion(node),
         node.string("output", id.replace('-', '_') + "_score"),
-        reasonCodes);
+        reasonCodes,
+        fairness(node, objective),
+        ModelCard.About.from(node));
+  }
+
+  /** Equalized odds on the held-out rows: for binary models, whose decision has a threshold. */
+  private static Optional<com.targeting.core.fairness.EqualizedOdds> fairness(ConfigNode node, Objective objective) {
+    Optional<ConfigNode> block = node.optionalNode("fairness");
+    if (block.isPresent() && objective != Objective.BINARY) {
+      throw node.invalid("fairness", "equalized odds needs a binary model (true- and false-positive rates at a threshold)");
+    }
+    return block.map(com.targeting.core.fairness.EqualizedOdds::from);
   }
 
   /**
@@ -347,6 +360,7 @@ public record ModelSpec(
     used.put("path", path);
     used.put("created_at", model.metadata().createdAt());
     used.put("metrics", model.metadata().metrics());
+    used.put("card", ModelCard.summary(model.metadata()));
     return new LoadedModel(id, path, model.metadata().version(), used, ModelScorer.of(model, output, reasonCodes));
   }
 

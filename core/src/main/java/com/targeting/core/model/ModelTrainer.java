@@ -209,7 +209,10 @@ public final class ModelTrainer {
           spec.protectedAttributes(),
           parameters(spec), spec.calibration().name().toLowerCase(java.util.Locale.ROOT), scoreSource, metrics,
           calibrationTable, importance(booster, spec, ModelPipeline.encodedFeatures(spec, stages)), rows, quarantined, trainName, testName.orElse("held out from " + trainName),
-          Instant.now().toString(), spark.version());
+          Instant.now().toString(), spark.version(), trainingWindow(fit), this.validation.map(ModelTrainer::validationCounts).orElse(null),
+          spec.fairness().map(odds -> odds.report(testPredictions, col(ModelPipeline.LABEL), Predictions.score(prefix, scoreSource)))
+              .orElse(null),
+          spec.about().intendedUse().orElse(null), spec.about().limitations());
       ModelSpec.Promotion rule = spec.promotion();
       Double challenger = metrics.get(rule.metric());
       if (challenger == null) {
@@ -236,6 +239,26 @@ public final class ModelTrainer {
         throw TargetingException.external(e, "Cannot save model %s to %s: %s", metadata.id(), path, e.getMessage());
       }
       HadoopFiles.writeString(spark, path + "/" + DriftBaseline.FILE_NAME, driftBaseline.toJson());
+      HadoopFiles.writeString(spark, path + "/" + ModelCard.FILE_NAME, ModelCard.markdown(metadata));
+    }
+
+    /** The range of the card's window column over the fitted rows, if the config names one. */
+    private Map<String, Object> trainingWindow(Dataset<Row> fit) {
+      if (spec.about().windowColumn().isEmpty()) {
+        return null;
+      }
+      String column = spec.about().windowColumn().get();
+      if (!java.util.Arrays.asList(fit.columns()).contains(column)) {
+        throw TargetingException.userError("Model %s: card.window-column names %s, which is not a column of the training rows %s (has %s)",
+            spec.id(), column, trainName, List.of(fit.columns()));
+      }
+      Row range = fit.agg(org.apache.spark.sql.functions.min(col("`" + column + "`")).cast("string"),
+          org.apache.spark.sql.functions.max(col("`" + column + "`")).cast("string")).first();
+      Map<String, Object> window = new LinkedHashMap<>();
+      window.put("column", column);
+      window.put("from", range.isNullAt(0) ? null : range.getString(0));
+      window.put("to", range.isNullAt(1) ? null : range.getString(1));
+      return window;
     }
 
     @Override
@@ -253,6 +276,14 @@ public final class ModelTrainer {
     protected Result result(Map<String, Object> promotion) {
       return new Result(path, metadata, promotion, labelValues, validation);
     }
+  }
+
+  /** The training rows' data-quality outcome for model.json and the card: status and counts by status. */
+  private static Map<String, Object> validationCounts(QualityReport report) {
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("status", report.toSummary().get("status"));
+    counts.putAll(report.counts());
+    return counts;
   }
 
   /** A number in [0, 1) that depends only on the id and the seed. */

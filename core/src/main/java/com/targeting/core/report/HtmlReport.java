@@ -235,6 +235,14 @@ public final class HtmlReport {
           .append(escape(report.path("reference_group").asText())).append(", flagged below a ratio of ")
           .append(escape(report.path("min_ratio").asText())).append(": ")
           .append(escape(report.path("flagged_groups").isEmpty() ? "none" : report.path("flagged_groups").toString())).append("</p>");
+      JsonNode parity = report.path("demographic_parity");
+      if (parity.isObject()) {
+        html.append("<p").append(parity.path("flagged").asBoolean() ? " class=\"failed\"" : "").append(">demographic parity difference ")
+            .append(escape(parity.path("difference").asText())).append(" (share of scored rows with ")
+            .append(escape(parity.path("positive").asText())).append(" per group: ").append(escape(parity.path("positive_rate").toString()))
+            .append("; tolerance ").append(escape(parity.path("max_difference").asText())).append(")")
+            .append(parity.path("flagged").asBoolean() ? ": flagged" : "").append("</p>");
+      }
       html.append("<table><tr><th>group</th><th>rows</th><th>selected</th><th>selection rate</th><th>adverse-impact ratio</th>")
           .append("<th>flagged</th><th>other figures</th></tr>");
       report.path("groups").fields().forEachRemaining(group -> {
@@ -274,11 +282,59 @@ public final class HtmlReport {
       html.append("<tr><td>").append(escape(model.getKey())).append("</td><td>").append(escape(model.getValue().path("version").asText()))
           .append("</td><td>").append(escape(model.getValue().path("created_at").asText())).append("</td><td>");
       ObjectNode rest = ((ObjectNode) model.getValue()).deepCopy();
-      rest.remove(List.of("version", "created_at"));
+      rest.remove(List.of("version", "created_at", "card"));
       value(rest);
       html.append("</td></tr>");
     });
     html.append("</table>\n");
+    cards(models);
+  }
+
+  /** The card of each model the run scored with (ModelCard#summary): its own section. */
+  private void cards(JsonNode models) {
+    List<Map.Entry<String, JsonNode>> withCards = new java.util.ArrayList<>();
+    models.fields().forEachRemaining(model -> {
+      if (model.getValue().path("card").isObject()) {
+        withCards.add(model);
+      }
+    });
+    if (withCards.isEmpty()) {
+      return;
+    }
+    section("Model cards");
+    for (Map.Entry<String, JsonNode> model : withCards) {
+      JsonNode card = model.getValue().path("card");
+      html.append("<h3>").append(escape(model.getKey() + " v" + model.getValue().path("version").asText())).append("</h3>");
+      html.append("<p><b>Intended use.</b> ").append(escape(card.path("intended_use").isTextual() ? card.path("intended_use").asText()
+          : "not stated in the model's config (card.intended-use)")).append("</p>");
+      html.append("<p><b>Training data.</b> ").append(escape(card.path("training_source").asText())).append(", rows ")
+          .append(escape(card.path("rows").toString()));
+      if (card.path("training_window").isObject()) {
+        JsonNode window = card.path("training_window");
+        html.append(", ").append(escape(window.path("column").asText())).append(" from ").append(escape(window.path("from").asText()))
+            .append(" to ").append(escape(window.path("to").asText()));
+      }
+      html.append("</p><p><b>Held-out metrics.</b></p>");
+      value(card.path("held_out_metrics"));
+      html.append("<p><b>Fairness (equalized odds on the held-out rows).</b> ");
+      if (card.path("fairness").isObject()) {
+        List<String> parts = new java.util.ArrayList<>();
+        card.path("fairness").fields().forEachRemaining(attribute -> {
+          if (attribute.getValue().isObject()) {
+            parts.add(attribute.getKey() + ": difference " + attribute.getValue().path("equalized_odds_difference").asText()
+                + (attribute.getValue().path("flagged").asBoolean() ? " (flagged, above " + attribute.getValue().path("max_difference").asText() + ")" : ""));
+          }
+        });
+        html.append(escape(String.join("; ", parts)));
+      } else {
+        html.append("not measured");
+      }
+      html.append("</p><p><b>Limitations.</b></p><ul>");
+      for (JsonNode limitation : card.path("limitations")) {
+        html.append("<li>").append(escape(limitation.asText())).append("</li>");
+      }
+      html.append("</ul>\n");
+    }
   }
 
   private void changes(JsonNode summary, Optional<JsonNode> previous) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.model.CategoricalEncoding;
 import com.targeting.core.model.LoadedModel;
+import com.targeting.core.model.ModelCard;
 import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.model.ModelSpec;
 import java.util.ArrayList;
@@ -257,7 +258,8 @@ public record UpliftSpec(
         data.validationFraction(), seed, data.maxQuarantinedFraction(), Optional.empty()); // the uplift model validated the rows
     return new ModelSpec(id + "-" + name, objective, new ModelSpec.Label(UpliftColumns.LABEL, Optional.empty()), numeric,
         categoricalFeatures, categoricalEncoding, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
-        ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0);
+        ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0,
+        Optional.empty(), ModelCard.About.NONE);
   }
 
   private static Optional<String> outcomeNegative(ConfigNode node) {

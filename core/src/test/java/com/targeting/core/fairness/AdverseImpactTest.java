@@ -31,6 +31,30 @@ class AdverseImpactTest {
 
   @Test
   @SuppressWarnings("unchecked")
+  void demographicParityDifferenceIsTheSpreadOfPositiveRatesOverTheScoredRows() {
+    // Positive (high tier) by hand: female 30/100 = 0.30, male 100/200 = 0.50, missing 4/10 = 0.40:
+    // difference 0.50 - 0.30 = 0.20, above a tolerance of 0.1.
+    Dataset<Row> scored = people().withColumn("tier", org.apache.spark.sql.functions.when(col("selected"), "high").otherwise("low"));
+    AdverseImpact fairness = new AdverseImpact(List.of("gender"), 0.8, Optional.empty(),
+        Optional.of(new AdverseImpact.Parity("tier = 'high'", 0.1)));
+    Map<String, Object> report = new java.util.LinkedHashMap<>(Map.of("gender", new java.util.LinkedHashMap<String, Object>()));
+
+    fairness.addParity(report, scored);
+
+    Map<String, Object> parity = (Map<String, Object>) ((Map<String, Object>) report.get("gender")).get("demographic_parity");
+    assertThat((Map<String, Double>) parity.get("positive_rate"))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("female", 0.3, "male", 0.5, "(missing)", 0.4));
+    assertThat(parity).containsEntry("difference", 0.2).containsEntry("max_difference", 0.1).containsEntry("flagged", true);
+
+    // A tolerance of 0.2 is met exactly: not flagged.
+    new AdverseImpact(List.of("gender"), 0.8, Optional.empty(), Optional.of(new AdverseImpact.Parity("tier = 'high'", 0.2)))
+        .addParity(report, scored);
+    assertThat((Map<String, Object>) ((Map<String, Object>) report.get("gender")).get("demographic_parity"))
+        .containsEntry("flagged", false);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void aRatioOfExactlyFourFifthsIsNotFlagged() {
     List<Object[]> rows = new ArrayList<>();
     for (int i = 0; i < 100; i++) {

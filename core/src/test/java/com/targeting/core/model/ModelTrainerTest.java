@@ -188,6 +188,39 @@ class ModelTrainerTest {
   }
 
   @Test
+  void everyTrainedVersionHasACardFromItsMetadataWithItsFairnessOnTheHeldOutRows() throws java.io.IOException {
+    ModelSpec spec = buyer("fairness { groups { gender = gender }, threshold = 0.5, max-difference = 0.2 }\n"
+        + "card { intended-use = \"Rank customers for the buyer campaign\", limitations = [\"Not for credit decisions\"] }\n");
+    ModelTrainer.Result first = train(spec);
+    ModelTrainer.Result second = train(spec);
+
+    for (ModelTrainer.Result result : List.of(first, second)) {
+      java.nio.file.Path card = java.nio.file.Path.of(result.path()).resolve(ModelCard.FILE_NAME);
+      assertThat(card).exists();
+      String text = java.nio.file.Files.readString(card);
+      ModelMetadata metadata = result.metadata();
+      assertThat(text).startsWith("# Model card: buyer v" + metadata.version() + "\n")
+          .contains("Rank customers for the buyer campaign", "- Not for credit decisions")
+          .contains(String.format(java.util.Locale.ROOT, "%,d held-out rows", metadata.testRows()))
+          .contains(String.format(java.util.Locale.ROOT, "| auc_roc | %.4f |", metadata.metrics().get("auc_roc")))
+          .contains("- Numeric (1): x", "- Categorical (1): kind", "- Never features (protected): gender")
+          .contains("### gender", "| F |", "| M |");
+      // Equalized odds on the held-out rows: gender does not enter the model, whose rates by gender differ only by chance.
+      @SuppressWarnings("unchecked")
+      Map<String, Object> gender = (Map<String, Object>) metadata.fairness().get("gender");
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> groups = (Map<String, Map<String, Object>>) gender.get("groups");
+      long heldOut = groups.values().stream().mapToLong(g -> (Long) g.get("positives") + (Long) g.get("negatives")).sum();
+      assertThat(heldOut).isEqualTo(metadata.testRows());
+      assertThat((Double) gender.get("equalized_odds_difference")).isBetween(0.0, 0.2);
+    }
+    assertThat(second.metadata().version()).isEqualTo(first.metadata().version() + 1);
+    // Read back as the run report shows it.
+    SavedModel loaded = SavedModel.load(TestSpark.session(), second.path());
+    assertThat(ModelCard.summary(loaded.metadata())).containsEntry("intended_use", "Rank customers for the buyer campaign");
+  }
+
+  @Test
   void theTestSplitIsStratifiedByLabel() {
     ModelTrainer.Result result = train(buyer(""));
 
