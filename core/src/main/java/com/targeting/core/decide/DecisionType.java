@@ -67,7 +67,8 @@ public interface DecisionType {
             new BuiltIn("allocation-recommendations", (node, parameters) -> AllocationRecommendations.from(node)),
             new BuiltIn("channel-audiences", (node, parameters) -> ChannelAudiences.from(node.nodes("channels"), parameters)),
             new BuiltIn("loan-offers", (node, parameters) -> LoanOffers.from(node)),
-            new BuiltIn("budget-selection", (node, parameters) -> BudgetSelection.from(node)))) {
+            new BuiltIn("budget-selection", (node, parameters) -> BudgetSelection.from(node)),
+            new BuiltIn("review-flags", ReviewFlags::from))) {
           known.put(type.name(), type);
         }
         for (DecisionType type : ServiceLoader.load(DecisionType.class, Thread.currentThread().getContextClassLoader())) {

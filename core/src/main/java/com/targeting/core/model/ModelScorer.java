@@ -4,10 +4,14 @@ import static com.targeting.core.Columns.QUARANTINE_REASON;
 import static com.targeting.core.Columns.QUARANTINE_RULE;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import com.targeting.core.score.Scorer;
 import com.targeting.core.validate.ContractValidator;
+import java.util.List;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -20,15 +24,34 @@ public final class ModelScorer implements Scorer {
   private final SavedModel model;
   private final String output;
   private final int reasonCodes;
+  private final java.util.Optional<String> decileOutput;
 
-  private ModelScorer(SavedModel model, String output, int reasonCodes) {
+  private ModelScorer(SavedModel model, String output, int reasonCodes, java.util.Optional<String> decileOutput) {
     this.model = requireNonNull(model, "model is null");
     this.output = requireNonNull(output, "output is null");
     this.reasonCodes = reasonCodes;
+    this.decileOutput = requireNonNull(decileOutput, "decileOutput is null");
   }
 
   public static ModelScorer of(SavedModel model, String output, int reasonCodes) {
-    return new ModelScorer(model, output, reasonCodes);
+    return new ModelScorer(model, output, reasonCodes, java.util.Optional.empty());
+  }
+
+  /**
+   * As {@link #of(SavedModel, String, int)}, also writing each score's decile into {@code
+   * decileOutput}: 1 (lowest) to 10, by the cut points of the version's held-out scores in its
+   * drift baseline, so that a decile means the same population share from week to week (the drift
+   * check says when the population moves away from it).
+   *
+   * @throws com.targeting.core.TargetingException (user error) when the version has no baseline score
+   */
+  public static ModelScorer withDeciles(SavedModel model, String output, int reasonCodes, String decileOutput) {
+    if (model.driftBaseline().flatMap(DriftBaseline::score).isEmpty()) {
+      throw com.targeting.core.TargetingException.userError("Model %s v%d at %s has no score deciles (decile-output %s): its "
+          + "version has no %s with a score; retrain it", model.metadata().id(), model.metadata().version(), model.path(),
+          decileOutput, DriftBaseline.FILE_NAME);
+    }
+    return new ModelScorer(model, output, reasonCodes, java.util.Optional.of(decileOutput));
   }
 
   @Override
@@ -48,7 +71,18 @@ public final class ModelScorer implements Scorer {
 
   @Override
   public Dataset<Row> score(Dataset<Row> rows) {
-    return model.score(rows, output, reasonCodes);
+    Dataset<Row> scored = model.score(rows, output, reasonCodes);
+    if (decileOutput.isEmpty()) {
+      return scored;
+    }
+    List<Double> cuts = model.driftBaseline().flatMap(DriftBaseline::score).orElseThrow().cuts();
+    Column score = col(output);
+    // Bin k + 1 holds [cut_k, cut_k+1): the number of cuts at or below the score, plus one.
+    Column decile = lit(cuts.size() + 1);
+    for (int i = cuts.size() - 1; i >= 0; i--) {
+      decile = when(score.lt(cuts.get(i)), lit(i + 1)).otherwise(decile);
+    }
+    return scored.withColumn(decileOutput.get(), when(score.isNull().or(isnan(score)), lit(null).cast("int")).otherwise(decile));
   }
 
   /**

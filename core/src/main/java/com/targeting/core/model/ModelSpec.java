@@ -50,7 +50,8 @@ public record ModelSpec(
     String output,
     int reasonCodes,
     Optional<com.targeting.core.fairness.EqualizedOdds> fairness,
-    ModelCard.About about) implements ModelFamilySpec {
+    ModelCard.About about,
+    Optional<String> decileOutput) implements ModelFamilySpec {
 
   /** What the model predicts. */
   public enum Objective {
@@ -234,7 +235,17 @@ public record ModelSpec(
         node.string("output", id.replace('-', '_') + "_score"),
         reasonCodes,
         fairness(node, objective),
-        ModelCard.About.from(node));
+        ModelCard.About.from(node),
+        decileOutput(node, objective));
+  }
+
+  /** {@code decile-output}: a column for the score's decile (binary and regression models, one score each). */
+  private static Optional<String> decileOutput(ConfigNode node, Objective objective) {
+    Optional<String> column = node.optionalString("decile-output");
+    if (column.isPresent() && objective == Objective.MULTICLASS) {
+      throw node.invalid("decile-output", "a multi-class model has no single score to rank");
+    }
+    return column;
   }
 
   /** Equalized odds on the held-out rows: for binary models, whose decision has a threshold. */
@@ -361,7 +372,9 @@ public record ModelSpec(
     used.put("created_at", model.metadata().createdAt());
     used.put("metrics", model.metadata().metrics());
     used.put("card", ModelCard.summary(model.metadata()));
-    return new LoadedModel(id, path, model.metadata().version(), used, ModelScorer.of(model, output, reasonCodes));
+    return new LoadedModel(id, path, model.metadata().version(), used, decileOutput
+        .map(deciles -> ModelScorer.withDeciles(model, output, reasonCodes, deciles))
+        .orElseGet(() -> ModelScorer.of(model, output, reasonCodes)));
   }
 
   /** {@link ModelTrainer#train}; the entry is {@link ModelTrainer.Result#summary}. */

@@ -259,7 +259,7 @@ public record UpliftSpec(
     return new ModelSpec(id + "-" + name, objective, new ModelSpec.Label(UpliftColumns.LABEL, Optional.empty()), numeric,
         categoricalFeatures, categoricalEncoding, protectedAttributes, idColumn, Optional.of(partData), xgboost, Optional.empty(),
         ModelSpec.Calibration.NONE, registry, new ModelSpec.Promotion("auc_roc", 0.0), Optional.empty(), id, 0,
-        Optional.empty(), ModelCard.About.NONE);
+        Optional.empty(), ModelCard.About.NONE, Optional.empty());
   }
 
   private static Optional<String> outcomeNegative(ConfigNode node) {

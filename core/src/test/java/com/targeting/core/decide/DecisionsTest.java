@@ -98,4 +98,37 @@ class DecisionsTest {
             com.typesafe.config.ConfigFactory.parseString("score-column = score, output = Score, bands = [{ name = all, min = 0 }]"))))
         .hasMessageContaining("output").hasMessageContaining("not the score-column score");
   }
+
+  @Test
+  void reviewFlagsListTheFlagsEachRowRaisesAndTheReportCountsThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path reports) {
+    ReviewFlags flags = ReviewFlags.from(com.targeting.core.config.ConfigNode.root(com.typesafe.config.ConfigFactory.parseString("""
+        output = review_reasons
+        flags = [
+          { id = near-threshold, when = "abs(p - :threshold) < 0.05", reason = "close to the threshold" }
+          { id = valuable-at-risk, when = "p >= 0.5 AND value > 100", reason = "valuable and at risk" }
+        ]""")), Map.of("threshold", 0.5));
+    Dataset<Row> rows = com.targeting.core.testing.TestSpark.rows("id STRING, p DOUBLE, value DOUBLE",
+        new Object[] {"a", 0.52, 500.0}, new Object[] {"b", 0.47, 10.0}, new Object[] {"c", 0.9, 200.0},
+        new Object[] {"d", 0.1, 900.0}, new Object[] {"e", null, 900.0});
+
+    Dataset<Row> flagged = flags.apply(rows);
+    Map<String, List<String>> raised = new HashMap<>();
+    for (Row row : (Row[]) flagged.collect()) {
+      raised.put(row.getAs("id"), row.getList(row.fieldIndex("review_reasons")));
+    }
+
+    assertThat(raised).containsEntry("a", List.of("near-threshold", "valuable-at-risk")).containsEntry("b", List.of("near-threshold"))
+        .containsEntry("c", List.of("valuable-at-risk")).containsEntry("d", List.of())
+        // A NULL condition raises nothing.
+        .containsEntry("e", List.of());
+    com.targeting.core.report.Groups groups = com.targeting.core.report.Groups.of(flagged, org.apache.spark.sql.functions.lit(true), flags.figures());
+    com.targeting.core.report.RunReport report = new com.targeting.core.report.RunReport(com.targeting.core.testing.TestSpark.session(),
+        "p", java.time.LocalDate.parse("2026-11-22"), reports.toString(), flagged, groups);
+    flags.report(report);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> section = (Map<String, Object>) report.sections().get("review_reasons");
+    assertThat(section).containsEntry("rows", 3L);
+    assertThat(section.get("flags").toString()).isEqualTo(
+        "{near-threshold={rows=2, reason=close to the threshold}, valuable-at-risk={rows=2, reason=valuable and at risk}}");
+  }
 }

@@ -111,7 +111,9 @@ class ModelFamiliesTest {
     assertThat(model.id()).isEqualTo("buyer");
     assertThat(model.path()).isEqualTo(modelPath);
     assertThat(model.version()).isEqualTo(1);
-    assertThat(model.summary().keySet()).containsExactly("version", "path", "created_at", "metrics");
+    assertThat(model.summary().keySet()).containsExactly("version", "path", "created_at", "metrics", "card");
+    assertThat(model.summary().get("card")).isEqualTo(ModelCard.summary(
+        ModelMetadata.fromJson(java.nio.file.Files.readString(java.nio.file.Path.of(modelPath, "model.json")), modelPath)));
     assertThat(model.summary().get("version")).isEqualTo(1);
     assertThat(model.summary().get("path")).isEqualTo(modelPath);
     assertThat(model.summary().get("created_at")).isEqualTo(modelJson.get("created_at").asText());

@@ -180,6 +180,20 @@ class ModelTrainerTest {
     assertThat((List<Object>) moved.get("features_above_alert")).containsExactlyInAnyOrder("x", "kind");
     assertThat((Double) moved.get("score_psi")).isGreaterThan(0.25);
     assertThat(report.get("drifted_models")).isEqualTo(List.of("buyer"));
+
+    // Deciles by the held-out scores' cut points: about a tenth of the population each, rising with the score.
+    List<Row> ranked = ModelScorer.withDeciles(model, "score", 0, "decile").score(labeled).select("score", "decile")
+        .where(col("score").isNotNull()).orderBy("score").collectAsList();
+    int previous = 1;
+    Map<Integer, Integer> sizes = new java.util.TreeMap<>();
+    for (Row row : ranked) {
+      int decile = row.getInt(1);
+      assertThat(decile).isBetween(previous, 10);
+      previous = decile;
+      sizes.merge(decile, 1, Integer::sum);
+    }
+    assertThat(sizes.keySet()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    assertThat(sizes.values()).allSatisfy(size -> assertThat(size).isBetween(100, 300));
   }
 
   @SuppressWarnings("unchecked")
