@@ -51,7 +51,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS targeting.engagement_predictions (
   churn_probability double,
   churn_probability_reasons array<struct<rank:int, feature:string, value:string, contribution:double>>,
   churn_risk_tier string,
-  lifetime_value_pred double
+  lifetime_value_pred double,
+  ltv_decile int,
+  review_reasons array<string>
 )
 PARTITIONED BY (dt string)
 STORED AS PARQUET

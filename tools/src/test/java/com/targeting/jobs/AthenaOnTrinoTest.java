@@ -108,6 +108,7 @@ class AthenaOnTrinoTest {
     List<Path> ddls = new ArrayList<>(sqlFiles(SQL.resolve("athena/parquet")));
     ddls.add(SQL.resolve("athena/summaries.sql"));
     ddls.add(SQL.resolve("athena/validation.sql"));
+    ddls.add(SQL.resolve("athena/engagement-qa.sql"));
     trino.createTables(AthenaDdl.location(output), ddls);
     // A declared column the files lack reads as NULL in Athena, silently: every column of every
     // per-program table must be in the files the program wrote.
@@ -130,7 +131,7 @@ class AthenaOnTrinoTest {
   private static void checkEveryAnalystQuery(TrinoServer trino, String format, Runs all) throws IOException {
     Map<String, JsonNode> runs = all.succeeded();
     List<Path> queries = sqlFiles(SQL.resolve("analyst"));
-    assertThat(queries).hasSizeGreaterThanOrEqualTo(9);
+    assertThat(queries).hasSizeGreaterThanOrEqualTo(10);
     for (Path query : queries) {
       List<Map<String, Object>> rows = trino.query(TrinoServer.HIVE, "targeting", statement(query));
       String name = query.getFileName().toString();
@@ -209,6 +210,24 @@ class AthenaOnTrinoTest {
           assertThat(failed.get("error_category")).isEqualTo("user_error");
           assertThat((String) failed.get("error_message")).contains("break the contract").contains("nothing was written");
           assertThat(rows).hasSize(runs.size() + 1);
+        }
+        case "engagement-review-queue.sql" -> {
+          // Every flagged customer once, with the flags the summary counted; no warning failed.
+          JsonNode review = runs.get(ENGAGEMENT).get("review_reasons");
+          List<Map<String, Object>> customers = rows.stream().filter(row -> row.get("item").equals("customer")).toList();
+          assertThat((long) customers.size()).isEqualTo(review.get("rows").asLong()).isPositive();
+          assertThat(customers.stream().map(row -> row.get("customer_id")).distinct().count()).isEqualTo(customers.size());
+          for (String flag : List.of("near-threshold", "valuable-at-risk")) {
+            assertThat(customers.stream().filter(row -> ((String) row.get("reasons")).contains(flag)).count()).as(flag)
+                .isEqualTo(review.get("flags").get(flag).get("rows").asLong());
+          }
+          for (Map<String, Object> row : customers) {
+            double churn = ((Number) row.get("churn_probability")).doubleValue();
+            boolean near = Math.abs(churn - 0.5) < 0.05;
+            boolean valuable = row.get("churn_risk_tier").equals("high") && ((Number) row.get("ltv_decile")).intValue() == 10;
+            assertThat(near || valuable).as(row.toString()).isTrue();
+          }
+          assertThat(rows).hasSize(customers.size() + (int) runs.get(ENGAGEMENT).get("validation").get("extract").get("failed_warnings").asLong());
         }
         case "data-quality-by-run.sql" -> {
           // Only engagement-prediction has a suite: one row, its counts those of its summary.
@@ -335,9 +354,20 @@ class AthenaOnTrinoTest {
     return sql.endsWith(";") ? sql.substring(0, sql.length() - 1) : sql;
   }
 
+  /** The .sql files of a directory as the README says to apply them: tables first, then views, each in name order. */
   private static List<Path> sqlFiles(Path directory) throws IOException {
     try (Stream<Path> files = Files.list(directory)) {
-      return files.filter(file -> file.toString().endsWith(".sql")).sorted().toList();
+      return files.filter(file -> file.toString().endsWith(".sql"))
+          .sorted(java.util.Comparator.comparing(AthenaOnTrinoTest::isView).thenComparing(java.util.Comparator.naturalOrder()))
+          .toList();
+    }
+  }
+
+  private static boolean isView(Path file) {
+    try {
+      return Files.readString(file).matches("(?is).*CREATE\\s+(OR\\s+REPLACE\\s+)?VIEW\\s.*");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
