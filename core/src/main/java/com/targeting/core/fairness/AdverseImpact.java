@@ -284,7 +284,8 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
     return rowsAndSelected[0] == 0 ? 0 : (double) rowsAndSelected[1] / rowsAndSelected[0];
   }
 
-  private static double round(double value) {
+  /** Fairness figures are reported, and compared with their limits, at 4 decimals. */
+  static double round(double value) {
     return Math.round(value * 10000) / 10000.0;
   }
 }

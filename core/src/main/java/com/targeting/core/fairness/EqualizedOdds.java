@@ -125,8 +125,8 @@ public record EqualizedOdds(Map<String, String> groups, double threshold, double
       Map<String, Object> figures = new LinkedHashMap<>();
       figures.put("positives", c[0]);
       figures.put("negatives", c[2]);
-      figures.put("true_positive_rate", tpr == null ? null : round(tpr));
-      figures.put("false_positive_rate", fpr == null ? null : round(fpr));
+      figures.put("true_positive_rate", tpr == null ? null : AdverseImpact.round(tpr));
+      figures.put("false_positive_rate", fpr == null ? null : AdverseImpact.round(fpr));
       groupsOut.put(entry.getKey(), figures);
     }
     double tprGap = spread(tprs);
@@ -134,21 +134,17 @@ public record EqualizedOdds(Map<String, String> groups, double threshold, double
     double difference = Math.max(tprGap, fprGap);
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("groups", groupsOut);
-    result.put("tpr_difference", round(tprGap));
-    result.put("fpr_difference", round(fprGap));
-    result.put("equalized_odds_difference", round(difference));
+    result.put("tpr_difference", AdverseImpact.round(tprGap));
+    result.put("fpr_difference", AdverseImpact.round(fprGap));
+    result.put("equalized_odds_difference", AdverseImpact.round(difference));
     result.put("max_difference", maxDifference);
     // Compared as reported (4 decimals), as the adverse-impact ratio is.
-    result.put("flagged", round(difference) > maxDifference);
+    result.put("flagged", AdverseImpact.round(difference) > maxDifference);
     return result;
   }
 
   private static double spread(List<Double> rates) {
     return rates.size() < 2 ? 0.0 : rates.stream().mapToDouble(Double::doubleValue).max().orElseThrow()
         - rates.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-  }
-
-  static double round(double value) {
-    return Math.round(value * 10000) / 10000.0;
   }
 }

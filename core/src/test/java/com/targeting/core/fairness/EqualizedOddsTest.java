@@ -62,9 +62,9 @@ class EqualizedOddsTest {
     Map<String, Object> ageBand = (Map<String, Object>) report.get("age_band");
     Map<String, Map<String, Object>> bands = (Map<String, Map<String, Object>>) ageBand.get("groups");
     assertThat(bands.get("40 and over")).containsEntry("positives", 11L).containsEntry("negatives", 11L)
-        .containsEntry("true_positive_rate", EqualizedOdds.round(6.0 / 11)).containsEntry("false_positive_rate", EqualizedOdds.round(1.0 / 11));
-    assertThat(ageBand).containsEntry("tpr_difference", EqualizedOdds.round(0.8 - 6.0 / 11))
-        .containsEntry("fpr_difference", EqualizedOdds.round(0.2 - 1.0 / 11));
+        .containsEntry("true_positive_rate", AdverseImpact.round(6.0 / 11)).containsEntry("false_positive_rate", AdverseImpact.round(1.0 / 11));
+    assertThat(ageBand).containsEntry("tpr_difference", AdverseImpact.round(0.8 - 6.0 / 11))
+        .containsEntry("fpr_difference", AdverseImpact.round(0.2 - 1.0 / 11));
   }
 
   @Test
