@@ -38,6 +38,7 @@ class ShadedJarContentsIT {
       "lib/linux/aarch64/",
       "com/typesafe/config/",           // Spark 3.5 and EMR do not ship Typesafe Config
       "org/knowm/xchart/",
+      "com/amazon/deequ/",              // data-quality suites: not on EMR Serverless's classpath
       "META-INF/",
       "reference.conf",
       "xgboost4j-version.properties");
