@@ -1,8 +1,8 @@
 -- The review (QA) queue of engagement-prediction, per weekly run (dt): what a person should look
 -- at before the week's tiers are acted on. Customers whose predictions raised a review flag
 -- (review_reasons, from the program's review-flags decision: near-threshold, a churn probability
--- within 0.05 of the high-risk tier's 0.5; valuable-at-risk, top lifetime-value decile at high
--- churn risk), and the failed warning-level data-quality checks of the week's attempts (a warning
+-- within 0.05 of the high-risk tier's 0.5; valuable-at-risk, lifetime value in the upper half
+-- (decile 6 or above) at high churn risk), and the failed warning-level data-quality checks of the week's attempts (a warning
 -- lets the run go on: someone should still look). Over targeting.engagement_predictions and
 -- targeting.validation, either table format; a view, so apply it after the tables it reads.
 CREATE OR REPLACE VIEW targeting.engagement_qa AS
