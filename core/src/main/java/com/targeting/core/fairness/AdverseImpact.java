@@ -151,10 +151,17 @@ public record AdverseImpact(List<String> attributes, double minRatio, Optional<S
     Map<String, Object> rates = new AdverseImpact(attributes, minRatio, Optional.empty()).report(scored, positive);
     for (String attribute : attributes) {
       Map<String, Object> groups = (Map<String, Object>) ((Map<String, Object>) rates.get(attribute)).get("groups");
+      // The difference of the exact rates, rounded once (as reported), not of rates already rounded.
+      Map<String, Double> exact = new LinkedHashMap<>();
       Map<String, Double> shares = new LinkedHashMap<>();
-      groups.forEach((group, figures) -> shares.put(group, (Double) ((Map<String, Object>) figures).get("selection_rate")));
-      double difference = shares.isEmpty() ? 0.0
-          : round(java.util.Collections.max(shares.values()) - java.util.Collections.min(shares.values()));
+      groups.forEach((group, figures) -> {
+        Map<String, Object> f = (Map<String, Object>) figures;
+        long rows = (Long) f.get("rows");
+        exact.put(group, rows == 0 ? 0.0 : (double) (Long) f.get("selected") / rows);
+        shares.put(group, (Double) f.get("selection_rate"));
+      });
+      double difference = exact.isEmpty() ? 0.0
+          : round(java.util.Collections.max(exact.values()) - java.util.Collections.min(exact.values()));
       Map<String, Object> parityReport = new LinkedHashMap<>();
       parityReport.put("positive", rule.positive());
       parityReport.put("positive_rate", shares);

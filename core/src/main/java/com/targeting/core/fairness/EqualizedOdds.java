@@ -88,7 +88,9 @@ public record EqualizedOdds(Map<String, String> groups, double threshold, double
     }
     Column positive = label.cast("double").equalTo(1.0);
     Column predicted = score.cast("double").geq(threshold);
-    Row[] counts = (Row[]) rows.where(label.isNotNull().and(score.isNotNull()))
+    // A missing or NaN score is no prediction (Spark would take NaN >= threshold as true): left out, as a missing label is.
+    Row[] counts = (Row[]) rows.where(label.isNotNull().and(score.isNotNull()).and(org.apache.spark.sql.functions.not(
+            org.apache.spark.sql.functions.isnan(score.cast("double")))))
         .select(explode(array(pairs.toArray(Column[]::new))).as("pair"), positive.as("positive"), predicted.as("predicted"))
         .groupBy(col("pair.attribute"), col("pair.group"))
         .agg(sum(when(col("positive"), 1L).otherwise(0L)), sum(when(col("positive").and(col("predicted")), 1L).otherwise(0L)),

@@ -96,6 +96,14 @@ public record Drift(double warn, double alert) {
         continue;
       }
       DriftBaseline baseline = model.model().driftBaseline().get();
+      if (!actual.isEmpty() && java.util.Arrays.stream(actual.get(next)).sum() == 0) {
+        // No scored rows: no population to compare (every share would be floored, PSI about 7).
+        entry.put("level", "not_measured");
+        entry.put("why", "no scored rows");
+        next += baseline.features().size() + (baseline.score().isPresent() ? 1 : 0);
+        byModel.put(model.id(), entry);
+        continue;
+      }
       Map<String, Double> features = new LinkedHashMap<>();
       for (DriftBaseline.Distribution feature : baseline.features()) {
         features.put(feature.column(), round(DriftBaseline.psi(feature.shares(), actual.get(next++))));

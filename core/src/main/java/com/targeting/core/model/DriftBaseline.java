@@ -61,13 +61,18 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
    * @param cuts a numeric column's cut points (ascending), empty for a categorical one
    * @param categories a categorical column's values with a bin of their own, empty for a numeric one
    * @param shares per bin, in order: the value bins (numeric: {@code cuts.size() + 1}; categorical:
-   *     each category, then any other value), then nulls
+   *     each category, then any other value), then nulls (and NaN)
+   * @param rows the baseline rows the shares are of (features: fitted rows; score: held-out rows)
+   * @param quantiles a numeric column's nine deciles as computed, ties kept (the cuts are the
+   *     distinct ones): the score's deciles are counted against these, so that the top decile is 10
+   *     even when tied scores merge cuts; empty in baselines saved before they were kept
    */
   public record Distribution(String column, boolean numeric, List<Double> cuts, List<String> categories,
-      List<Double> shares, long rows) {
+      List<Double> shares, long rows, List<Double> quantiles) {
     public Distribution {
       requireNonNull(column, "column is null");
       cuts = List.copyOf(cuts);
+      quantiles = quantiles == null ? List.of() : List.copyOf(quantiles);
       categories = List.copyOf(categories);
       shares = List.copyOf(shares);
       int bins = (numeric ? cuts.size() + 1 : categories.size() + 1) + 1;
@@ -89,11 +94,13 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
     List<Boolean> numericFlags = new ArrayList<>();
     double[] probabilities = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
     Map<String, List<Double>> cuts = new HashMap<>();
+    Map<String, List<Double>> raw = new HashMap<>();
     if (!numeric.isEmpty()) {
       Dataset<Row> numbers = trainRows.select(numeric.stream().map(name -> quoted(name).cast("double").as(name)).toArray(Column[]::new));
       double[][] quantiles = numbers.stat().approxQuantile(numeric.toArray(String[]::new), probabilities, 0.001);
       for (int i = 0; i < numeric.size(); i++) {
         cuts.put(numeric.get(i), distinctAscending(quantiles[i]));
+        raw.put(numeric.get(i), finite(quantiles[i]));
       }
     }
     Map<String, List<String>> categories = new HashMap<>();
@@ -117,23 +124,26 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
       List<Double> cutPoints = isNumeric ? cuts.get(name) : List.of();
       List<String> values = isNumeric ? List.of() : categories.get(name);
       int bins = (isNumeric ? cutPoints.size() + 1 : values.size() + 1) + 1;
-      templates.add(new Distribution(name, isNumeric, cutPoints, values, java.util.Collections.nCopies(bins, 0.0), 0));
+      templates.add(new Distribution(name, isNumeric, cutPoints, values, java.util.Collections.nCopies(bins, 0.0), 0,
+          isNumeric ? raw.get(name) : List.of()));
     }
     List<double[]> shares = shares(trainRows, templates, columns);
     long rows = trainRows.count();
     for (int i = 0; i < templates.size(); i++) {
       Distribution template = templates.get(i);
       features.add(new Distribution(template.column(), template.numeric(), template.cuts(), template.categories(),
-          boxed(shares.get(i)), rows));
+          boxed(shares.get(i)), rows, template.quantiles()));
     }
     Optional<Distribution> scoreDistribution = Optional.empty();
     if (heldOut.isPresent() && score.isPresent()) {
       Dataset<Row> scores = heldOut.get().select(score.get().cast("double").as("score"));
-      List<Double> scoreCuts = distinctAscending(scores.stat().approxQuantile("score", probabilities, 0.001));
+      double[] scoreQuantiles = scores.stat().approxQuantile("score", probabilities, 0.001);
+      List<Double> scoreCuts = distinctAscending(scoreQuantiles);
       Distribution template = new Distribution("score", true, scoreCuts, List.of(),
-          java.util.Collections.nCopies(scoreCuts.size() + 2, 0.0), 0);
+          java.util.Collections.nCopies(scoreCuts.size() + 2, 0.0), 0, finite(scoreQuantiles));
       double[] scoreShares = shares(scores, List.of(template), List.of(col("score"))).get(0);
-      scoreDistribution = Optional.of(new Distribution("score", true, scoreCuts, List.of(), boxed(scoreShares), scores.count()));
+      scoreDistribution = Optional.of(new Distribution("score", true, scoreCuts, List.of(), boxed(scoreShares), scores.count(),
+          finite(scoreQuantiles)));
     }
     return new DriftBaseline(features, scoreDistribution);
   }
@@ -228,7 +238,8 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
       for (int i = 0; i < source.length; i++) {
         int nullBin = (i + 1 < offsets.length ? offsets[i + 1] : total) - offsets[i] - 1;
         int bin;
-        if (row.isNullAt(source[i])) {
+        if (row.isNullAt(source[i]) || (cuts[i] != null && Double.isNaN(row.getDouble(source[i])))) {
+          // NaN is missing, as in the contract (which quarantines it): the null bin.
           bin = nullBin;
         } else if (cuts[i] != null) {
           // [cut_k, cut_k+1): the number of cuts at or below the value.
@@ -316,6 +327,16 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
       }
     }
     return distinct.stream().sorted().toList();
+  }
+
+  private static List<Double> finite(double[] quantiles) {
+    List<Double> kept = new ArrayList<>();
+    for (double quantile : quantiles) {
+      if (Double.isFinite(quantile)) {
+        kept.add(quantile);
+      }
+    }
+    return kept;
   }
 
   private static List<Double> boxed(double[] values) {

@@ -75,9 +75,12 @@ public final class ModelScorer implements Scorer {
     if (decileOutput.isEmpty()) {
       return scored;
     }
-    List<Double> cuts = model.driftBaseline().flatMap(DriftBaseline::score).orElseThrow().cuts();
+    DriftBaseline.Distribution baseline = model.driftBaseline().flatMap(DriftBaseline::score).orElseThrow();
+    // The nine deciles as computed, ties kept (older baselines: the distinct cuts).
+    List<Double> cuts = baseline.quantiles().isEmpty() ? baseline.cuts() : baseline.quantiles();
     Column score = col(output);
-    // Bin k + 1 holds [cut_k, cut_k+1): the number of cuts at or below the score, plus one.
+    // 1 + the number of deciles at or below the score: 1 below the first, 10 from the ninth on; a
+    // score on a tie of several deciles takes the highest decile the tie covers.
     Column decile = lit(cuts.size() + 1);
     for (int i = cuts.size() - 1; i >= 0; i--) {
       decile = when(score.lt(cuts.get(i)), lit(i + 1)).otherwise(decile);

@@ -206,6 +206,7 @@ public final class ProgramRunner {
     Dataset<Row> validated = ContractValidator.validate(extractRows.dataset(), program.contract(), source.describe());
     Dataset<Row> planned = chain.apply(DerivedColumn.addAll(enrich(validated), program.derived(), program.contract().limits()));
     program.fairness().ifPresent(fairness -> fairness.requireAttributes(planned));
+    program.validation().ifPresent(suite -> suite.requireColumns(planned, "program.validation"));
     Dataset<Row> classified = planned.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Funnel funnel = Funnel.of(classified, chain.filterIds());

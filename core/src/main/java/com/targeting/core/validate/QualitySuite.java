@@ -36,6 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -275,21 +276,13 @@ public final class QualitySuite implements Serializable {
    */
   public QualityReport run(SparkSession spark, Dataset<Row> rows, String ownerKind, String owner, String dataset,
       String describe, LocalDate runDate) {
-    Set<String> present = new LinkedHashSet<>(List.of(rows.columns()));
-    for (QualityCheck check : checks) {
-      for (String column : check.columns()) {
-        if (!present.contains(column)) {
-          throw TargetingException.userError("Validation of %s (%s): check %s names column %s, which it does not have "
-              + "(has %s)", dataset, describe, check.id(), column, present);
-        }
-      }
-    }
+    requireColumns(rows, "validation of " + dataset + " (" + describe + ")");
     long dateMillis = runDate.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     scala.collection.immutable.Map<String, String> tags = scalaMap(Map.of(ownerKind, owner, "dataset", dataset));
     Optional<FileSystemMetricsRepository> history = repository.map(location ->
-        new FileSystemMetricsRepository(spark, location + "/" + ownerKind + "=" + owner + "/" + dataset + ".json"));
+        new FileSystemMetricsRepository(spark, historyPath(ownerKind, owner, dataset)));
 
-    VerificationRunBuilder builder = new VerificationSuite().onData(numericForMeans(rows));
+    VerificationRunBuilder builder = new VerificationSuite().onData(withMeanColumns(rows));
     Map<String, String> skipped = new LinkedHashMap<>();
     List<Check> deequChecks = new ArrayList<>();
     for (QualityCheck check : checks) {
@@ -311,7 +304,7 @@ public final class QualitySuite implements Serializable {
           continue;
         }
         Analyzer<?, Metric<Object>> analyzer = analyzer(check);
-        if (!hasEarlierValue(history.get(), analyzer, tags, dateMillis)) {
+        if (!hasEarlierValue(history.get(), analyzer, tags, dateMillis, historyPath(ownerKind, owner, dataset))) {
           skipped.put(check.id(), "no earlier run date has this metric in " + repository.get());
           continue;
         }
@@ -323,35 +316,93 @@ public final class QualitySuite implements Serializable {
     VerificationResult result = builder.run();
     QualityReport report = report(result, dataset, describe, skipped);
     if (history.isPresent() && !report.hasErrors()) {
-      history.get().save(new ResultKey(dateMillis, tags), new AnalyzerContext(result.metrics()));
+      try {
+        history.get().save(new ResultKey(dateMillis, tags), new AnalyzerContext(finiteMetrics(result)));
+      } catch (RuntimeException e) {
+        throw TargetingException.external(e, "Cannot save this run's data-quality metrics to the metrics repository %s: %s",
+            historyPath(ownerKind, owner, dataset), TargetingException.messageOf(e));
+      }
     }
     LOG.info("Validation of {} ({}): {}", dataset, describe, report.counts());
     return report;
   }
 
   /**
-   * The rows with each text column a mean is taken of cast to double (training rows are read as
-   * text; Deequ takes means of numeric columns only): a value that does not parse counts as
-   * missing, as it does in the contract.
+   * Fails (user error) when a check names a column {@code rows} lacks: checked on the plan, before
+   * a row is read.
+   *
+   * @param where names the suite in the message (its config path or dataset)
    */
-  private Dataset<Row> numericForMeans(Dataset<Row> rows) {
+  public void requireColumns(Dataset<Row> rows, String where) {
+    List<String> present = List.of(rows.columns());
+    for (QualityCheck check : checks) {
+      for (String column : check.columns()) {
+        if (!present.contains(column)) {
+          throw TargetingException.userError("%s: check %s names column %s, which the rows do not have%s (has %s)", where,
+              check.id(), column, ConfigNode.closest(column, present).map(c -> ": did you mean " + c + "?").orElse(""), present);
+        }
+      }
+    }
+  }
+
+  /**
+   * The rows with a double copy ({@link #meanColumn}) of each column a mean is taken of (training
+   * rows are read as text; Deequ takes means of numeric columns only): a value that does not parse
+   * counts as missing, as it does in the contract, and NaN counts as missing too. The other checks
+   * keep reading the column as it is.
+   */
+  private Dataset<Row> withMeanColumns(Dataset<Row> rows) {
     Dataset<Row> result = rows;
     for (QualityCheck check : checks) {
       if (check.type() == Type.MEAN || check.type() == Type.MEAN_CHANGE) {
         String column = check.columns().get(0);
-        if (result.schema().apply(column).dataType() instanceof org.apache.spark.sql.types.StringType) {
-          result = result.withColumn(column, result.col("`" + column.replace("`", "``") + "`").cast("double"));
-        }
+        Column number = result.col(quoted(column)).cast("double");
+        result = result.withColumn(meanColumn(column), org.apache.spark.sql.functions.when(
+            org.apache.spark.sql.functions.isnan(number), org.apache.spark.sql.functions.lit(null).cast("double")).otherwise(number));
       }
     }
     return result;
   }
 
+  /** The double copy of {@code column} means are taken of; its name keys the metric in the repository. */
+  static String meanColumn(String column) {
+    return "__mean__" + column;
+  }
+
+  private static String quoted(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
+  private String historyPath(String ownerKind, String owner, String dataset) {
+    return repository.orElseThrow() + "/" + ownerKind + "=" + owner + "/" + dataset + ".json";
+  }
+
+  /**
+   * The run's metrics that can be history: computed, and finite (a NaN mean would make every later
+   * ratio NaN, which no bound catches).
+   */
+  private static scala.collection.immutable.Map<Analyzer<?, Metric<?>>, Metric<?>> finiteMetrics(VerificationResult result) {
+    Map<Analyzer<?, Metric<?>>, Metric<?>> kept = new LinkedHashMap<>();
+    JavaConverters.mapAsJavaMapConverter(result.metrics()).asJava().forEach((analyzer, metric) -> {
+      if (metric.value().isSuccess() && !(metric.value().get() instanceof Double value && !Double.isFinite(value))) {
+        kept.put(analyzer, metric);
+      }
+    });
+    return scala.collection.immutable.Map$.MODULE$.<Analyzer<?, Metric<?>>, Metric<?>>empty()
+        .$plus$plus(JavaConverters.mapAsScalaMapConverter(kept).asScala());
+  }
+
   private static boolean hasEarlierValue(FileSystemMetricsRepository repository, Analyzer<?, Metric<Object>> analyzer,
-      scala.collection.immutable.Map<String, String> tags, long dateMillis) {
-    var results = repository.load().withTagValues(tags).before(dateMillis - 1)
-        .forAnalyzers(JavaConverters.asScalaBufferConverter(List.<Analyzer<?, Metric<?>>>of(erase(analyzer))).asScala().toSeq())
-        .get();
+      scala.collection.immutable.Map<String, String> tags, long dateMillis, String path) {
+    scala.collection.Seq<com.amazon.deequ.repository.AnalysisResult> results;
+    try {
+      results = repository.load().withTagValues(tags).before(dateMillis - 1)
+          .forAnalyzers(JavaConverters.asScalaBufferConverter(List.<Analyzer<?, Metric<?>>>of(erase(analyzer))).asScala().toSeq())
+          .get();
+    } catch (RuntimeException e) {
+      throw TargetingException.external(e, "Cannot read the data-quality history in the metrics repository %s: %s",
+          path, TargetingException.messageOf(e));
+    }
     return JavaConverters.seqAsJavaListConverter(results).asJava().stream()
         .anyMatch(earlier -> !earlier.analyzerContext().metricMap().isEmpty());
   }
@@ -413,17 +464,22 @@ public final class QualitySuite implements Serializable {
       case ALLOWED_VALUES -> deequ.isContainedIn(column, check.values().toArray(String[]::new), new AtLeast(check.minFraction()), hint);
       case RANGE -> deequ.satisfies(rangeCondition(column, check), check.id(), new AtLeast(check.minFraction()), hint,
           JavaConverters.asScalaBufferConverter(List.of(column)).asScala().toList(), noOptions);
-      case MEAN -> deequ.hasMean(column, new Within(check.min(), check.max()), hint);
+      case MEAN -> deequ.hasMean(meanColumn(column), new Within(check.min(), check.max()), hint);
       default -> throw new IllegalArgumentException("Not a single-run check: " + check.type());
     };
   }
 
-  private static String rangeCondition(String column, QualityCheck check) {
-    String quoted = "`" + column.replace("`", "``") + "`";
-    List<String> bounds = new ArrayList<>();
-    check.min().ifPresent(min -> bounds.add(quoted + " >= " + number(min)));
-    check.max().ifPresent(max -> bounds.add(quoted + " <= " + number(max)));
-    return quoted + " IS NULL OR (" + String.join(" AND ", bounds) + ")";
+  /**
+   * Null passes; a value passes when within the bounds, compared as a double: a text column (the
+   * training rows) is cast, so that "1.7" is 1.7 (Spark would otherwise compare it as the bound's
+   * integer type, 1) and text that does not parse fails. NaN fails.
+   */
+  static String rangeCondition(String column, QualityCheck check) {
+    String value = "CAST(" + quoted(column) + " AS DOUBLE)";
+    List<String> bounds = new ArrayList<>(List.of("NOT isnan(" + value + ")"));
+    check.min().ifPresent(min -> bounds.add(value + " >= " + Double.toString(min)));
+    check.max().ifPresent(max -> bounds.add(value + " <= " + Double.toString(max)));
+    return quoted(column) + " IS NULL OR (" + String.join(" AND ", bounds) + ")";
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -431,7 +487,7 @@ public final class QualitySuite implements Serializable {
     Option<String> noFilter = Option.empty();
     Object analyzer = switch (check.type()) {
       case ROW_COUNT_CHANGE -> new Size(noFilter);
-      case MEAN_CHANGE -> new Mean(check.columns().get(0), noFilter);
+      case MEAN_CHANGE -> new Mean(meanColumn(check.columns().get(0)), noFilter);
       case NULL_RATE_CHANGE -> new Completeness(check.columns().get(0), noFilter, Option.empty());
       default -> throw new IllegalArgumentException("Not a run-over-run check: " + check.type());
     };

@@ -19,7 +19,7 @@ class EqualizedOddsTest {
   /**
    * Group a: 10 positives of which 8 scored >= 0.5, 20 negatives of which 4. Group b: 10 positives
    * of which 5, 10 negatives of which 1. Two rows of unknown group: a positive caught, a negative
-   * not. One row without a score is left out.
+   * not. One row without a score and one with a NaN score are left out.
    */
   private static Dataset<Row> heldOut() {
     List<Object[]> rows = new ArrayList<>();
@@ -34,6 +34,8 @@ class EqualizedOddsTest {
     rows.add(new Object[] {null, 40, 1.0, 0.95});
     rows.add(new Object[] {null, 40, 0.0, 0.05});
     rows.add(new Object[] {"a", 30, 1.0, null});
+    // A NaN score is no prediction either (Spark orders NaN above every number: it would count as positive).
+    rows.add(new Object[] {"b", 50, 0.0, Double.NaN});
     return TestSpark.rows("gender STRING, age INT, label DOUBLE, score DOUBLE", rows.toArray(Object[][]::new));
   }
 

@@ -33,9 +33,9 @@ class DriftBaselineTest {
     List<Double> cuts = List.of(10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0);
     List<Double> tenths = new ArrayList<>(Collections.nCopies(10, 0.1));
     tenths.add(0.0);
-    DriftBaseline.Distribution x = new DriftBaseline.Distribution("x", true, cuts, List.of(), tenths, 100);
+    DriftBaseline.Distribution x = new DriftBaseline.Distribution("x", true, cuts, List.of(), tenths, 100, cuts);
     DriftBaseline.Distribution kind = new DriftBaseline.Distribution("kind", false, List.of(), List.of("a", "b"),
-        List.of(0.6, 0.4, 0.0, 0.0), 100);
+        List.of(0.6, 0.4, 0.0, 0.0), 100, List.of());
     // This run: x = 0..49 twice (half of the bins, 20% each; 10.0 falls in the second bin), kind a
     // for half, c (no bin of its own: other) for a quarter, missing for a quarter.
     List<Object[]> values = new ArrayList<>();
@@ -47,6 +47,10 @@ class DriftBaselineTest {
     List<double[]> shares = DriftBaseline.shares(run, List.of(x, kind), List.of(col("x"), col("kind")));
 
     assertThat(shares.get(0)).containsExactly(0.2, 0.2, 0.2, 0.2, 0.2, 0, 0, 0, 0, 0, 0);
+    // NaN is missing: the null bin, as a null is (not the top bin, where it would sort).
+    Dataset<Row> withNaN = rows("x DOUBLE", new Object[] {Double.NaN}, new Object[] {null}, new Object[] {95.0}, new Object[] {5.0});
+    assertThat(DriftBaseline.shares(withNaN, List.of(x), List.of(col("x"))).get(0))
+        .containsExactly(0.25, 0, 0, 0, 0, 0, 0, 0, 0, 0.25, 0.5);
     assertThat(shares.get(1)).containsExactly(0.5, 0, 0.25, 0.25);
     double xHand = 5 * (0.2 - 0.1) * Math.log(2) + 5 * (0.0001 - 0.1) * Math.log(0.0001 / 0.1);
     assertThat(DriftBaseline.psi(x.shares(), shares.get(0))).isCloseTo(xHand, within(1e-12));

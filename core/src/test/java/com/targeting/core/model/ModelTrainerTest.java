@@ -194,6 +194,28 @@ class ModelTrainerTest {
     }
     assertThat(sizes.keySet()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
     assertThat(sizes.values()).allSatisfy(size -> assertThat(size).isBetween(100, 300));
+
+    // No scored rows: nothing to compare, not a drift of every model.
+    Map<String, Object> empty = modelDrift(drift.report(scorer.score(labeled.limit(0)), List.of(scorer)), "buyer");
+    assertThat(empty).containsEntry("level", "not_measured").containsEntry("why", "no scored rows");
+  }
+
+  @Test
+  void decilesOfTiedScoresStillRunToTen() {
+    // Isotonic calibration gives a step function: held-out scores tie, and some deciles share a cut.
+    ModelSpec spec = buyer("calibration = isotonic\n");
+    train(spec);
+    SavedModel model = SavedModel.load(TestSpark.session(), ModelRegistry.at(TestSpark.session(), spec.registry()).resolve(spec));
+    List<Double> quantiles = model.driftBaseline().orElseThrow().score().orElseThrow().quantiles();
+    assertThat(quantiles).hasSize(9);
+    List<Row> ranked = ModelScorer.withDeciles(model, "score", 0, "decile").score(labeled).select("score", "decile")
+        .where(col("score").isNotNull()).orderBy("score").collectAsList();
+    for (Row row : ranked) {
+      // 1 + the number of held-out deciles at or below the score.
+      double score = row.getDouble(0);
+      assertThat(row.getInt(1)).isEqualTo(1 + (int) quantiles.stream().filter(q -> q <= score).count());
+    }
+    assertThat(ranked.get(ranked.size() - 1).getInt(1)).isEqualTo(10);
   }
 
   @SuppressWarnings("unchecked")

@@ -95,13 +95,26 @@ class QualitySuiteTest {
   }
 
   @Test
-  void meansOfTextColumnsAreTakenOfTheirNumbers() {
-    // Training rows are read as text: "n/a" is missing, as in the contract.
-    Dataset<Row> text = rows("sessions STRING", new Object[] {"2"}, new Object[] {"4"}, new Object[] {"n/a"});
-    QualityReport report = suite("checks = [{ level = error, type = mean, column = sessions, min = 3, max = 3 }]")
-        .run(session(), text, "program", "p", "training", "text rows", DAY);
-    assertThat(report.results().get(0).outcome().value()).contains(3.0);
-    assertThat(report.hasErrors()).isFalse();
+  void textColumnsAreJudgedByTheirNumbersWhereAMeanOrRangeNeedsOne() {
+    // Training rows are read as text: "n/a" is missing for the mean; out of range for the range; and
+    // the other checks of the same column still see the text as it is.
+    Dataset<Row> text = rows("share STRING", new Object[] {"0.2"}, new Object[] {"0.4"}, new Object[] {"n/a"},
+        new Object[] {"1.5"}, new Object[] {"-0.5"}, new Object[] {null});
+    QualityReport report = suite("""
+        checks = [
+          { level = error, type = mean, column = share, min = 0.39, max = 0.41 }
+          { level = error, type = range, column = share, min = 0, max = 1 }
+          { level = error, type = allowed-values, column = share, values = ["0.2", "0.4"] }
+          { level = error, type = complete, columns = [share] }
+        ]""").run(session(), text, "program", "p", "training", "text rows", DAY);
+    Map<String, QualityReport.Result> results = byId(report);
+    // (0.2 + 0.4 + 1.5 - 0.5) / 4 = 0.4
+    assertThat(results.get("mean(share)").outcome().value().orElseThrow()).isCloseTo(0.4, org.assertj.core.api.Assertions.within(1e-12));
+    // 0.2, 0.4 and null pass; "1.5" is 1.5 and "-0.5" is -0.5 (not 1 and 0, as an integer bound would cast them); "n/a" fails.
+    assertThat(results.get("range(share)").outcome().value()).contains(0.5);
+    // The allowed values and the completeness read the text: "n/a" is a value, not a null.
+    assertThat(results.get("allowed-values(share)").outcome().value()).contains(0.5);
+    assertThat(results.get("complete(share)").outcome().value().orElseThrow()).isCloseTo(5.0 / 6, org.assertj.core.api.Assertions.within(1e-12));
   }
 
   @Test
@@ -139,16 +152,23 @@ class QualitySuiteTest {
     assertThat(results.get("null-rate-change(share)").outcome().status()).isEqualTo(QualityReport.Status.FAILED);
     assertThat(third.hasErrors()).isTrue();
 
-    // Week 3 failed an error check: it is not history. A rerun of week 3 with good data compares with week 2.
+    // Week 3 failed an error check: it is not history. Week 4 (130 rows, 5 null shares) compares with
+    // week 2 (125 rows, +4%); had week 3 (60 rows, 12 null) been history, +117% and a null rate down
+    // by 16 points would fail.
+    QualityReport week4 = suite.run(session(), customers(130, 5), "program", "p", "extract", "week 4", DAY.plusDays(21));
+    assertThat(week4.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.PASSED);
+
+    // A rerun of week 3 with good data compares with week 2 too.
     QualityReport rerun = suite.run(session(), customers(125, 5), "program", "p", "extract", "week 3 again", DAY.plusDays(14));
     assertThat(rerun.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.PASSED);
+
 
     // A backfill of week 1's date sees no earlier date: skipped, even though later dates exist.
     QualityReport backfill = suite.run(session(), customers(10, 5), "program", "p", "extract", "week 1 backfill", DAY);
     assertThat(backfill.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.SKIPPED);
 
     // Another dataset of the program has a history of its own.
-    QualityReport training = suite.run(session(), customers(10, 5), "program", "p", "training", "training rows", DAY.plusDays(21));
+    QualityReport training = suite.run(session(), customers(10, 5), "program", "p", "training", "training rows", DAY.plusDays(28));
     assertThat(training.results()).allMatch(result -> result.outcome().status() == QualityReport.Status.SKIPPED);
   }
 
