@@ -39,9 +39,11 @@ public final class ModelScorer implements Scorer {
 
   /**
    * As {@link #of(SavedModel, String, int)}, also writing each score's decile into {@code
-   * decileOutput}: 1 (lowest) to 10, by the cut points of the version's held-out scores in its
-   * drift baseline, so that a decile means the same population share from week to week (the drift
-   * check says when the population moves away from it).
+   * decileOutput}: 1 plus the number of the version's held-out score deciles (saved in its drift
+   * baseline) at or below the score, so 1 (lowest) to 10, and a decile means the same share of the
+   * reference population from week to week (the drift check says when this week's population
+   * moves away from it). Where held-out scores tie (a calibrated step function), several deciles
+   * share a value and a score on it takes the highest of them: those deciles hold fewer rows.
    *
    * @throws com.targeting.core.TargetingException (user error) when the version has no baseline score
    */
