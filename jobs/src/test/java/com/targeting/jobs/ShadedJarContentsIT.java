@@ -39,6 +39,12 @@ class ShadedJarContentsIT {
       "com/typesafe/config/",           // Spark 3.5 and EMR do not ship Typesafe Config
       "org/knowm/xchart/",
       "com/amazon/deequ/",              // data-quality suites: not on EMR Serverless's classpath
+      // Deequ's own aggregates, in Spark's packages for access to its internals (no Spark class is named so):
+      "org/apache/spark/sql/Stateful",
+      "org/apache/spark/sql/DeequFunctions",
+      "org/apache/spark/sql/catalyst/expressions/aggregate/Stateful",
+      "org/apache/spark/sql/catalyst/expressions/aggregate/HLLConstants",
+      "org/apache/spark/sql/catalyst/expressions/aggregate/DeequHyperLogLogPlusPlusUtils",
       "META-INF/",
       "reference.conf",
       "xgboost4j-version.properties");
