@@ -152,7 +152,9 @@ public final class ProgramRunner {
           done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
               + done.funnel().removedRows() + " removed by filters, " + done.funnel().candidates() + " kept");
       Classified checked = classified;
+      // The suite first: an extract broken beyond the quarantine limit still gets its data-quality record.
       program.validation().ifPresent(suite -> timer.time("validate", () -> validate(suite, checked, summary)));
+      requireQuarantineWithinLimit(classified.funnel(), ReaderSource.of(program.source()));
       List<Scorer> scorers = timer.time("load_models", loads::await);
       List<SummarySection> sections = sections(scorers);
       Classified rows = classified;
@@ -193,7 +195,8 @@ public final class ProgramRunner {
   /**
    * Reads, validates, enriches, derives and filters the extract into the classified cache, built
    * by the funnel's aggregation; checks the rows the source produced (an observed metric of the
-   * same scan) against the funnel, the source's {@code min-rows} and the quarantine limit. The whole
+   * same scan) against the funnel and the source's {@code min-rows} (the quarantine limit is
+   * checked after the data-quality suite, still before anything is written). The whole
    * plan is analyzed before the scan, so a config that names a missing column fails before a row
    * is read.
    */
@@ -213,7 +216,6 @@ public final class ProgramRunner {
       long sourceRows = extractRowCount(extractRows, source);
       requireMinRows(sourceRows, source);
       funnel.requireBalanced(sourceRows);
-      requireQuarantineWithinLimit(funnel, source);
       return new Classified(classified, funnel, sourceRows);
     } catch (RuntimeException | Error e) {
       classified.unpersist();

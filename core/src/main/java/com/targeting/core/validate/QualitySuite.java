@@ -284,6 +284,7 @@ public final class QualitySuite implements Serializable {
 
     VerificationRunBuilder builder = new VerificationSuite().onData(withMeanColumns(rows));
     Map<String, String> skipped = new LinkedHashMap<>();
+    Map<String, Previous> previous = new LinkedHashMap<>();
     List<Check> deequChecks = new ArrayList<>();
     for (QualityCheck check : checks) {
       if (!check.type().runOverRun) {
@@ -304,17 +305,19 @@ public final class QualitySuite implements Serializable {
           continue;
         }
         Analyzer<?, Metric<Object>> analyzer = analyzer(check);
-        if (!hasEarlierValue(history.get(), analyzer, tags, dateMillis, historyPath(ownerKind, owner, dataset))) {
+        Optional<Previous> earlier = latestEarlierValue(history.get(), analyzer, tags, dateMillis, historyPath(ownerKind, owner, dataset));
+        if (earlier.isEmpty()) {
           skipped.put(check.id(), "no earlier run date has this metric in " + repository.get());
           continue;
         }
+        previous.put(check.id(), earlier.get());
         withHistory = withHistory.addAnomalyCheck(strategy(check), rawAnalyzer(analyzer), Option.apply(new AnomalyCheckConfig(
             level(check.level()), check.id(), tags, Option.empty(), Option.apply((Object) (dateMillis - 1)))));
       }
       builder = withHistory;
     }
     VerificationResult result = builder.run();
-    QualityReport report = report(result, dataset, describe, skipped);
+    QualityReport report = report(result, dataset, describe, skipped, previous);
     if (history.isPresent() && !report.hasErrors()) {
       try {
         history.get().save(new ResultKey(dateMillis, tags), new AnalyzerContext(finiteMetrics(result)));
@@ -324,6 +327,10 @@ public final class QualitySuite implements Serializable {
       }
     }
     LOG.info("Validation of {} ({}): {}", dataset, describe, report.counts());
+    for (QualityReport.Result warning : report.failures(Level.WARNING)) {
+      LOG.warn("Validation of {} ({}): warning {} ({}) failed: {}", dataset, describe, warning.check().id(),
+          warning.check().describe(), warning.outcome().message());
+    }
     return report;
   }
 
@@ -392,7 +399,10 @@ public final class QualitySuite implements Serializable {
         .$plus$plus(JavaConverters.mapAsScalaMapConverter(kept).asScala());
   }
 
-  private static boolean hasEarlierValue(FileSystemMetricsRepository repository, Analyzer<?, Metric<Object>> analyzer,
+  /** The metric of the latest earlier run date that has it: what a run-over-run check compares with. */
+  private record Previous(LocalDate date, double value) {}
+
+  private static Optional<Previous> latestEarlierValue(FileSystemMetricsRepository repository, Analyzer<?, Metric<Object>> analyzer,
       scala.collection.immutable.Map<String, String> tags, long dateMillis, String path) {
     scala.collection.Seq<com.amazon.deequ.repository.AnalysisResult> results;
     try {
@@ -403,11 +413,40 @@ public final class QualitySuite implements Serializable {
       throw TargetingException.external(e, "Cannot read the data-quality history in the metrics repository %s: %s",
           path, TargetingException.messageOf(e));
     }
-    return JavaConverters.seqAsJavaListConverter(results).asJava().stream()
-        .anyMatch(earlier -> !earlier.analyzerContext().metricMap().isEmpty());
+    Previous latest = null;
+    for (com.amazon.deequ.repository.AnalysisResult earlier : JavaConverters.seqAsJavaListConverter(results).asJava()) {
+      for (Metric<?> metric : JavaConverters.seqAsJavaListConverter(earlier.analyzerContext().metricMap().values().toSeq()).asJava()) {
+        if (metric.value().isSuccess() && metric.value().get() instanceof Number number
+            && (latest == null || earlier.resultKey().dataSetDate() > latest.date().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli())) {
+          latest = new Previous(java.time.Instant.ofEpochMilli(earlier.resultKey().dataSetDate()).atZone(ZoneOffset.UTC).toLocalDate(),
+              number.doubleValue());
+        }
+      }
+    }
+    return Optional.ofNullable(latest);
   }
 
-  private QualityReport report(VerificationResult result, String dataset, String describe, Map<String, String> skipped) {
+  /**
+   * A run-over-run check's outcome in the terms of its config: the value it judged (a null rate,
+   * not Deequ's completeness), the previous run date's, and the change; NaN fails.
+   */
+  private static QualityReport.Outcome changeOutcome(QualityCheck check, QualityReport.Outcome deequ, Previous previous) {
+    if (deequ.value().isEmpty() || !Double.isFinite(deequ.value().get())) {
+      return new QualityReport.Outcome(QualityReport.Status.FAILED, Optional.empty(),
+          "this run's metric could not be computed or is not a number (" + deequ.message() + ")");
+    }
+    boolean nullRate = check.type() == Type.NULL_RATE_CHANGE;
+    double now = nullRate ? 1 - deequ.value().get() : deequ.value().get();
+    double before = nullRate ? 1 - previous.value() : previous.value();
+    String change = nullRate
+        ? String.format(java.util.Locale.ROOT, "%+.2f points", 100 * (now - before))
+        : before == 0 ? "from zero" : String.format(java.util.Locale.ROOT, "%+.1f%%", 100 * (now / before - 1));
+    String message = "previous run date " + previous.date() + ": " + number(before) + "; now " + number(now) + " (" + change + ")";
+    return new QualityReport.Outcome(deequ.status(), Optional.of(now), message);
+  }
+
+  private QualityReport report(VerificationResult result, String dataset, String describe, Map<String, String> skipped,
+      Map<String, Previous> previous) {
     Map<String, QualityReport.Outcome> byId = new LinkedHashMap<>();
     Map<Check, CheckResult> results = JavaConverters.mapAsJavaMapConverter(result.checkResults()).asJava();
     for (Map.Entry<Check, CheckResult> entry : results.entrySet()) {
@@ -433,6 +472,11 @@ public final class QualitySuite implements Serializable {
           values.size() == 1 ? Optional.of(values.get(0)) : Optional.empty(), String.join("; ", messages)));
     }
     skipped.forEach((id, why) -> byId.put(id, new QualityReport.Outcome(QualityReport.Status.SKIPPED, Optional.empty(), why)));
+    for (QualityCheck check : checks) {
+      if (previous.containsKey(check.id()) && byId.containsKey(check.id())) {
+        byId.put(check.id(), changeOutcome(check, byId.get(check.id()), previous.get(check.id())));
+      }
+    }
     List<QualityReport.Result> ordered = new ArrayList<>();
     for (QualityCheck check : checks) {
       QualityReport.Outcome outcome = byId.get(check.id());

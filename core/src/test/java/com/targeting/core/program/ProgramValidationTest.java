@@ -31,13 +31,17 @@ class ProgramValidationTest {
 
   /** A program over {@code extract} whose suite has the given checks, with a DynamoDB import export. */
   private Path program(Path extract, String checks) throws IOException {
-    Path program = root.resolve("program-" + Math.abs(checks.hashCode()) + ".conf");
+    return program(extract, checks, 0.5);
+  }
+
+  private Path program(Path extract, String checks, double maxQuarantined) throws IOException {
+    Path program = root.resolve("program-" + Math.abs((checks + maxQuarantined).hashCode()) + ".conf");
     Files.writeString(program, """
         program {
           id = validation-test
           key = customer_id
           source { format = csv, path = "%s", options { header = "true" } }
-          contract { columns { customer_id = string, balance = double, segment = string }, max-quarantined-fraction = 0.5 }
+          contract { columns { customer_id = string, balance = double, segment = string }, max-quarantined-fraction = %s }
           validation {
             repository = ${paths.output}"/validation-metrics"
             checks = [%s]
@@ -58,7 +62,7 @@ class ProgramValidationTest {
             }
           }
         }
-        """.formatted(extract, checks));
+        """.formatted(extract, maxQuarantined, checks));
     return program;
   }
 
@@ -131,6 +135,20 @@ class ProgramValidationTest {
       assertThat(row.path("run_id").asText()).isEqualTo("duplicated");
       assertThat(row.path("dataset").asText()).isEqualTo("extract");
     });
+  }
+
+  @Test
+  void anExtractBrokenBeyondTheQuarantineLimitStillGetsItsDataQualityRecord() throws IOException {
+    // Both copies of C2 are quarantined: 2 of 4 rows, above a limit of 10%.
+    Path extract = extract("too-broken", "C1,150,retail\nC2,900,retail\nC2,901,retail\nC4,500,retail\n");
+    Path program = program(extract, "{ level = warning, type = unique, columns = [customer_id] }", 0.1);
+
+    assertThatThrownBy(() -> run(program, "2026-11-20", "too-broken"))
+        .hasMessageContaining("2 of 4 rows (50.00%) break the contract");
+
+    assertThat(written()).isEmpty();
+    assertThat(validationRows("2026-11-20", "too-broken")).extracting(row -> row.path("status").asText()).containsExactly("failed");
+    assertThat(summary("2026-11-20", "too-broken").path("validation").path("extract").path("status").asText()).isEqualTo("warned");
   }
 
   @Test

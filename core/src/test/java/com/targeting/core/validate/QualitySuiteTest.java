@@ -144,6 +144,10 @@ class QualitySuiteTest {
     assertThat(results.get("mean-change(sessions)").outcome().status()).isEqualTo(QualityReport.Status.FAILED);
     assertThat(results.get("null-rate-change(share)").outcome().status()).isEqualTo(QualityReport.Status.PASSED);
     assertThat(second.hasErrors()).isFalse();
+    // In the check's own terms: the previous date's value, this run's, and the change.
+    assertThat(results.get("row-count-change").outcome().message()).isEqualTo("previous run date 2026-11-22: 100; now 125 (+25.0%)");
+    assertThat(results.get("null-rate-change(share)").outcome().value().orElseThrow()).isCloseTo(0.04, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(results.get("null-rate-change(share)").outcome().message()).startsWith("previous run date 2026-11-22: 0; now 0.04").endsWith("(+4.00 points)");
 
     // Week 3 against week 2 (not week 1): 125 -> 60 rows (-52%), null rate 4% -> 20%: an error.
     QualityReport third = suite.run(session(), customers(60, 12), "program", "p", "extract", "week 3", DAY.plusDays(14));
