@@ -59,7 +59,6 @@ public record Drift(double warn, double alert) {
   public Map<String, Object> report(Dataset<Row> scored, List<ModelScorer> models) {
     List<DriftBaseline.Distribution> distributions = new ArrayList<>();
     List<Column> values = new ArrayList<>();
-    List<String> owners = new ArrayList<>();
     java.util.Set<String> columns = new java.util.HashSet<>(List.of(scored.columns()));
     for (ModelScorer model : models) {
       if (model.model().driftBaseline().isEmpty()) {
@@ -73,12 +72,10 @@ public record Drift(double warn, double alert) {
         }
         distributions.add(feature);
         values.add(col("`" + feature.column().replace("`", "``") + "`"));
-        owners.add(model.id());
       }
       baseline.score().ifPresent(score -> {
         distributions.add(score);
         values.add(col("`" + model.output().replace("`", "``") + "`"));
-        owners.add(model.id());
       });
     }
     List<double[]> actual = DriftBaseline.shares(scored, distributions, values);

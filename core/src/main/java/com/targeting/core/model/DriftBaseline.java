@@ -127,8 +127,10 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
       templates.add(new Distribution(name, isNumeric, cutPoints, values, java.util.Collections.nCopies(bins, 0.0), 0,
           isNumeric ? raw.get(name) : List.of()));
     }
-    List<double[]> shares = shares(trainRows, templates, columns);
-    long rows = trainRows.count();
+    // Every row lands in one bin of each distribution: the row count is any distribution's total.
+    List<long[]> counts = binCounts(trainRows, templates, columns);
+    List<double[]> shares = counts.stream().map(DriftBaseline::normalized).toList();
+    long rows = counts.isEmpty() ? trainRows.count() : java.util.Arrays.stream(counts.get(0)).sum();
     for (int i = 0; i < templates.size(); i++) {
       Distribution template = templates.get(i);
       features.add(new Distribution(template.column(), template.numeric(), template.cuts(), template.categories(),
@@ -141,8 +143,9 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
       List<Double> scoreCuts = distinctAscending(scoreQuantiles);
       Distribution template = new Distribution("score", true, scoreCuts, List.of(),
           java.util.Collections.nCopies(scoreCuts.size() + 2, 0.0), 0, finite(scoreQuantiles));
-      double[] scoreShares = shares(scores, List.of(template), List.of(col("score"))).get(0);
-      scoreDistribution = Optional.of(new Distribution("score", true, scoreCuts, List.of(), boxed(scoreShares), scores.count(),
+      long[] scoreCounts = binCounts(scores, List.of(template), List.of(col("score"))).get(0);
+      scoreDistribution = Optional.of(new Distribution("score", true, scoreCuts, List.of(), boxed(normalized(scoreCounts)),
+          java.util.Arrays.stream(scoreCounts).sum(),
           finite(scoreQuantiles)));
     }
     return new DriftBaseline(features, scoreDistribution);
@@ -155,10 +158,25 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
    * the cost stays one scan of the columns, without code generation over every feature's bins.
    */
   public static List<double[]> shares(Dataset<Row> rows, List<Distribution> distributions, List<Column> values) {
+    return binCounts(rows, distributions, values).stream().map(DriftBaseline::normalized).toList();
+  }
+
+  /** Each bin's share of the counts (all zero without rows). */
+  private static double[] normalized(long[] counts) {
+    long total = java.util.Arrays.stream(counts).sum();
+    double[] shares = new double[counts.length];
+    for (int bin = 0; bin < counts.length; bin++) {
+      shares[bin] = total == 0 ? 0.0 : (double) counts[bin] / total;
+    }
+    return shares;
+  }
+
+  /** The rows in each bin of each distribution ({@link #shares}' one pass). */
+  private static List<long[]> binCounts(Dataset<Row> rows, List<Distribution> distributions, List<Column> values) {
     if (distributions.size() != values.size()) {
       throw new IllegalArgumentException(distributions.size() + " distributions for " + values.size() + " columns");
     }
-    List<double[]> result = new ArrayList<>();
+    List<long[]> result = new ArrayList<>();
     if (distributions.isEmpty()) {
       return result;
     }
@@ -180,15 +198,8 @@ public record DriftBaseline(List<Distribution> features, Optional<Distribution> 
     long[] counts = rows.select(projected.toArray(Column[]::new)).javaRDD()
         .aggregate(new long[binner.totalBins()], binner::add, Binner::merge);
     for (int i = 0; i < distributions.size(); i++) {
-      double[] perBin = new double[distributions.get(i).shares().size()];
-      long total = 0;
-      for (int bin = 0; bin < perBin.length; bin++) {
-        total += counts[binner.offset(i) + bin];
-      }
-      for (int bin = 0; bin < perBin.length; bin++) {
-        perBin[bin] = total == 0 ? 0.0 : (double) counts[binner.offset(i) + bin] / total;
-      }
-      result.add(perBin);
+      int offset = binner.offset(i);
+      result.add(java.util.Arrays.copyOfRange(counts, offset, offset + distributions.get(i).shares().size()));
     }
     return result;
   }
