@@ -68,7 +68,9 @@ public interface DecisionType {
             new BuiltIn("channel-audiences", (node, parameters) -> ChannelAudiences.from(node.nodes("channels"), parameters)),
             new BuiltIn("loan-offers", (node, parameters) -> LoanOffers.from(node)),
             new BuiltIn("budget-selection", (node, parameters) -> BudgetSelection.from(node)),
-            new BuiltIn("review-flags", ReviewFlags::from))) {
+            new BuiltIn("review-flags", ReviewFlags::from),
+            new BuiltIn("segments", (node, parameters) -> com.targeting.core.segment.Segments.from(node)),
+            new BuiltIn("anomalies", (node, parameters) -> com.targeting.core.segment.Anomalies.from(node)))) {
           known.put(type.name(), type);
         }
         for (DecisionType type : ServiceLoader.load(DecisionType.class, Thread.currentThread().getContextClassLoader())) {

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.lit;
 import com.targeting.core.Observations;
 import com.targeting.core.TargetingException;
 import com.targeting.core.decide.Decision;
+import com.targeting.core.decide.LearnedDecision;
 import com.targeting.core.filter.FilterChain;
 import com.targeting.core.filter.Funnel;
 import com.targeting.core.model.ModelScorer;
@@ -58,6 +59,8 @@ import org.slf4j.LoggerFactory;
  *       ({@link #classify}); one scan, into a cache.
  *   <li>{@code validate}: the program's data-quality suite over the cached extract, if it has one
  *       ({@link #validate}); a failed error-level check stops the run before anything is written.
+ *   <li>a stage per decision that learns from the run's rows ({@link LearnedDecision}, named by
+ *       it: {@code segments}, {@code anomalies}): fitted on the kept rows from the cache.
  *   <li>{@code score_decide}: the kept rows scored, decided and run through the post-score filters
  *       ({@link #scoreAndDecide}); one aggregation of them feeds the funnel and every section.
  *   <li>{@code report}: each part of the program that reports ({@link SummarySection}) adds its
@@ -155,10 +158,11 @@ public final class ProgramRunner {
       // The suite first: an extract broken beyond the quarantine limit still gets its data-quality record.
       program.validation().ifPresent(suite -> timer.time("validate", () -> validate(suite, checked, summary)));
       requireQuarantineWithinLimit(classified.funnel(), ReaderSource.of(program.source()));
+      List<Decision> decisions = fitDecisions(classified);
       List<Scorer> scorers = timer.time("load_models", loads::await);
-      List<SummarySection> sections = sections(scorers);
+      List<SummarySection> sections = sections(decisions, scorers);
       Classified rows = classified;
-      decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers, sections),
+      decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers, decisions, sections),
           done -> rows.funnel().candidates() + " rows scored, " + done.funnel().removedRows() + " removed after scoring, "
               + done.funnel().candidates() + " candidates");
       Funnel funnel = classified.funnel().followedBy(decided.funnel());
@@ -245,15 +249,13 @@ public final class ProgramRunner {
    * before the first write, so that a model or decision failure leaves every output of an earlier
    * run of the date as it was.
    */
-  private Decided scoreAndDecide(Classified classified, List<Scorer> scorers, List<SummarySection> sections) {
+  private Decided scoreAndDecide(Classified classified, List<Scorer> scorers, List<Decision> decisions, List<SummarySection> sections) {
     FilterChain postScoreChain = FilterChain.of(program.postScoreFilters());
-    Dataset<Row> kept = classified.rows().where(col(QUARANTINE_RULE).isNull().and(col(REMOVED_BY).isNull()))
-        .drop(QUARANTINE_RULE, QUARANTINE_REASON, REMOVED_BY, REMOVAL_REASON);
-    Dataset<Row> scored = kept;
+    Dataset<Row> scored = kept(classified);
     for (Scorer scorer : scorers) {
       scored = scorer.score(scored);
     }
-    for (Decision decision : program.decisions()) {
+    for (Decision decision : decisions) {
       scored = decision.apply(scored);
     }
     // The null quarantine column lets the same chain and funnel code run over the scored rows.
@@ -276,9 +278,33 @@ public final class ProgramRunner {
     }
   }
 
+  /** The rows the filters kept, from the classified cache, without the classification columns. */
+  private static Dataset<Row> kept(Classified classified) {
+    return classified.rows().where(col(QUARANTINE_RULE).isNull().and(col(REMOVED_BY).isNull()))
+        .drop(QUARANTINE_RULE, QUARANTINE_REASON, REMOVED_BY, REMOVAL_REASON);
+  }
+
+  /**
+   * The program's decisions, each that learns from the run's rows ({@link LearnedDecision}: segments,
+   * anomaly scores) fitted on the kept rows in a stage of its own, before any model scores them.
+   */
+  private List<Decision> fitDecisions(Classified classified) {
+    LearnedDecision.Run run = new LearnedDecision.Run(spark, partition, program.contract().keyColumn(),
+        program.outputs().candidatesTable());
+    List<Decision> decisions = new ArrayList<>();
+    for (Decision decision : program.decisions()) {
+      if (decision instanceof LearnedDecision learned) {
+        decisions.add(timer.time(learned.stage(), () -> learned.fit(kept(classified), run)));
+      } else {
+        decisions.add(decision);
+      }
+    }
+    return decisions;
+  }
+
   /** The decisions and scorers that report ({@link SummarySection}), in config order: decisions first. */
-  private List<SummarySection> sections(List<Scorer> scorers) {
-    List<Object> parts = new ArrayList<>(program.decisions());
+  private List<SummarySection> sections(List<Decision> decisions, List<Scorer> scorers) {
+    List<Object> parts = new ArrayList<>(decisions);
     parts.addAll(scorers);
     return parts.stream().filter(SummarySection.class::isInstance).map(SummarySection.class::cast).toList();
   }

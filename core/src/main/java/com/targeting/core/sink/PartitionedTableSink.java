@@ -192,6 +192,36 @@ public final class PartitionedTableSink implements Sink {
     return spark.read().parquet(partition.under(basePath));
   }
 
+  /**
+   * The latest run date before {@code before} for which the table holds rows of {@code program}
+   * (a rerun or a backfill looks at the dates before its own); empty when there is none, or no table.
+   */
+  public java.util.Optional<java.time.LocalDate> latestRunBefore(SparkSession spark, String program, java.time.LocalDate before) {
+    if (format == Format.DELTA) {
+      if (!HadoopFiles.exists(spark, basePath + "/_delta_log")) {
+        return java.util.Optional.empty();
+      }
+      Row latest = spark.read().format("delta").load(basePath)
+          .where(org.apache.spark.sql.functions.col(Columns.PROGRAM).equalTo(program)
+              .and(org.apache.spark.sql.functions.col(Columns.RUN_DATE).lt(lit(before.toString()).cast("date"))))
+          .agg(org.apache.spark.sql.functions.max(Columns.RUN_DATE).cast("string")).first();
+      return latest.isNullAt(0) ? java.util.Optional.empty() : java.util.Optional.of(java.time.LocalDate.parse(latest.getString(0)));
+    }
+    String programDirectory = new RunPartition(program, before).under(basePath);
+    programDirectory = programDirectory.substring(0, programDirectory.lastIndexOf('/'));
+    return HadoopFiles.globDirectories(spark, programDirectory + "/" + Columns.RUN_DATE + "=*").stream()
+        .map(listed -> listed.name().substring(Columns.RUN_DATE.length() + 1))
+        .flatMap(date -> {
+          try {
+            return java.util.stream.Stream.of(java.time.LocalDate.parse(date));
+          } catch (java.time.format.DateTimeParseException e) {
+            return java.util.stream.Stream.empty();
+          }
+        })
+        .filter(date -> date.isBefore(before))
+        .max(java.util.Comparator.naturalOrder());
+  }
+
   /** Whether the table holds a partition for the run (possibly empty). */
   public boolean exists(SparkSession spark, RunPartition partition) {
     if (format == Format.DELTA) {
