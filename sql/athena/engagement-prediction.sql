@@ -2,7 +2,9 @@
 -- scored customer with the engagement score (0-1), the calibrated 30-day churn probability with
 -- its reason codes, the predicted lifetime value (USD), the churn-risk tier and the engagement
 -- band, the lifetime value's decile (1-10, by the cut points of the model's held-out predictions)
--- and the review flags it raised (see targeting.engagement_qa). A view over the Delta candidates table (sql/athena/candidates.sql). Customers removed by
+-- and the review flags it raised (see targeting.engagement_qa); its segment (K-Means persona, an
+-- id that stays from week to week, and its name) and its anomaly score (isolation forest, 0-1),
+-- flag (the week's top 1%) and the features that set a flagged customer apart. A view over the Delta candidates table (sql/athena/candidates.sql). Customers removed by
 -- the trust, privacy and eligibility filters are in targeting.rejections. The protected
 -- attributes (gender, race, age, age_band) are left out, as in targeting.loan_offers: the run
 -- summary's fairness report reads them.
@@ -17,6 +19,7 @@ SELECT customer_id,
        connections, connection_requests_30d, profile_views_30d, search_appearances_30d, endorsements, skills_count,
        industry, seniority, job_applications_30d, profile_completeness,
        engagement_score_pred, engagement_band, churn_probability, churn_probability_reasons, churn_risk_tier,
-       lifetime_value_pred, ltv_decile, review_reasons, dt
+       lifetime_value_pred, ltv_decile, review_reasons,
+       segment_id, segment_name, anomaly_score, is_anomaly, anomaly_reasons, dt
 FROM targeting.candidates
 WHERE program = 'engagement-prediction';

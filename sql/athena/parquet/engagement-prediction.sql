@@ -53,7 +53,12 @@ CREATE EXTERNAL TABLE IF NOT EXISTS targeting.engagement_predictions (
   churn_risk_tier string,
   lifetime_value_pred double,
   ltv_decile int,
-  review_reasons array<string>
+  review_reasons array<string>,
+  segment_id int,
+  segment_name string,
+  anomaly_score double,
+  is_anomaly boolean,
+  anomaly_reasons array<string>
 )
 PARTITIONED BY (dt string)
 STORED AS PARQUET

@@ -35,6 +35,9 @@ import org.apache.spark.sql.SparkSession;
  * lifetime-value R² above 0.75) but a constant or a single attribute does not. The labels do not
  * depend on the protected attributes.
  *
+ * <p>About 1% of today's customers carry an injected anomaly of a known kind, listed in
+ * {@code anomaly_labels} ({@link #injectAnomalies}); the history has none.
+ *
  * <p>Filters: 3% of customers fail trust (account suspended, banned or closed), 2% privacy
  * (deletion requested, or objected to profiling), 4% eligibility (accounts under 14 days old).
  */
@@ -62,7 +65,14 @@ public final class EngagementSampleData {
    */
   public List<String> writeAll(String directory, long historyRows) {
     List<String> written = new ArrayList<>();
-    written.add(SampleTables.writeCsv(extract(customers()), directory + "/customer_activity"));
+    Dataset<Row> customers = customers().cache();
+    try {
+      written.add(SampleTables.writeCsv(extract(customers), directory + "/customer_activity"));
+      written.add(SampleTables.writeCsv(customers.where(col("anomaly_kind").isNotNull()).select("customer_id", "anomaly_kind"),
+          directory + "/anomaly_labels"));
+    } finally {
+      customers.unpersist();
+    }
     Dataset<Row> history = history(historyRows).cache();
     try {
       Column holdout = col("holdout");
@@ -228,7 +238,7 @@ public final class EngagementSampleData {
     Dataset<Row> ids = spark.range(0, rows, 1, SampleTables.partitions(rows)).toDF("id")
         .withColumn("tenure_days", when(eligibility.fails(), d.integer("tenure-new", 0, 13))
             .otherwise(d.integer("tenure", 14, 2_500)).cast("int"));
-    return attributes(ids, d)
+    return injectAnomalies(attributes(ids, d), d)
         .withColumn("customer_id", format_string("E%08d", col("id")))
         .withColumn("account_status", when(trust.fails(), d.pick("status", List.of("suspended", "banned", "closed"), 2, 1, 2))
             .otherwise("active"))
@@ -237,6 +247,36 @@ public final class EngagementSampleData {
         .withColumn("gender", d.pick("gender", List.of("female", "male", "non-binary"), 0.48, 0.49, 0.03))
         .withColumn("race", d.pick("race", List.of("white", "black", "hispanic", "asian", "other"), 0.58, 0.13, 0.17, 0.07, 0.05))
         .withColumn("age", d.integer("age", 18, 75).cast("int"));
+  }
+
+  /** The share of today's customers given an anomaly of a known kind ({@link #injectAnomalies}). */
+  static final double ANOMALY_SHARE = 0.01;
+
+  /**
+   * About 1% of today's customers made unusual in one of three known ways, named in {@code
+   * anomaly_kind} (null for the rest; the labels the anomaly stage is measured against, written
+   * as {@code anomaly_labels}): {@code message-spam} (thirty times the messages sent, twenty times
+   * the connection requests, replies as before), {@code payout-fraud} (25 times the gig earnings,
+   * 3 to 5 disputes, five times the transactions) and {@code fake-followers} (forty times the
+   * followers and following, almost no likes). Every value stays inside the contract.
+   */
+  private static Dataset<Row> injectAnomalies(Dataset<Row> customers, Draws d) {
+    Column kind = when(d.uniform("anomaly").lt(ANOMALY_SHARE), d.pick("anomaly-kind",
+        List.of("message-spam", "payout-fraud", "fake-followers"), 1, 1, 1));
+    Column spam = col("anomaly_kind").equalTo("message-spam");
+    Column fraud = col("anomaly_kind").equalTo("payout-fraud");
+    Column fake = col("anomaly_kind").equalTo("fake-followers");
+    return customers.withColumn("anomaly_kind", kind)
+        .withColumn("messages_sent_30d", when(spam, col("messages_sent_30d").multiply(30).plus(300)).otherwise(col("messages_sent_30d")).cast("int"))
+        .withColumn("connection_requests_30d", when(spam, col("connection_requests_30d").multiply(20).plus(100))
+            .otherwise(col("connection_requests_30d")).cast("int"))
+        .withColumn("gig_earnings_90d_usd", when(fraud, round(col("gig_earnings_90d_usd").multiply(25).plus(5_000), 2))
+            .otherwise(col("gig_earnings_90d_usd")))
+        .withColumn("disputes_90d", when(fraud, d.integer("fraud-disputes", 3, 5)).otherwise(col("disputes_90d")).cast("int"))
+        .withColumn("transactions_90d", when(fraud, col("transactions_90d").multiply(5).plus(20)).otherwise(col("transactions_90d")).cast("int"))
+        .withColumn("followers", when(fake, col("followers").multiply(40).plus(5_000)).otherwise(col("followers")).cast("int"))
+        .withColumn("following", when(fake, col("following").multiply(20).plus(2_000)).otherwise(col("following")).cast("int"))
+        .withColumn("avg_likes_per_post", when(fake, lit(0.1)).otherwise(col("avg_likes_per_post")));
   }
 
   /** The attributes in the extract's column order. */
