@@ -71,7 +71,8 @@ public interface DecisionType {
             new BuiltIn("review-flags", ReviewFlags::from),
             new BuiltIn("segments", (node, parameters) -> com.targeting.core.segment.Segments.from(node)),
             new BuiltIn("anomalies", (node, parameters) -> com.targeting.core.segment.Anomalies.from(node)),
-            new BuiltIn("next-best-action", com.targeting.core.bandit.NextBestAction::from))) {
+            new BuiltIn("next-best-action", com.targeting.core.bandit.NextBestAction::from),
+            new BuiltIn("recommendations", com.targeting.core.recommend.Recommendations::from))) {
           known.put(type.name(), type);
         }
         for (DecisionType type : ServiceLoader.load(DecisionType.class, Thread.currentThread().getContextClassLoader())) {

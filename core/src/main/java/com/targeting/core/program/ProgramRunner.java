@@ -150,6 +150,7 @@ public final class ProgramRunner {
     ModelLoads loads = timer.time("load_models", () -> ModelLoads.start(spark, program, summary));
     Classified classified = null;
     Decided decided = null;
+    List<Decision> decisions = List.of();
     try {
       classified = timer.time("read_classify", this::classify,
           done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
@@ -158,11 +159,12 @@ public final class ProgramRunner {
       // The suite first: an extract broken beyond the quarantine limit still gets its data-quality record.
       program.validation().ifPresent(suite -> timer.time("validate", () -> validate(suite, checked, summary)));
       requireQuarantineWithinLimit(classified.funnel(), ReaderSource.of(program.source()));
-      List<Decision> decisions = fitDecisions(classified);
+      List<Decision> fitted = fitDecisions(classified);
+      decisions = fitted;
       List<Scorer> scorers = timer.time("load_models", loads::await);
-      List<SummarySection> sections = sections(decisions, scorers);
+      List<SummarySection> sections = sections(fitted, scorers);
       Classified rows = classified;
-      decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers, decisions, sections),
+      decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers, fitted, sections),
           done -> rows.funnel().candidates() + " rows scored, " + done.funnel().removedRows() + " removed after scoring, "
               + done.funnel().candidates() + " candidates");
       Funnel funnel = classified.funnel().followedBy(decided.funnel());
@@ -187,6 +189,7 @@ public final class ProgramRunner {
       RunPublication.requireWrittenMatches(written, funnel);
     } finally {
       loads.close();
+      close(decisions);
       if (classified != null) {
         classified.rows().unpersist();
       }
@@ -286,20 +289,44 @@ public final class ProgramRunner {
 
   /**
    * The program's decisions, each that learns from the run's rows ({@link LearnedDecision}: segments,
-   * anomaly scores) fitted on the kept rows in a stage of its own, before any model scores them.
+   * anomaly scores, next best actions, recommendations) fitted on the kept rows in a stage of its
+   * own, before any model scores them; a learned decision sees the columns of the learned decisions
+   * before it (a segment, for the policy or the recommendations of a segment).
    */
   private List<Decision> fitDecisions(Classified classified) {
     LearnedDecision.Run run = new LearnedDecision.Run(spark, partition, program.contract().keyColumn(),
         program.outputs().candidatesTable());
     List<Decision> decisions = new ArrayList<>();
-    for (Decision decision : program.decisions()) {
-      if (decision instanceof LearnedDecision learned) {
-        decisions.add(timer.time(learned.stage(), () -> learned.fit(kept(classified), run)));
-      } else {
-        decisions.add(decision);
+    try {
+      Dataset<Row> rows = kept(classified);
+      for (Decision decision : program.decisions()) {
+        if (decision instanceof LearnedDecision learned) {
+          Dataset<Row> seen = rows;
+          Decision fitted = timer.time(learned.stage(), () -> learned.fit(seen, run));
+          decisions.add(fitted);
+          rows = fitted.apply(rows);
+        } else {
+          decisions.add(decision);
+        }
+      }
+      return decisions;
+    } catch (RuntimeException | Error e) {
+      close(decisions);
+      throw e;
+    }
+  }
+
+  /** Releases what fitted decisions hold (cached recommendations). */
+  private static void close(List<Decision> decisions) {
+    for (Decision decision : decisions) {
+      if (decision instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          LOG.warn("Could not release {}: {}", decision.getClass().getSimpleName(), e.toString());
+        }
       }
     }
-    return decisions;
   }
 
   /** The decisions and scorers that report ({@link SummarySection}), in config order: decisions first. */
