@@ -4,7 +4,9 @@
 -- band, the lifetime value's decile (1-10, by the cut points of the model's held-out predictions)
 -- and the review flags it raised (see targeting.engagement_qa); its segment (K-Means persona, an
 -- id that stays from week to week, and its name) and its anomaly score (isolation forest, 0-1),
--- flag (the week's top 1%) and the features that set a flagged customer apart. A view over the Delta candidates table (sql/athena/candidates.sql). Customers removed by
+-- flag (the week's top 1%) and the features that set a flagged customer apart; the next best
+-- action drawn for it (Thompson sampling) with its propensity, for off-policy evaluation once the
+-- outcomes are known; its ten recommended gigs and where they came from (als, popular-in-segment). A view over the Delta candidates table (sql/athena/candidates.sql). Customers removed by
 -- the trust, privacy and eligibility filters are in targeting.rejections. The protected
 -- attributes (gender, race, age, age_band) are left out, as in targeting.loan_offers: the run
 -- summary's fairness report reads them.
@@ -20,6 +22,7 @@ SELECT customer_id,
        industry, seniority, job_applications_30d, profile_completeness,
        engagement_score_pred, engagement_band, churn_probability, churn_probability_reasons, churn_risk_tier,
        lifetime_value_pred, ltv_decile, review_reasons,
-       segment_id, segment_name, anomaly_score, is_anomaly, anomaly_reasons, dt
+       segment_id, segment_name, anomaly_score, is_anomaly, anomaly_reasons,
+       nba_action, nba_propensity, nba_withheld, recommended_gigs, recommended_gigs_source, dt
 FROM targeting.candidates
 WHERE program = 'engagement-prediction';

@@ -58,7 +58,12 @@ CREATE EXTERNAL TABLE IF NOT EXISTS targeting.engagement_predictions (
   segment_name string,
   anomaly_score double,
   is_anomaly boolean,
-  anomaly_reasons array<string>
+  anomaly_reasons array<string>,
+  nba_action string,
+  nba_propensity double,
+  nba_withheld boolean,
+  recommended_gigs array<string>,
+  recommended_gigs_source string
 )
 PARTITIONED BY (dt string)
 STORED AS PARQUET

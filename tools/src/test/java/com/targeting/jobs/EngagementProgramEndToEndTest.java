@@ -71,6 +71,56 @@ class EngagementProgramEndToEndTest {
   }
 
   @Test
+  void segmentsAnomaliesNextBestActionsAndRecommendationsRunAsStagesAndReport() {
+    JsonNode summary = FIRST.summary();
+    long candidates = summary.get("candidates").asLong();
+    for (String stage : List.of("segments", "anomalies", "next_best_action", "gig_recommendations")) {
+      assertThat(summary.get("stage_timings_ms").has(stage)).as(stage).isTrue();
+    }
+    JsonNode segments = summary.get("segments");
+    assertThat(segments.get("k").asInt()).isEqualTo(8);
+    assertThat(segments.get("silhouette").asDouble()).isBetween(-1.0, 1.0);
+    long inSegments = 0;
+    for (JsonNode segment : segments.get("segments")) {
+      inSegments += segment.get("customers").asLong();
+      assertThat(segment.get("name").asText()).isNotBlank();
+    }
+    assertThat(inSegments).isEqualTo(candidates);
+
+    // 1% of the kept customers flagged, measured against the injected anomalies' labels.
+    JsonNode anomalies = summary.get("anomalies");
+    assertThat(anomalies.get("flagged").asLong()).isBetween(candidates / 100, candidates / 100 + 2);
+    assertThat(anomalies.get("evaluation").get("labelled_in_run").asLong()).isPositive();
+    assertThat(anomalies.get("evaluation").get("auc_roc").asDouble()).isGreaterThan(0.9);
+    assertThat(summary.get("review_reasons").get("flags").get("anomaly").get("rows").asLong())
+        .isEqualTo(anomalies.get("flagged").asLong());
+
+    JsonNode nba = summary.get("next_best_action");
+    assertThat(sum(JobRun.counts(nba.get("chosen")))).isEqualTo(candidates);
+    assertThat(nba.get("off_policy_evaluation").get("thompson").get("snips").asDouble()).isPositive();
+    JsonNode recommendations = summary.get("gig_recommendations");
+    assertThat(recommendations.get("holdout_evaluation").get("als").get("precision_at_10").asDouble()).isPositive();
+    assertThat(sum(JobRun.counts(recommendations.get("by_source")))).isEqualTo(candidates);
+
+    List<Row> rows = FIRST.root().table("candidates").where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)))
+        .select("segment_id", "is_anomaly", "anomaly_reasons", "nba_action", "nba_propensity", "nba_withheld", "notifications_enabled",
+            "recommended_gigs")
+        .collectAsList();
+    for (Row row : rows) {
+      assertThat(row.getInt(0)).isBetween(1, 8);
+      assertThat(row.getList(2)).hasSize(row.getBoolean(1) ? 3 : 0);
+      if (row.getBoolean(5)) {
+        assertThat(row.getString(3)).isEqualTo("no-action");
+        assertThat(row.getDouble(4)).isEqualTo(1.0);
+      } else {
+        assertThat(row.getBoolean(6)).isTrue();
+        assertThat(row.getDouble(4)).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
+      }
+      assertThat(row.getList(7)).hasSize(10).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
   void everyCandidateHasItsThreePredictionsInRangeAndItsTiers() {
     List<Row> rows = FIRST.root().table("candidates").where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)))
         .select("engagement_score_pred", "churn_probability", "lifetime_value_pred", "churn_risk_tier", "engagement_band",

@@ -224,23 +224,36 @@ public record Recommendations(String id, String output, String sourceOutput, int
     return run.spark().createDataFrame(numbered, org.apache.spark.sql.types.StructType.fromDDL(column + " STRING, " + idColumn + " INT"));
   }
 
+  /** Recommendations asked of ALS beyond {@code k}, to leave out items a customer already interacted with. */
+  private static final int EXTRA = 40;
+
   /**
    * Each customer's top {@code k} items by the model, leaving out items they interacted with:
-   * ({@code __key}, {@code __recommended} array of item ids, best first).
+   * ({@code __key}, {@code __recommended} array of item ids, best first). ALS is asked for {@code k
+   * + 40}; a customer with more of those already seen has the list filled with the most popular
+   * items overall they have not seen (the seen filter is never relaxed).
    */
   private Dataset<Row> recommend(ALSModel model, Dataset<Row> seen, Dataset<Row> usersToServe, Dataset<Row> items) {
-    int maxSeen = maxItemsPerUser(seen);
-    Dataset<Row> raw = model.recommendForUserSubset(usersToServe.select("__user"), k + maxSeen)
+    Dataset<Row> raw = model.recommendForUserSubset(usersToServe.select("__user"), k + EXTRA)
         .select(col("__user"), explode(col("recommendations")).as("__rec"))
         .select(col("__user"), col("__rec.__item_id").as("__item_id"), col("__rec.rating").as("__rating"));
     Dataset<Row> fresh = raw.join(seen.select("__user", "__item_id").distinct(), new String[] {"__user", "__item_id"}, "left_anti")
         .join(items, "__item_id");
-    return fresh.groupBy("__user")
+    Dataset<Row> ranked = fresh.groupBy("__user")
         .agg(sort_array(collect_list(struct(col("__rating"), col("__item"))), false).as("__ranked"))
-        .select(col("__user"), slice(org.apache.spark.sql.functions.transform(col("__ranked"), r -> r.getField("__item")), 1, k)
-            .as("__recommended"))
-        .join(usersToServe.select("__user", "__key"), "__user")
-        .select("__key", "__recommended");
+        .select(col("__user"), org.apache.spark.sql.functions.transform(col("__ranked"), r -> r.getField("__item")).as("__by_als"));
+    Dataset<Row> seenSets = seen.groupBy("__user").agg(collect_set(col("__item")).as("__seen"));
+    Column none = array().cast("array<string>");
+    Column fill = literal(popularOverall(seen, k + maxItemsPerUser(seen)));
+    return usersToServe.select("__user", "__key").join(ranked, new String[] {"__user"}, "left").join(seenSets, new String[] {"__user"}, "left")
+        .select(col("__key"), slice(array_except(org.apache.spark.sql.functions.concat(coalesce(col("__by_als"), none), fill),
+            coalesce(col("__seen"), none)), 1, k).as("__recommended"));
+  }
+
+  /** The {@code n} items with the most interactions overall, most first. */
+  private static List<String> popularOverall(Dataset<Row> events, int n) {
+    return events.groupBy("__item").agg(count(lit(1)).as("__n")).orderBy(desc("__n"), col("__item")).limit(n)
+        .collectAsList().stream().map(row -> row.getString(0)).toList();
   }
 
   /**

@@ -70,6 +70,8 @@ public final class EngagementSampleData {
       written.add(SampleTables.writeCsv(extract(customers), directory + "/customer_activity"));
       written.add(SampleTables.writeCsv(customers.where(col("anomaly_kind").isNotNull()).select("customer_id", "anomaly_kind"),
           directory + "/anomaly_labels"));
+      written.add(SampleTables.writeCsv(gigApplications(customers), directory + "/gig_applications"));
+      written.add(SampleTables.writeCsv(interventions(customers), directory + "/interventions"));
     } finally {
       customers.unpersist();
     }
@@ -277,6 +279,67 @@ public final class EngagementSampleData {
         .withColumn("followers", when(fake, col("followers").multiply(40).plus(5_000)).otherwise(col("followers")).cast("int"))
         .withColumn("following", when(fake, col("following").multiply(20).plus(2_000)).otherwise(col("following")).cast("int"))
         .withColumn("avg_likes_per_post", when(fake, lit(0.1)).otherwise(col("avg_likes_per_post")));
+  }
+
+  /** Gigs on offer: {@value #GIG_CATEGORIES} categories of {@value #GIGS_PER_CATEGORY}. */
+  static final int GIG_CATEGORIES = 10;
+  static final int GIGS_PER_CATEGORY = 300;
+
+  /**
+   * Each customer's gig applications of the last 90 days, as many as {@code gigs_applied_90d}:
+   * 80% in the category of their industry (the n-th industry, the n-th category), the rest in
+   * any; within a category, the gig's rank drawn log-uniformly (a few gigs take most applications).
+   * Columns: {@code customer_id}, {@code gig_id} (G&lt;category&gt;-&lt;rank&gt;), {@code applied_on}.
+   */
+  Dataset<Row> gigApplications(Dataset<Row> customers) {
+    Draws d = new Draws(seed + 7, "application");
+    Column industry = lit(-1);
+    for (int i = INDUSTRIES.size() - 1; i >= 0; i--) {
+      industry = when(col("industry").equalTo(INDUSTRIES.get(i)), lit(i)).otherwise(industry);
+    }
+    Dataset<Row> applications = customers.where(col("gigs_applied_90d").gt(0))
+        .select(col("id"), col("customer_id"), industry.as("home"),
+            org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.sequence(lit(1), col("gigs_applied_90d"))).as("n"))
+        .withColumn("application", col("id").multiply(1_000).plus(col("n")));
+    Column category = when(d.uniform("own-category").lt(0.8), col("home")).otherwise(d.integer("any-category", 0, GIG_CATEGORIES - 1));
+    Column rank = org.apache.spark.sql.functions.floor(exp(d.uniform("gig-rank").multiply(Math.log(GIGS_PER_CATEGORY))));
+    return applications
+        .withColumn("gig_id", format_string("G%02d-%03d", category.cast("int"), least(rank, lit(GIGS_PER_CATEGORY - 1)).cast("int")))
+        .withColumn("applied_on", date_sub(lit(runDate.toString()).cast("date"), d.integer("days-ago", 1, 90).cast("int")))
+        .select("customer_id", "gig_id", "applied_on");
+  }
+
+  /** The next-best-action log's actions, the last the default (no contact). */
+  static final List<String> ACTIONS = List.of("discount", "feature-tip", "reconnect-message", "no-action");
+
+  /**
+   * Four earlier weekly decisions (28, 21, 14 and 7 days before the run) for a random 30% of
+   * customers each, by uniform choice among {@link #ACTIONS} (propensity 0.25), with the outcome
+   * (engaged within a week) drawn from a rate per segment and action: a base rate that rises with
+   * activity, discounts working best for the least active, tips for the middle, reconnect messages
+   * for the dormant. The segment is 1-8 by the customer's activity (the K-Means ids of the first
+   * run cannot be known here: a real log holds the ids the run that decided wrote); columns
+   * customer_id, segment_id, action, propensity, outcome, decided_on.
+   */
+  Dataset<Row> interventions(Dataset<Row> customers) {
+    Draws d = new Draws(seed + 11, "intervention");
+    Dataset<Row> rounds = customers.select(col("id"), col("customer_id"), col("act"),
+        org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.array(lit(28), lit(21), lit(14), lit(7))).as("days_ago"))
+        .withColumn("intervention", col("id").multiply(100).plus(col("days_ago")));
+    Column segment = least(greatest(org.apache.spark.sql.functions.floor(col("act").multiply(2).plus(5)), lit(1)), lit(8)).cast("int");
+    Column action = d.pick("action", ACTIONS, 1, 1, 1, 1);
+    Column base = lit(0.04).plus(col("segment_id").multiply(0.01));
+    Column lift = when(col("action").equalTo("discount"), lit(0.10).minus(col("segment_id").multiply(0.01)))
+        .when(col("action").equalTo("feature-tip"), when(col("segment_id").between(3, 6), lit(0.06)).otherwise(lit(0.01)))
+        .when(col("action").equalTo("reconnect-message"), when(col("segment_id").leq(2), lit(0.08)).otherwise(lit(0.0)))
+        .otherwise(lit(0.0));
+    return rounds.where(d.uniform("chosen").lt(0.3))
+        .withColumn("segment_id", segment)
+        .withColumn("action", action)
+        .withColumn("propensity", lit(0.25))
+        .withColumn("outcome", d.uniform("outcome").lt(base.plus(lift)).cast("int"))
+        .withColumn("decided_on", date_sub(lit(runDate.toString()).cast("date"), col("days_ago")))
+        .select("customer_id", "segment_id", "action", "propensity", "outcome", "decided_on");
   }
 
   /** The attributes in the extract's column order. */
