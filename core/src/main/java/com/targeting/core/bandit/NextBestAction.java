@@ -20,6 +20,7 @@ import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
 import com.targeting.core.report.SummarySection;
+import com.targeting.core.source.TableInput;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,16 +70,13 @@ public record NextBestAction(String id, String output, String propensityOutput, 
   private static final String CAPPED = "__nba_capped";
 
   /** The interventions log: where it is and what its columns are called. */
-  public record Log(String path, String format, Map<String, String> options, String key, String context, String action,
-      String outcome, String propensity, String date) {
+  public record Log(TableInput table, String key, String context, String action, String outcome, String propensity, String date) {
     public Log {
-      requireNonNull(path, "path is null");
-      requireNonNull(format, "format is null");
-      options = Map.copyOf(options);
+      requireNonNull(table, "table is null");
     }
 
     String describe() {
-      return format + " " + path;
+      return table.describe();
     }
   }
 
@@ -118,8 +116,7 @@ public record NextBestAction(String id, String output, String propensityOutput, 
       throw node.invalid("prior", "alpha and beta must be above 0, got " + alpha + " and " + beta);
     }
     ConfigNode logNode = node.node("interventions");
-    Log log = new Log(logNode.string("path"), logNode.string("format", "csv"),
-        logNode.has("options") ? logNode.stringMap("options") : Map.of(), logNode.string("key-column", "customer_id"),
+    Log log = new Log(TableInput.from(logNode), logNode.string("key-column", "customer_id"),
         logNode.string("context-column", "segment_id"), logNode.string("action-column", "action"),
         logNode.string("outcome-column", "outcome"), logNode.string("propensity-column", "propensity"),
         logNode.string("date-column", "decided_on"));
@@ -297,18 +294,8 @@ public record NextBestAction(String id, String output, String propensityOutput, 
    * other than 0 or 1 or a propensity outside (0, 1] stops the run, naming the log and column.
    */
   private Dataset<Row> readLog(Run run) {
-    Dataset<Row> raw;
-    try {
-      raw = run.spark().read().format(log.format()).options(log.options()).load(log.path());
-    } catch (RuntimeException e) {
-      throw TargetingException.userError("%s.interventions: cannot read %s: %s", path, log.describe(), e.getMessage());
-    }
-    for (String column : List.of(log.key(), log.context(), log.action(), log.outcome(), log.propensity(), log.date())) {
-      if (!Arrays.asList(raw.columns()).contains(column)) {
-        throw TargetingException.userError("%s.interventions: %s has no column %s (columns: %s)", path, log.describe(), column,
-            Arrays.toString(raw.columns()));
-      }
-    }
+    Dataset<Row> raw = log.table().read(run.spark(), path + ".interventions",
+        List.of(log.key(), log.context(), log.action(), log.outcome(), log.propensity(), log.date()));
     Dataset<Row> typed = raw.select(col(log.key()).cast("string").as("__key"), col(log.context()).cast("string").as("__context"),
         col(log.action()).cast("string").as("__action"), col(log.outcome()).cast("double").as("__outcome"),
         col(log.propensity()).cast("double").as("__propensity"), col(log.date()).cast("date").as("__date"),
@@ -344,8 +331,8 @@ public record NextBestAction(String id, String output, String propensityOutput, 
     }
   }
 
-  static Double round(double value) {
-    return Double.isFinite(value) ? Math.round(value * 10_000) / 10_000.0 : null;
+  private static Double round(double value) {
+    return Figure.round4(value);
   }
 
   /** The policy of one run: draws an action per row, reports the posteriors, choices and estimates. */

@@ -26,6 +26,7 @@ import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
 import com.targeting.core.report.SummarySection;
+import com.targeting.core.source.TableInput;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,15 +75,13 @@ public record Recommendations(String id, String output, String sourceOutput, int
   private static final Logger LOG = LoggerFactory.getLogger(Recommendations.class);
 
   /** The interactions table: where it is and what its columns are called. */
-  public record Interactions(String path, String format, Map<String, String> options, String key, String item, String date) {
+  public record Interactions(TableInput table, String key, String item, String date) {
     public Interactions {
-      requireNonNull(path, "path is null");
-      requireNonNull(format, "format is null");
-      options = Map.copyOf(options);
+      requireNonNull(table, "table is null");
     }
 
     String describe() {
-      return format + " " + path;
+      return table.describe();
     }
   }
 
@@ -107,8 +106,7 @@ public record Recommendations(String id, String output, String sourceOutput, int
       throw node.invalid("k", "must be 1 to 100, got " + k);
     }
     ConfigNode source = node.node("interactions");
-    Interactions interactions = new Interactions(source.string("path"), source.string("format", "csv"),
-        source.has("options") ? source.stringMap("options") : Map.of(), source.string("key-column", "customer_id"),
+    Interactions interactions = new Interactions(TableInput.from(source), source.string("key-column", "customer_id"),
         source.string("item-column", "item_id"), source.string("date-column", "event_date"));
     int holdout = source.integer("holdout-days", 14);
     int lookback = source.integer("lookback-days", 180);
@@ -335,18 +333,8 @@ public record Recommendations(String id, String output, String sourceOutput, int
    * {@code __date}; rows missing any of them are left out (counted in the log).
    */
   private Dataset<Row> readInteractions(Run run) {
-    Dataset<Row> raw;
-    try {
-      raw = run.spark().read().format(interactions.format()).options(interactions.options()).load(interactions.path());
-    } catch (RuntimeException e) {
-      throw TargetingException.userError("%s.interactions: cannot read %s: %s", path, interactions.describe(), e.getMessage());
-    }
-    for (String column : List.of(interactions.key(), interactions.item(), interactions.date())) {
-      if (!Arrays.asList(raw.columns()).contains(column)) {
-        throw TargetingException.userError("%s.interactions: %s has no column %s (columns: %s)", path, interactions.describe(), column,
-            Arrays.toString(raw.columns()));
-      }
-    }
+    Dataset<Row> raw = interactions.table().read(run.spark(), path + ".interactions",
+        List.of(interactions.key(), interactions.item(), interactions.date()));
     return raw.select(col(interactions.key()).cast("string").as("__key"), col(interactions.item()).cast("string").as("__item"),
             col(interactions.date()).cast("date").as("__date"))
         .where(col("__key").isNotNull().and(col("__item").isNotNull())
@@ -354,8 +342,8 @@ public record Recommendations(String id, String output, String sourceOutput, int
             .and(col("__date").lt(lit(runDate.toString()).cast("date"))));
   }
 
-  static Double round(double value) {
-    return Double.isFinite(value) ? Math.round(value * 10_000) / 10_000.0 : null;
+  private static Double round(double value) {
+    return Figure.round4(value);
   }
 
   /** The recommendations of one run: joined onto the rows, cold starts from their segment's popular items. */

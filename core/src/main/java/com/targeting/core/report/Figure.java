@@ -32,4 +32,9 @@ public record Figure(String name, Column value, Kind kind) {
   public static Figure measure(String name, Column value) {
     return new Figure(name, value, Kind.MEASURE);
   }
+
+  /** A figure for a summary: rounded to 4 decimals; null when not finite (JSON has no NaN). */
+  public static Double round4(double value) {
+    return Double.isFinite(value) ? Math.round(value * 10_000) / 10_000.0 : null;
+  }
 }

@@ -26,6 +26,7 @@ import com.targeting.core.report.Figure;
 import com.targeting.core.report.Groups;
 import com.targeting.core.report.RunReport;
 import com.targeting.core.report.SummarySection;
+import com.targeting.core.source.TableInput;
 import com.targeting.core.transform.StandardizedFeatures;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,16 +72,12 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
   /**
    * Known anomalies to measure the flag against.
    *
-   * @param labels the table's path
-   * @param format its format (csv, parquet, json, delta)
-   * @param options reader options
+   * @param labels the table (path, format, options)
    * @param kindColumn the column naming each anomaly's kind
    */
-  public record Evaluation(String labels, String format, Map<String, String> options, String kindColumn) {
+  public record Evaluation(TableInput labels, String kindColumn) {
     public Evaluation {
       requireNonNull(labels, "labels is null");
-      requireNonNull(format, "format is null");
-      options = Map.copyOf(options);
       requireNonNull(kindColumn, "kindColumn is null");
     }
   }
@@ -125,8 +122,9 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
     if (top < 0) {
       throw node.invalid("top", "must not be negative, got " + top);
     }
-    Optional<Evaluation> evaluation = node.optionalNode("evaluation").map(e -> new Evaluation(e.string("labels"),
-        e.string("format", "csv"), e.has("options") ? e.stringMap("options") : Map.of(), e.string("kind-column", "anomaly_kind")));
+    Optional<Evaluation> evaluation = node.optionalNode("evaluation").map(e -> new Evaluation(
+        new TableInput(e.string("labels"), e.string("format", "csv"), e.has("options") ? e.stringMap("options") : Map.of()),
+        e.string("kind-column", "anomaly_kind")));
     return new Anomalies(node.string("id", "anomalies"), node.string("score-output", "anomaly_score"),
         node.string("flag-output", "is_anomaly"), node.string("reasons-output", "anomaly_reasons"), StandardizedFeatures.Spec.from(node),
         contamination, trees, maxSamples, maxFeatures, node.longValue("seed", 11L), reasons, top, evaluation, node.path());
@@ -167,10 +165,10 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
     fitReport.put("contamination", contamination);
     fitReport.put("trees", trees);
     fitReport.put("samples_per_tree", model.getNumSamples());
-    fitReport.put("score_threshold", Segments.round(model.getOutlierScoreThreshold()));
+    fitReport.put("score_threshold", Figure.round4(model.getOutlierScoreThreshold()));
     Fitted fitted = new Fitted(this, scaled, model, fitReport, run.key());
     evaluation.ifPresent(e -> fitReport.put("evaluation", evaluate(run, e, fitted.apply(input))));
-    LOG.info("{}: isolation forest of {} trees on {} rows, threshold {}", path, trees, rows, Segments.round(model.getOutlierScoreThreshold()));
+    LOG.info("{}: isolation forest of {} trees on {} rows, threshold {}", path, trees, rows, Figure.round4(model.getOutlierScoreThreshold()));
     return fitted;
   }
 
@@ -182,19 +180,7 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
   private Map<String, Object> evaluate(Run run, Evaluation evaluation, Dataset<Row> scored) {
     String key = run.key().orElseThrow(() -> TargetingException.userError(
         "%s.evaluation: the program has no key column to join the labels on", path));
-    Dataset<Row> labels;
-    try {
-      labels = run.spark().read().format(evaluation.format()).options(evaluation.options()).load(evaluation.labels());
-    } catch (RuntimeException e) {
-      throw TargetingException.userError("%s.evaluation.labels: cannot read %s as %s: %s", path, evaluation.labels(),
-          evaluation.format(), e.getMessage());
-    }
-    for (String column : List.of(key, evaluation.kindColumn())) {
-      if (!java.util.Arrays.asList(labels.columns()).contains(column)) {
-        throw TargetingException.userError("%s.evaluation.labels: %s has no column %s (columns: %s)", path, evaluation.labels(),
-            column, java.util.Arrays.toString(labels.columns()));
-      }
-    }
+    Dataset<Row> labels = evaluation.labels().read(run.spark(), path + ".evaluation.labels", List.of(key, evaluation.kindColumn()));
     Dataset<Row> known = labels.select(col(key).as("__label_key"), col(evaluation.kindColumn()).cast("string").as("__kind")).distinct();
     Dataset<Row> joined = scored.select(col(key), col(flagOutput), col(scoreOutput))
         .join(known, col(key).equalTo(col("__label_key")), "full_outer").cache();
@@ -213,27 +199,27 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
       double recall = truePositives + falseNegatives == 0 ? Double.NaN : (double) truePositives / (truePositives + falseNegatives);
       double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : Double.NaN;
       Map<String, Object> result = new LinkedHashMap<>();
-      result.put("labels", evaluation.labels());
+      result.put("labels", evaluation.labels().path());
       result.put("labelled_in_run", truePositives + falseNegatives);
       result.put("labelled_not_kept", counts.getLong(3));
       result.put("flagged", truePositives + falsePositives);
       result.put("true_positives", truePositives);
-      result.put("precision", Segments.round(precision));
-      result.put("recall", Segments.round(recall));
-      result.put("f1", Segments.round(f1));
+      result.put("precision", Figure.round4(precision));
+      result.put("recall", Figure.round4(recall));
+      result.put("f1", Figure.round4(f1));
       Map<String, Object> byKind = new LinkedHashMap<>();
       for (Row row : joined.where(inRun.and(labelled)).groupBy(col("__kind"))
           .agg(org.apache.spark.sql.functions.count(lit(1)), sum(when(col(flagOutput), 1L).otherwise(0L)))
           .orderBy(col("__kind")).collectAsList()) {
         byKind.put(row.getString(0), Map.of("labelled", row.getLong(1), "flagged", row.getLong(2),
-            "recall", Segments.round((double) row.getLong(2) / row.getLong(1))));
+            "recall", Figure.round4((double) row.getLong(2) / row.getLong(1))));
       }
       result.put("recall_by_kind", byKind);
       Dataset<Row> ranked = joined.where(inRun).select(col(scoreOutput).cast("double").as("__score"),
           when(labelled, 1.0).otherwise(0.0).as("__is_labelled"));
       // AUC needs labelled and unlabelled rows among the kept.
       boolean bothClasses = truePositives + falseNegatives > 0 && truePositives + falseNegatives < joined.where(inRun).count();
-      result.put("auc_roc", bothClasses ? Segments.round(new BinaryClassificationEvaluator().setRawPredictionCol("__score")
+      result.put("auc_roc", bothClasses ? Figure.round4(new BinaryClassificationEvaluator().setRawPredictionCol("__score")
           .setLabelCol("__is_labelled").setMetricName("areaUnderROC").evaluate(ranked)) : null);
       return result;
     } finally {
@@ -304,7 +290,7 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
             .select(col(key.get()).cast("string"), col(spec.scoreOutput()), col(spec.reasonsOutput())).collectAsList()) {
           Map<String, Object> entry = new LinkedHashMap<>();
           entry.put(key.get(), row.getString(0));
-          entry.put(spec.scoreOutput(), Segments.round(row.getDouble(1)));
+          entry.put(spec.scoreOutput(), Figure.round4(row.getDouble(1)));
           entry.put(spec.reasonsOutput(), row.getList(2));
           top.add(entry);
         }

@@ -321,8 +321,8 @@ public record Segments(String id, String output, String nameOutput, int k, Stand
     return moves;
   }
 
-  static Double round(double value) {
-    return Double.isFinite(value) ? Math.round(value * 10_000) / 10_000.0 : null;
+  private static Double round(double value) {
+    return Figure.round4(value);
   }
 
   /** The segments fitted on one run: applies the model and names, reports sizes and profiles. */
