@@ -217,7 +217,7 @@ class AthenaOnTrinoTest {
           List<Map<String, Object>> customers = rows.stream().filter(row -> row.get("item").equals("customer")).toList();
           assertThat((long) customers.size()).isEqualTo(review.get("rows").asLong()).isPositive();
           assertThat(customers.stream().map(row -> row.get("customer_id")).distinct().count()).isEqualTo(customers.size());
-          for (String flag : List.of("near-threshold", "valuable-at-risk")) {
+          for (String flag : List.of("near-threshold", "valuable-at-risk", "anomaly")) {
             assertThat(customers.stream().filter(row -> ((String) row.get("reasons")).contains(flag)).count()).as(flag)
                 .isEqualTo(review.get("flags").get(flag).get("rows").asLong());
           }
@@ -225,7 +225,11 @@ class AthenaOnTrinoTest {
             double churn = ((Number) row.get("churn_probability")).doubleValue();
             boolean near = Math.abs(churn - 0.5) < 0.05;
             boolean valuable = row.get("churn_risk_tier").equals("high") && ((Number) row.get("ltv_decile")).intValue() >= 6;
-            assertThat(near || valuable).as(row.toString()).isTrue();
+            // An anomaly carries its three distinguishing features in details; other rows none.
+            boolean anomaly = ((String) row.get("reasons")).contains("anomaly");
+            assertThat(near || valuable || anomaly).as(row.toString()).isTrue();
+            assertThat(row.get("details") == null ? 0 : ((String) row.get("details")).split("; ").length).as(row.toString())
+                .isEqualTo(anomaly ? 3 : 0);
           }
           assertThat(rows).hasSize(customers.size() + (int) runs.get(ENGAGEMENT).get("validation").get("extract").get("failed_warnings").asLong());
         }
