@@ -39,6 +39,9 @@ class ShadedJarContentsIT {
       "com/typesafe/config/",           // Spark 3.5 and EMR do not ship Typesafe Config
       "org/knowm/xchart/",
       "com/amazon/deequ/",              // data-quality suites: not on EMR Serverless's classpath
+      "com/linkedin/relevance/isolationforest/", // LinkedIn's isolation forest (engagement anomalies)
+      "LICENSE",                        // ... and its BSD-2-Clause licence and notice, at the root of its jar:
+      "NOTICE",                         // the licence asks that they travel with the binary
       // Deequ's own aggregates, in Spark's packages for access to its internals (no Spark class is named so):
       "org/apache/spark/sql/Stateful",
       "org/apache/spark/sql/DeequFunctions",
