@@ -181,12 +181,22 @@ public record NextBestAction(String id, String output, String propensityOutput, 
     String key = run.key().orElseThrow(() -> TargetingException.userError(
         "%s: the program has no key column (program.key): each customer's draw is hashed from it", path));
     requireColumn(kept, context, "context");
+    contactable.ifPresent(condition -> {
+      try {
+        kept.select(expr(condition)).schema();
+      } catch (Exception e) { // AnalysisException is checked in Scala's eyes only
+        throw TargetingException.userError("%s.contactable: %s cannot be evaluated on the rows: %s", path, condition,
+            e.getMessage().lines().findFirst().orElse(""));
+      }
+    });
     Dataset<Row> logged = readLog(run);
     LocalDate earliest = runDate.minusDays(lookbackDays);
     LocalDate evaluationStart = runDate.minusDays(evaluationDays);
     Dataset<Row> valid = logged.where(col("__date").geq(lit(earliest.toString()).cast("date"))
         .and(col("__date").lt(lit(runDate.toString()).cast("date"))));
-    List<Row> aggregated = valid.where(col("__context").isNotNull().and(col("__action").isin(actions.toArray())))
+    // Every decision with a known outcome: a row with an action no longer offered, or no context,
+    // still counts in the off-policy estimates' n (weight 0, or the prior's policy), not in a posterior.
+    List<Row> aggregated = valid.where(col("__outcome").isNotNull())
         .groupBy(col("__context"), col("__action"), col("__date").lt(lit(evaluationStart.toString()).cast("date")).as("__before"))
         .agg(count(lit(1)), sum(col("__outcome")), sum(col("__outcome").divide(col("__propensity"))),
             sum(lit(1.0).divide(col("__propensity"))), sum(lit(1.0).divide(col("__propensity").multiply(col("__propensity")))))
@@ -194,6 +204,9 @@ public record NextBestAction(String id, String output, String propensityOutput, 
     Map<String, Map<String, Counts>> all = new TreeMap<>();
     Map<String, Map<String, Counts>> beforeWindow = new TreeMap<>();
     for (Row row : aggregated) {
+      if (row.isNullAt(0) || !actions.contains(row.getString(1))) {
+        continue;
+      }
       Counts counts = new Counts(((Number) row.get(4)).longValue(), row.getLong(3));
       merge(all, row.getString(0), row.getString(1), counts);
       if (row.getBoolean(2)) {
@@ -213,9 +226,9 @@ public record NextBestAction(String id, String output, String propensityOutput, 
       if (row.getBoolean(2)) {
         continue;
       }
-      int a = actions.indexOf(row.getString(1));
-      double pi = evaluated.getOrDefault(row.getString(0), prior)[a];
-      double piUniform = 1.0 / actions.size();
+      int a = row.isNullAt(1) ? -1 : actions.indexOf(row.getString(1));
+      double pi = a < 0 ? 0 : (row.isNullAt(0) ? prior : evaluated.getOrDefault(row.getString(0), prior))[a];
+      double piUniform = a < 0 ? 0 : 1.0 / actions.size();
       long n = row.getLong(3);
       double rewardOverP = row.getDouble(5);
       double inverseP = row.getDouble(6);
@@ -290,8 +303,9 @@ public record NextBestAction(String id, String output, String propensityOutput, 
 
   /**
    * The log with its columns renamed ({@code __key}, {@code __context} as text, {@code __action},
-   * {@code __outcome}, {@code __propensity}, {@code __date}), only rows with an outcome; an outcome
-   * other than 0 or 1 or a propensity outside (0, 1] stops the run, naming the log and column.
+   * {@code __outcome}, {@code __propensity}, {@code __date}); an outcome other than 0, 1 or missing
+   * (not known yet: the decision still counts for the contact cap), a propensity outside (0, 1] or a
+   * missing date stops the run, naming the log and column.
    */
   private Dataset<Row> readLog(Run run) {
     Dataset<Row> raw = log.table().read(run.spark(), path + ".interventions",
@@ -299,14 +313,13 @@ public record NextBestAction(String id, String output, String propensityOutput, 
     Dataset<Row> typed = raw.select(col(log.key()).cast("string").as("__key"), col(log.context()).cast("string").as("__context"),
         col(log.action()).cast("string").as("__action"), col(log.outcome()).cast("double").as("__outcome"),
         col(log.propensity()).cast("double").as("__propensity"), col(log.date()).cast("date").as("__date"),
-        col(log.outcome()).cast("string").as("__outcome_text"), col(log.propensity()).cast("string").as("__propensity_text"))
-        .where(col("__outcome_text").isNotNull());
+        col(log.outcome()).cast("string").as("__outcome_text"), col(log.propensity()).cast("string").as("__propensity_text"));
+    Column badOutcome = col("__outcome_text").isNotNull().and(col("__outcome").isNull().or(col("__outcome").isin(0.0, 1.0).equalTo(false)));
     Row bad = typed.agg(
-        sum(when(col("__outcome").isNull().or(col("__outcome").isin(0.0, 1.0).equalTo(false)), 1L).otherwise(0L)),
+        sum(when(badOutcome, 1L).otherwise(0L)),
         sum(when(col("__propensity").isNull().or(col("__propensity").leq(0)).or(col("__propensity").gt(1)), 1L).otherwise(0L)),
         sum(when(col("__date").isNull(), 1L).otherwise(0L)),
-        org.apache.spark.sql.functions.first(when(col("__outcome").isNull().or(col("__outcome").isin(0.0, 1.0).equalTo(false)),
-            col("__outcome_text")), true),
+        org.apache.spark.sql.functions.first(when(badOutcome, col("__outcome_text")), true),
         org.apache.spark.sql.functions.first(when(col("__propensity").isNull().or(col("__propensity").leq(0))
             .or(col("__propensity").gt(1)), coalesce(col("__propensity_text"), lit("null"))), true)).first();
     if (bad.getLong(0) > 0) {
@@ -326,8 +339,8 @@ public record NextBestAction(String id, String output, String propensityOutput, 
 
   private void requireColumn(Dataset<Row> rows, String column, String setting) {
     if (!Arrays.asList(rows.columns()).contains(column)) {
-      throw TargetingException.userError("%s.%s: no column %s in the rows (a decision before this one may add it at scoring; "
-          + "fitting reads only the extract's columns)", path, setting, column);
+      throw TargetingException.userError("%s.%s: no column %s in the rows when this decision is fitted (the extract's columns "
+          + "and those of the learned decisions before it, such as segments; not model scores)", path, setting, column);
     }
   }
 

@@ -217,7 +217,9 @@ public record Recommendations(String id, String output, String sourceOutput, int
 
   /** The distinct values of {@code column} numbered 0, 1, ...: ({@code column}, {@code idColumn} int). */
   private static Dataset<Row> index(Run run, Dataset<Row> events, String column, String idColumn) {
-    JavaRDD<Row> numbered = events.select(column).distinct().javaRDD().zipWithIndex()
+    // Sorted first: the same values get the same ids whenever the partition is computed (a recomputed
+    // cache must not renumber customers under a fitted model), and a rerun fits the same model.
+    JavaRDD<Row> numbered = events.select(column).distinct().orderBy(column).javaRDD().zipWithIndex()
         .map(pair -> org.apache.spark.sql.RowFactory.create(pair._1().getString(0), pair._2().intValue()));
     return run.spark().createDataFrame(numbered, org.apache.spark.sql.types.StructType.fromDDL(column + " STRING, " + idColumn + " INT"));
   }
@@ -244,8 +246,11 @@ public record Recommendations(String id, String output, String sourceOutput, int
     Column none = array().cast("array<string>");
     Column fill = literal(popularOverall(seen, k + maxItemsPerUser(seen)));
     return usersToServe.select("__user", "__key").join(ranked, new String[] {"__user"}, "left").join(seenSets, new String[] {"__user"}, "left")
-        .select(col("__key"), slice(array_except(org.apache.spark.sql.functions.concat(coalesce(col("__by_als"), none), fill),
-            coalesce(col("__seen"), none)), 1, k).as("__recommended"));
+        .withColumn("__by_als", slice(coalesce(col("__by_als"), none), 1, k))
+        // The fill (a long literal) only for the few whose ALS list came up short.
+        .select(col("__key"), when(size(col("__by_als")).geq(k), col("__by_als"))
+            .otherwise(slice(array_except(org.apache.spark.sql.functions.concat(col("__by_als"), fill), coalesce(col("__seen"), none)), 1, k))
+            .as("__recommended"));
   }
 
   /** The {@code n} items with the most interactions overall, most first. */
@@ -259,7 +264,9 @@ public record Recommendations(String id, String output, String sourceOutput, int
    * (segment null): ({@code __segment}, {@code __popular}).
    */
   private static Dataset<Row> popularInSegment(Dataset<Row> events, Dataset<Row> customers, int n) {
-    Dataset<Row> counts = events.join(customers, "__key").groupBy("__segment", "__item").agg(count(lit(1)).as("__n"));
+    // Customers without a segment fall back on the overall list: counted there, not as a null segment beside it.
+    Dataset<Row> counts = events.join(customers.where(col("__segment").isNotNull()), "__key")
+        .groupBy("__segment", "__item").agg(count(lit(1)).as("__n"));
     Dataset<Row> overall = events.groupBy("__item").agg(count(lit(1)).as("__n")).withColumn("__segment", lit(null).cast("string"));
     Dataset<Row> ranked = counts.unionByName(overall)
         .withColumn("__r", row_number().over(Window.partitionBy("__segment").orderBy(desc("__n"), col("__item"))))
@@ -275,8 +282,12 @@ public record Recommendations(String id, String output, String sourceOutput, int
    */
   private Map<String, Object> evaluate(Run run, Dataset<Row> train, Dataset<Row> test, Dataset<Row> customers) {
     Dataset<Row> trainUsers = train.select("__user", "__key").distinct();
-    Dataset<Row> relevant = test.join(train.select("__user").distinct(), "__user")
-        .groupBy("__user").agg(collect_set(col("__item")).as("__relevant"));
+    // Relevant: what they interacted with in the holdout and not before (neither ranker offers an item seen before).
+    Dataset<Row> seenBefore = train.groupBy("__user").agg(collect_set(col("__item")).as("__seen_before"));
+    Dataset<Row> relevant = test.groupBy("__user").agg(collect_set(col("__item")).as("__holdout_items"))
+        .join(seenBefore, "__user")
+        .select(col("__user"), array_except(col("__holdout_items"), col("__seen_before")).as("__relevant"))
+        .where(size(col("__relevant")).gt(0));
     Dataset<Row> toServe = relevant.select("__user").join(trainUsers, "__user").join(customers, "__key");
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("holdout", runDate.minusDays(holdoutDays) + " to " + runDate.minusDays(1));
@@ -301,9 +312,13 @@ public record Recommendations(String id, String output, String sourceOutput, int
     }
     popular = coalesce(popular, literal(overall));
     Dataset<Row> measured = toServe.join(relevant, "__user").join(seen, "__user").join(byAls, "__key")
-        .withColumn("__baseline", slice(array_except(popular, col("__seen")), 1, k));
-    result.put("als", ranking(measured, "__recommended").toMap(k));
-    result.put("popular_in_segment", ranking(measured, "__baseline").toMap(k));
+        .withColumn("__baseline", slice(array_except(popular, col("__seen")), 1, k)).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      result.put("als", ranking(measured, "__recommended").toMap(k));
+      result.put("popular_in_segment", ranking(measured, "__baseline").toMap(k));
+    } finally {
+      measured.unpersist();
+    }
     return result;
   }
 

@@ -181,7 +181,9 @@ public record Anomalies(String id, String scoreOutput, String flagOutput, String
     String key = run.key().orElseThrow(() -> TargetingException.userError(
         "%s.evaluation: the program has no key column to join the labels on", path));
     Dataset<Row> labels = evaluation.labels().read(run.spark(), path + ".evaluation.labels", List.of(key, evaluation.kindColumn()));
-    Dataset<Row> known = labels.select(col(key).as("__label_key"), col(evaluation.kindColumn()).cast("string").as("__kind")).distinct();
+    // One row per labelled key (a key given two kinds counts once, under the first kind by name).
+    Dataset<Row> known = labels.where(col(key).isNotNull()).groupBy(col(key).cast("string").as("__label_key"))
+        .agg(org.apache.spark.sql.functions.min(coalesce(col(evaluation.kindColumn()).cast("string"), lit("unknown"))).as("__kind"));
     Dataset<Row> joined = scored.select(col(key), col(flagOutput), col(scoreOutput))
         .join(known, col(key).equalTo(col("__label_key")), "full_outer").cache();
     try {

@@ -354,6 +354,10 @@ public record Segments(String id, String output, String nameOutput, int k, Stand
       return segments;
     }
 
+    Map<String, Object> fitReport() {
+      return java.util.Collections.unmodifiableMap(fitReport);
+    }
+
     /** {@code output} (the segment id, int) and {@code name-output} for every row. */
     @Override
     public Dataset<Row> apply(Dataset<Row> scored) {

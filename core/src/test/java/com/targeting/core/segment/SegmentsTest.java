@@ -142,6 +142,8 @@ class SegmentsTest {
     candidates.write(two.apply(weekTwo).drop("planted"), new RunPartition("segments-test", second));
     Segments.Fitted rerun = (Segments.Fitted) segments(4, 99).fit(weekTwo, run(second));
     assertThat(rerun.segments()).allMatch(Segments.Segment::carried);
+    assertThat(rerun.fitReport().get("earlier_run")).isEqualTo(first.toString());
+    assertThat(two.fitReport().get("earlier_run")).isEqualTo(first.toString());
     weekOne.unpersist();
     weekTwo.unpersist();
   }
@@ -202,6 +204,18 @@ class SegmentsTest {
       }
     }
     return best;
+  }
+
+  @Test
+  void missingValuesStandardizeToTheMeanUnderLog1p() {
+    Dataset<Row> rows = TestSpark.rows("f0 DOUBLE", new Object[] {0.0}, new Object[] {Math.E * Math.E - 1}, new Object[] {null});
+    StandardizedFeatures scaled = new StandardizedFeatures.Spec(List.of("f0"), true).fit(rows, "d");
+    // log1p of 0 and of e^2 - 1: 0 and 2; the missing value is left out of the mean and sd.
+    assertThat(scaled.means()[0]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(scaled.sds()[0]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    List<Row> z = rows.select(scaled.z(0)).collectAsList();
+    assertThat(z.get(0).getDouble(0)).isCloseTo(-1.0, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(z.get(2).getDouble(0)).isEqualTo(0.0);
   }
 
   @Test
