@@ -5,7 +5,6 @@ import com.targeting.core.config.ConfigNode;
 import com.targeting.core.fs.HadoopFiles;
 import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.model.ModelRegistry;
-import com.targeting.core.model.ModelSpec;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
 import com.typesafe.config.Config;
@@ -61,9 +60,7 @@ public final class LocalBootstrap {
       summary.put("generate_ms", (System.nanoTime() - start) / 1_000_000);
     }
     List<ModelFamilySpec> missing = new ArrayList<>();
-    List<ModelFamilySpec> specs = new ArrayList<>(program.models());
-    specs.addAll(program.upliftModels());
-    for (ModelFamilySpec spec : specs) {
+    for (ModelFamilySpec spec : program.allModels()) {
       if (!ModelRegistry.at(spark, spec.registry()).hasChampion(spec)) {
         missing.add(spec);
       }

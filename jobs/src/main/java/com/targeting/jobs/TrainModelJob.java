@@ -9,7 +9,6 @@ import com.targeting.core.model.ModelFamilySpec;
 import com.targeting.core.program.ProgramConfig;
 import com.targeting.core.program.RunSummary;
 import com.typesafe.config.Config;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,20 +25,18 @@ final class TrainModelJob {
 
   static RunSummary run(JobArguments arguments) {
     Config config;
-    List<ModelSpec> specs;
-    List<UpliftSpec> upliftSpecs;
+    List<ModelFamilySpec> toTrain;
     String subject;
     if (arguments.program().isPresent()) {
       subject = arguments.program().get();
       config = arguments.loadConfig(arguments.configFilesFor(subject));
       ProgramConfig program = ProgramConfig.from(config);
       java.util.Optional<String> wanted = arguments.option("model");
-      specs = program.models().stream().filter(spec -> wanted.map(spec.id()::equals).orElse(true)).toList();
-      upliftSpecs = program.upliftModels().stream().filter(spec -> wanted.map(spec.id()::equals).orElse(true)).toList();
-      if (wanted.isPresent() && specs.isEmpty() && upliftSpecs.isEmpty()) {
-        List<String> ids = new ArrayList<>(program.models().stream().map(ModelSpec::id).toList());
-        ids.addAll(program.upliftModels().stream().map(UpliftSpec::id).toList());
-        throw TargetingException.userError("Program %s has no model %s (has %s)", subject, wanted.get(), ids);
+      // Text models first: a model trained on a text feature reads the text model's champion.
+      toTrain = program.allModels().stream().filter(spec -> wanted.map(spec.id()::equals).orElse(true)).toList();
+      if (wanted.isPresent() && toTrain.isEmpty()) {
+        throw TargetingException.userError("Program %s has no model %s (has %s)", subject, wanted.get(),
+            program.allModels().stream().map(ModelFamilySpec::id).toList());
       }
     } else if (!arguments.configFiles().isEmpty()) {
       config = arguments.loadConfig(arguments.configFilesForEnvironment());
@@ -51,14 +48,12 @@ final class TrainModelJob {
       if (root.has("uplift-model")) {
         UpliftSpec spec = UpliftSpec.from(root.node("uplift-model"), root.node("model-defaults"));
         subject = spec.id();
-        specs = List.of();
-        upliftSpecs = List.of(spec);
+        toTrain = List.of(spec);
         root.refuseUnread(List.of("uplift-model", "model-defaults"));
       } else {
         ModelSpec spec = ModelSpec.from(root.node("model"), root.node("model-defaults"));
         subject = spec.id();
-        specs = List.of(spec);
-        upliftSpecs = List.of();
+        toTrain = List.of(spec);
         root.refuseUnread(List.of("model", "model-defaults"));
       }
     } else {
@@ -66,8 +61,6 @@ final class TrainModelJob {
     }
     SparkSession spark = Sessions.start(config, arguments.job());
     long start = System.nanoTime();
-    List<ModelFamilySpec> toTrain = new ArrayList<>(specs);
-    toTrain.addAll(upliftSpecs);
     Map<String, Object> models = train(spark, toTrain);
     return new RunSummary()
         .put("job", arguments.job())

@@ -116,15 +116,38 @@ public record ModelSpec(
    *
    * @param validation the data-quality suite the training rows must pass before a version is made
    *     ({@code data.validation}, see {@link com.targeting.core.validate.QualitySuite})
+   * @param enrichments features a program adds to its rows that the labeled rows lack, added to
+   *     them the same way, as of each row's own date, after they are read ({@link TrainingEnrichment})
    */
   public record TrainingData(
       SourceConfig train, Optional<SourceConfig> test, double testFraction, double validationFraction, long seed,
-      double maxQuarantinedFraction, Optional<com.targeting.core.validate.QualitySuite> validation) {
+      double maxQuarantinedFraction, Optional<com.targeting.core.validate.QualitySuite> validation,
+      List<TrainingEnrichment> enrichments) {
     public TrainingData {
       requireNonNull(train, "train is null");
       requireNonNull(test, "test is null");
       requireNonNull(validation, "validation is null");
+      enrichments = List.copyOf(enrichments);
     }
+
+    /** Training data without enrichments. */
+    public TrainingData(SourceConfig train, Optional<SourceConfig> test, double testFraction, double validationFraction,
+        long seed, double maxQuarantinedFraction, Optional<com.targeting.core.validate.QualitySuite> validation) {
+      this(train, test, testFraction, validationFraction, seed, maxQuarantinedFraction, validation, List.of());
+    }
+  }
+
+  /**
+   * This model with {@code enrichments} applied to its training (and test) rows as they are read:
+   * a program whose run adds a feature (a per-customer aggregate of messages) gives its models' labeled
+   * rows the same feature, computed as of each row's date.
+   */
+  public ModelSpec withTrainingEnrichments(List<TrainingEnrichment> enrichments) {
+    Optional<TrainingData> enriched = data.map(d -> new TrainingData(d.train(), d.test(), d.testFraction(),
+        d.validationFraction(), d.seed(), d.maxQuarantinedFraction(), d.validation(), enrichments));
+    return new ModelSpec(id, objective, label, numericFeatures, categoricalFeatures, categoricalEncoding, protectedAttributes,
+        idColumn, enriched, xgboost, earlyStoppingRounds, calibration, registry, promotion, pinnedVersion, output, reasonCodes,
+        fairness, about, decileOutput);
   }
 
   /** A challenger replaces the champion only if its held-out {@code metric} is better by {@code margin}. */

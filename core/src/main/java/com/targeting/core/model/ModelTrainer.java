@@ -89,8 +89,17 @@ public final class ModelTrainer {
         TargetingException.userError("Model %s has no data block: it needs data.train (and optionally data.test)", spec.id()));
     ReaderSource train = ReaderSource.of(data.train());
     Optional<ReaderSource> test = data.test().map(ReaderSource::of);
-    return train(spark, spec, train.readForContract(spark), train.describe(), test.map(t -> t.readForContract(spark)),
-        test.map(ReaderSource::describe));
+    return train(spark, spec, enriched(spark, data, train.readForContract(spark), train.describe()), train.describe(),
+        test.map(t -> enriched(spark, data, t.readForContract(spark), t.describe())), test.map(ReaderSource::describe));
+  }
+
+  /** {@code rows} with the data block's enrichments ({@link TrainingEnrichment}) added in order. */
+  private static Dataset<Row> enriched(SparkSession spark, ModelSpec.TrainingData data, Dataset<Row> rows, String name) {
+    Dataset<Row> result = rows;
+    for (TrainingEnrichment enrichment : data.enrichments()) {
+      result = enrichment.enrich(spark, result, name);
+    }
+    return result;
   }
 
   public static Result train(SparkSession spark, ModelSpec spec, Dataset<Row> trainRows, String trainName,

@@ -2,6 +2,7 @@ package com.targeting.core.program;
 
 import static java.util.Objects.requireNonNull;
 
+import com.targeting.core.TargetingException;
 import com.targeting.core.config.ConfigNode;
 import com.targeting.core.decide.Decision;
 import com.targeting.core.fairness.AdverseImpact;
@@ -50,6 +51,8 @@ public record ProgramConfig(
     List<RuleFilter> filters,
     List<ModelSpec> models,
     List<UpliftSpec> upliftModels,
+    List<com.targeting.core.text.TextClassifierSpec> textModels,
+    List<com.targeting.core.text.TextFeature> textFeatures,
     List<RuleFilter> postScoreFilters,
     List<Decision> decisions,
     Outputs outputs,
@@ -143,6 +146,8 @@ public record ProgramConfig(
     derived = List.copyOf(derived);
     filters = List.copyOf(filters);
     models = List.copyOf(models);
+    textModels = List.copyOf(textModels);
+    textFeatures = List.copyOf(textFeatures);
     upliftModels = List.copyOf(upliftModels);
     postScoreFilters = List.copyOf(postScoreFilters);
     decisions = List.copyOf(decisions);
@@ -204,6 +209,36 @@ public record ProgramConfig(
     for (ConfigNode node : program.nodes("uplift-models")) {
       upliftModels.add(UpliftSpec.from(node, modelDefaults));
     }
+    // Text classifiers (messages' sentiment), and the per-customer features a run makes with them:
+    // a model trained on such a feature gets it on its labeled rows too, as of each row's date.
+    Map<String, com.targeting.core.text.TextClassifierSpec> textModels = new LinkedHashMap<>();
+    for (ConfigNode node : program.nodes("text-models")) {
+      com.targeting.core.text.TextClassifierSpec spec = com.targeting.core.text.TextClassifierSpec.from(node, modelDefaults);
+      if (textModels.put(spec.id(), spec) != null) {
+        throw node.invalid("id", "text model id " + spec.id() + " is used twice");
+      }
+    }
+    List<com.targeting.core.text.TextFeature> textFeatures = new ArrayList<>();
+    for (ConfigNode node : program.nodes("text-features")) {
+      textFeatures.add(com.targeting.core.text.TextFeature.from(node, textModels, program.string("key")));
+    }
+    for (int i = 0; i < models.size(); i++) {
+      ModelSpec model = models.get(i);
+      List<com.targeting.core.model.TrainingEnrichment> used = new ArrayList<>();
+      for (com.targeting.core.text.TextFeature feature : textFeatures) {
+        if (feature.outputs().stream().anyMatch(model.features()::contains)) {
+          if (feature.trainingAsOf().isEmpty()) {
+            throw TargetingException.userError("%s: model %s is trained on its outputs %s, so its labeled rows need the feature"
+                + " as of the day each was observed: set %s.training-as-of to their date column", feature.where(), model.id(),
+                feature.outputs(), feature.where());
+          }
+          used.add(feature);
+        }
+      }
+      if (!used.isEmpty()) {
+        models.set(i, model.withTrainingEnrichments(used));
+      }
+    }
     // A program's budget (promotion-uplift): the value its budget-selection refers to as
     // ${program.budget}, so that --conf program.budget=N changes it without rewriting the list.
     if (program.has("budget") && !(program.doubleValue("budget") > 0)) {
@@ -236,6 +271,8 @@ public record ProgramConfig(
         filters,
         models,
         upliftModels,
+        List.copyOf(textModels.values()),
+        textFeatures,
         postScoreFilters,
         decisions,
         new Outputs(
@@ -255,11 +292,22 @@ public record ProgramConfig(
         program.optionalNode("drift").map(com.targeting.core.model.Drift::from));
     // The library's own sections a program run reads: a misspelled key there is refused too.
     List<String> checked = new ArrayList<>(List.of("program", "publishing", "contract-defaults"));
-    if (!models.isEmpty() || !upliftModels.isEmpty()) {
+    if (!models.isEmpty() || !upliftModels.isEmpty() || !textModels.isEmpty()) {
       checked.add("model-defaults");
     }
     root.refuseUnread(checked);
     return built;
+  }
+
+  /**
+   * Every model the program trains, in the order they must be trained: text models first (a model
+   * trained on a text feature reads their champion), then models, then uplift models.
+   */
+  public List<com.targeting.core.model.ModelFamilySpec> allModels() {
+    List<com.targeting.core.model.ModelFamilySpec> all = new ArrayList<>(textModels);
+    all.addAll(models);
+    all.addAll(upliftModels);
+    return List.copyOf(all);
   }
 
   /** {@code program.contract} over {@code contract-defaults} (date range, serving key). */

@@ -27,6 +27,7 @@ import com.targeting.core.sink.dynamodb.DynamoDbExport;
 import com.targeting.core.source.ReaderSource;
 import com.targeting.core.source.Source;
 import com.targeting.core.transform.DerivedColumn;
+import com.targeting.core.text.TextFeature;
 import com.targeting.core.transform.Enrichment;
 import com.targeting.core.validate.ContractValidator;
 import com.targeting.core.validate.QualityReport;
@@ -87,6 +88,8 @@ public final class ProgramRunner {
   private final RunRecords records;
   /** The charts the program's parts drew, for the HTML report. */
   private final Map<String, byte[]> charts = new LinkedHashMap<>();
+  /** The run's text features, prepared before the extract is classified ({@link #enrich}). */
+  private final List<TextFeature.Prepared> textFeatures = new ArrayList<>();
 
   private ProgramRunner(SparkSession spark, ProgramConfig program) {
     this.spark = requireNonNull(spark, "spark is null");
@@ -149,9 +152,23 @@ public final class ProgramRunner {
   private void execute(RunSummary summary, RunPublication publication) {
     ModelLoads loads = timer.time("load_models", () -> ModelLoads.start(spark, program, summary));
     Classified classified = null;
+    textFeatures.clear();
     Decided decided = null;
     List<Decision> decisions = List.of();
     try {
+      // Features from texts (the sentiment of each customer's recent messages), each in a stage of
+      // its own: scored and aggregated once, joined onto the extract as it is classified.
+      Map<String, Object> textSummaries = new LinkedHashMap<>();
+      for (TextFeature feature : program.textFeatures()) {
+        TextFeature.Prepared prepared = timer.time(feature.stage(), () -> feature.prepare(spark, program.runDate()),
+            done -> done.summary().get("messages_scored") + " messages of " + done.summary().get("customers_with_messages")
+                + " customers scored");
+        textFeatures.add(prepared);
+        textSummaries.put(feature.id(), prepared.summary());
+      }
+      if (!textSummaries.isEmpty()) {
+        summary.put("text_features", textSummaries);
+      }
       classified = timer.time("read_classify", this::classify,
           done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
               + done.funnel().removedRows() + " removed by filters, " + done.funnel().candidates() + " kept");
@@ -190,6 +207,7 @@ public final class ProgramRunner {
     } finally {
       loads.close();
       close(decisions);
+      textFeatures.forEach(TextFeature.Prepared::close);
       if (classified != null) {
         classified.rows().unpersist();
       }
@@ -412,6 +430,9 @@ public final class ProgramRunner {
     Dataset<Row> result = rows;
     for (Enrichment enrichment : program.enrichments()) {
       result = enrichment.joinOnto(spark, result);
+    }
+    for (TextFeature.Prepared feature : textFeatures) {
+      result = feature.joinOnto(result, ReaderSource.of(program.source()).describe());
     }
     return result;
   }

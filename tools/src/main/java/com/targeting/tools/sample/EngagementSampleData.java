@@ -72,16 +72,27 @@ public final class EngagementSampleData {
           directory + "/anomaly_labels"));
       written.add(SampleTables.writeCsv(gigApplications(customers), directory + "/gig_applications"));
       written.add(SampleTables.writeCsv(interventions(customers), directory + "/interventions"));
+      Dataset<Row> history = history(historyRows).cache();
+      try {
+        Column holdout = col("holdout");
+        written.add(SampleTables.writeCsv(history.where(org.apache.spark.sql.functions.not(holdout)).drop("holdout", "id", "mood"),
+            directory + "/engagement_history"));
+        written.add(SampleTables.writeCsv(history.where(holdout).drop("holdout", "id", "mood"), directory + "/engagement_holdout"));
+        // Today's customers' messages of the last 30 days, and the history's before the day each was observed.
+        written.add(SampleTables.writeCsv(messages(customers, lit(runDate.toString()).cast("date"), 13)
+            .unionByName(messages(history, col("observed_date"), 17)), directory + "/messages"));
+      } finally {
+        history.unpersist();
+      }
     } finally {
       customers.unpersist();
     }
-    Dataset<Row> history = history(historyRows).cache();
+    Dataset<Row> labeled = SampleMessages.labeled(spark, LABELED_MESSAGES, seed + 19).cache();
     try {
-      Column holdout = col("holdout");
-      written.add(SampleTables.writeCsv(history.where(org.apache.spark.sql.functions.not(holdout)).drop("holdout"), directory + "/engagement_history"));
-      written.add(SampleTables.writeCsv(history.where(holdout).drop("holdout"), directory + "/engagement_holdout"));
+      written.add(SampleTables.writeCsv(labeled.where(col("holdout").unary_$bang()).drop("holdout"), directory + "/labeled_messages"));
+      written.add(SampleTables.writeCsv(labeled.where(col("holdout")).drop("holdout"), directory + "/labeled_messages_holdout"));
     } finally {
-      history.unpersist();
+      labeled.unpersist();
     }
     return written;
   }
@@ -107,7 +118,9 @@ public final class EngagementSampleData {
         .withColumn("act", d.normal("act"))
         .withColumn("soc", col("act").multiply(0.5).plus(d.normal("soc").multiply(0.87)))
         .withColumn("gig", col("act").multiply(0.4).plus(d.normal("gig").multiply(0.92)))
-        .withColumn("pro", col("act").multiply(0.3).plus(d.normal("pro").multiply(0.95)));
+        .withColumn("pro", col("act").multiply(0.3).plus(d.normal("pro").multiply(0.95)))
+        // Satisfaction: shows only in the tone of the customer's messages (and in churn).
+        .withColumn("mood", d.normal("mood"));
     Column act = col("act");
     Column soc = col("soc");
     Column gig = col("gig");
@@ -208,7 +221,9 @@ public final class EngagementSampleData {
         .plus(log1p(col("response_time_hours")).minus(1.5).multiply(0.5))
         .minus(col("profile_completeness").minus(0.6).multiply(3))
         .plus(log1p(col("job_applications_30d")).multiply(0.5))
-        .plus(when(col("avg_gig_rating").lt(3.8), 0.8).otherwise(0.0));
+        .plus(when(col("avg_gig_rating").lt(3.8), 0.8).otherwise(0.0))
+        // An unhappy customer leaves: seen only through the sentiment of their messages.
+        .minus(col("mood").multiply(0.6));
     // Lifetime value: log-normal around the plan, gig money, engagement and tenure (median about
     // 54 USD, mean about 150, a long right tail).
     Column ltvLog = lit(3.3)
@@ -228,7 +243,7 @@ public final class EngagementSampleData {
         .withColumn("customer_id", format_string("H%08d", col("id")))
         .withColumn("holdout", d.uniform("holdout").lt(0.2))
         .withColumn("observed_date", lit(runDate.minusDays(60).toString()).cast("date"))
-        .drop("id", "act", "soc", "gig", "pro", "engagement_index");
+        .drop("act", "soc", "gig", "pro", "engagement_index");
   }
 
   /** Today's customers, with the hidden draws that decide which filter (if any) fails them. */
@@ -279,6 +294,29 @@ public final class EngagementSampleData {
         .withColumn("followers", when(fake, col("followers").multiply(40).plus(5_000)).otherwise(col("followers")).cast("int"))
         .withColumn("following", when(fake, col("following").multiply(20).plus(2_000)).otherwise(col("following")).cast("int"))
         .withColumn("avg_likes_per_post", when(fake, lit(0.1)).otherwise(col("avg_likes_per_post")));
+  }
+
+  /** Labeled messages for the sentiment model: 80% to train on, 20% held out. */
+  static final long LABELED_MESSAGES = 20_000;
+
+  /**
+   * Up to five messages per customer who sent any ({@code messages_sent_30d}), dated in the 30 days
+   * before {@code asOf}, each positive with probability sigmoid(0.4 + 1.5 mood) (the hidden
+   * satisfaction churn depends on), 0.5% without text. Columns: {@code message_id}, {@code
+   * customer_id}, {@code sent_on}, {@code body}.
+   */
+  Dataset<Row> messages(Dataset<Row> people, Column asOf, long salt) {
+    Draws d = new Draws(seed + salt, "message");
+    return people.where(col("messages_sent_30d").gt(0))
+        .select(col("id"), col("customer_id"), col("mood"), asOf.as("as_of"),
+            org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.sequence(lit(1),
+                least(col("messages_sent_30d"), lit(5)))).as("n"))
+        .withColumn("message", col("id").multiply(10).plus(col("n")))
+        .withColumn("positive", d.uniform("positive").lt(sigmoid(lit(0.4).plus(col("mood").multiply(1.5)))))
+        .withColumn("body", when(d.uniform("blank").lt(0.005), lit(null).cast("string")).otherwise(SampleMessages.text(d, col("positive"))))
+        .withColumn("sent_on", date_sub(col("as_of"), d.integer("days-ago", 1, 30).cast("int")))
+        .withColumn("message_id", format_string("M-%s-%d", col("customer_id"), col("n")))
+        .select("message_id", "customer_id", "sent_on", "body");
   }
 
   /** Gigs on offer: {@value #GIG_CATEGORIES} categories of {@value #GIGS_PER_CATEGORY}. */
