@@ -71,6 +71,9 @@ class AthenaOnTrinoTest {
     if (program.equals(UPLIFT)) {
       args.addAll(List.of("--conf", "program.budget=" + UPLIFT_BUDGET)); // binds on 3,000 customers
     }
+    if (program.equals(ENGAGEMENT)) {
+      args.addAll(List.of("--conf", "program.als.max-iter=3")); // the gig recommendations' ALS: enough to run the stage
+    }
     args.addAll(List.of(extra));
     return root.run(Stream.concat(Stream.of(program, "--run-date", RUN_DATES.get(program)), args.stream()).toArray(String[]::new));
   }

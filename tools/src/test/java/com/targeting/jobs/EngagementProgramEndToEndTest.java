@@ -33,7 +33,7 @@ class EngagementProgramEndToEndTest {
 
   @RegisterExtension
   static final ProgramFixture FIRST = new ProgramFixture(List.of(PROGRAM, "--run-date", RUN_DATE),
-      "bootstrap.rows=4000", "bootstrap.history-rows=4000");
+      "bootstrap.rows=4000", "bootstrap.history-rows=4000", "program.als.max-iter=3");
 
   private static long sum(Map<String, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
@@ -121,6 +121,40 @@ class EngagementProgramEndToEndTest {
   }
 
   @Test
+  void messageSentimentIsAStageAndAFeatureOfTheModels() throws IOException {
+    JsonNode summary = FIRST.summary();
+    assertThat(summary.get("stage_timings_ms").has("message_sentiment")).isTrue();
+    JsonNode sentiment = summary.get("text_features").get("message-sentiment");
+    // The text model's held-out F1 on the generated labeled messages (negations, mixed clauses, 3% flipped labels).
+    assertThat(sentiment.get("model").get("metrics").get("f1").asDouble()).isGreaterThan(0.8);
+    assertThat(sentiment.get("model").get("version").asInt()).isEqualTo(1);
+    assertThat(sentiment.get("window").get("until_before").asText()).isEqualTo(RUN_DATE);
+    assertThat(sentiment.get("messages_scored").asLong()).isGreaterThan(sentiment.get("customers_with_messages").asLong());
+    assertThat(sentiment.get("messages_without_text").asLong()).isPositive();
+    Path version = FIRST.root().root().resolve("models/message-sentiment/v1");
+    assertThat(version.resolve("text-model.json")).exists();
+
+    List<Row> rows = FIRST.root().table("candidates").where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)))
+        .select("message_positivity", "negative_message_share", "messages_scored_30d", "messages_sent_30d").collectAsList();
+    long withMessages = 0;
+    for (Row row : rows) {
+      if (row.getInt(2) == 0) {
+        assertThat(row.isNullAt(0) && row.isNullAt(1)).isTrue();
+      } else {
+        withMessages++;
+        assertThat(row.getDouble(0)).isBetween(0.0, 1.0);
+        assertThat(row.getDouble(1)).isBetween(0.0, 1.0);
+        assertThat(row.getInt(2)).isLessThanOrEqualTo(5);
+      }
+    }
+    assertThat(withMessages).isGreaterThan(rows.size() / 2);
+    // The models were trained on the feature (their labeled rows got it as of their observed date).
+    JsonNode churn = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        FIRST.root().root().resolve("models/churn-30d/v1/model.json").toFile());
+    assertThat(churn.get("numeric_features").toString()).contains("message_positivity", "negative_message_share");
+  }
+
+  @Test
   void everyCandidateHasItsThreePredictionsInRangeAndItsTiers() {
     List<Row> rows = FIRST.root().table("candidates").where(col("program").equalTo(PROGRAM).and(col("dt").equalTo(RUN_DATE)))
         .select("engagement_score_pred", "churn_probability", "lifetime_value_pred", "churn_risk_tier", "engagement_band",
@@ -169,7 +203,7 @@ class EngagementProgramEndToEndTest {
     assertThat(drift.get("models").size()).isEqualTo(3);
     drift.get("models").forEach(model -> {
       assertThat(model.get("level").asText()).isNotEqualTo("alert").isNotEqualTo("not_measured");
-      assertThat(model.get("feature_psi").size()).isEqualTo(41);
+      assertThat(model.get("feature_psi").size()).isEqualTo(43);
     });
     assertThat(summary.get("drifted_models").size()).isZero();
   }

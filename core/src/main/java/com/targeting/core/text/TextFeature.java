@@ -283,6 +283,9 @@ public final class TextFeature implements TrainingEnrichment {
     Dataset<Row> perRow = aggregate(windowed, classifier, List.of(col(KEY), col(AS_OF)));
     Column key = rows.col("`" + programKey + "`").cast("string");
     Column date = to_date(rows.col("`" + asOf + "`").cast("string"));
-    return withOutputs(rows.join(perRow, key.equalTo(perRow.col(KEY)).and(date.equalTo(perRow.col(AS_OF))), "left"));
+    // Checkpointed (the labeled rows are read several times: each read would score the messages
+    // again), which also keeps the join out of the whole-stage code of the contract's checks.
+    return withOutputs(rows.join(perRow, key.equalTo(perRow.col(KEY)).and(date.equalTo(perRow.col(AS_OF))), "left"))
+        .localCheckpoint(true);
   }
 }

@@ -74,10 +74,16 @@ class TextModelsTest {
     return path;
   }
 
+  /** One registry with the default spec trained once (version 1), shared by the tests. */
+  private static String registry;
+  private static Map<String, Object> firstVersion;
+
   @BeforeAll
   static void data() {
     train = write(texts(3_000, 1), "train");
     test = write(texts(1_000, 2), "test");
+    registry = temp.resolve("registry").toString();
+    firstVersion = spec(registry, "").train(spark);
   }
 
   private static TextClassifierSpec spec(String registry, String extra) {
@@ -95,7 +101,7 @@ class TextModelsTest {
 
   @Test
   void wordPairsAndKeptNegationsReadWhatSingleWordsCannot() {
-    Map<String, Object> pairs = spec(temp.resolve("pairs").toString(), "").train(spark);
+    Map<String, Object> pairs = firstVersion;
     Map<String, Object> words = spec(temp.resolve("words").toString(), "tokens.ngrams = 1").train(spark);
     Map<String, Object> stopped = spec(temp.resolve("stopped").toString(), "tokens.keep = []").train(spark);
     double pairsF1 = (Double) metrics(pairs).get("f1");
@@ -116,9 +122,8 @@ class TextModelsTest {
 
   @Test
   void versionsArePromotedOnHeldOutF1AndLoadAsScorers() {
-    String registry = temp.resolve("versions").toString();
     TextClassifierSpec spec = spec(registry, "");
-    Map<String, Object> first = spec.train(spark);
+    Map<String, Object> first = firstVersion;
     Map<String, Object> second = spec.train(spark);
     assertThat(first.get("version")).isEqualTo(1);
     assertThat(second.get("version")).isEqualTo(2);
@@ -165,9 +170,7 @@ class TextModelsTest {
 
   @Test
   void theFeatureAggregatesTheWindowBeforeEachAsOfDate() {
-    String registry = temp.resolve("feature-registry").toString();
     TextClassifierSpec spec = spec(registry, "");
-    spec.train(spark);
     LocalDate day = LocalDate.of(2026, 11, 23);
     List<Row> messages = List.of(
         RowFactory.create("C1", "The gig was great", day.minusDays(1).toString()),

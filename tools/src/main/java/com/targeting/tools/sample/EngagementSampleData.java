@@ -307,13 +307,14 @@ public final class EngagementSampleData {
    */
   Dataset<Row> messages(Dataset<Row> people, Column asOf, long salt) {
     Draws d = new Draws(seed + salt, "message");
-    return people.where(col("messages_sent_30d").gt(0))
+    Dataset<Row> messages = people.where(col("messages_sent_30d").gt(0))
         .select(col("id"), col("customer_id"), col("mood"), asOf.as("as_of"),
             org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.sequence(lit(1),
                 least(col("messages_sent_30d"), lit(5)))).as("n"))
         .withColumn("message", col("id").multiply(10).plus(col("n")))
-        .withColumn("positive", d.uniform("positive").lt(sigmoid(lit(0.4).plus(col("mood").multiply(1.5)))))
-        .withColumn("body", when(d.uniform("blank").lt(0.005), lit(null).cast("string")).otherwise(SampleMessages.text(d, col("positive"))))
+        .withColumn("positive", d.uniform("positive").lt(sigmoid(lit(0.4).plus(col("mood").multiply(1.5)))));
+    return SampleMessages.withText(messages, d, "positive", "text")
+        .withColumn("body", when(d.uniform("blank").lt(0.005), lit(null).cast("string")).otherwise(col("text")))
         .withColumn("sent_on", date_sub(col("as_of"), d.integer("days-ago", 1, 30).cast("int")))
         .withColumn("message_id", format_string("M-%s-%d", col("customer_id"), col("n")))
         .select("message_id", "customer_id", "sent_on", "body");

@@ -19,10 +19,9 @@ import org.apache.spark.sql.SparkSession;
  * program's message table. A message is a greeting, a clause about a topic (a gig, a payment, a
  * delivery) and a sign-off. Most clauses carry their sentiment in plain words ("great work on the
  * logo"); 15% carry it through a negation ("not happy with the invoice", "no complaints about the
- * app"), which a bag of single words reads the wrong way; 12% add a clause of the other sentiment
- * before the one that decides ("the delivery was late but overall great work"), which no bag of
- * words can order; and 3% of labels are flipped (annotators disagree). A classifier of word pairs
- * should reach an F1 near 0.9, not 1.
+ * app"), which a bag of single words reads the wrong way; 12% add a clause of the other sentiment,
+ * the deciding one first or second by the connective ("X but overall Y", "Y, although X"), which a
+ * bag of words cannot always order; and 3% of labels are flipped (annotators disagree).
  */
 final class SampleMessages {
   private SampleMessages() {}
@@ -54,16 +53,31 @@ final class SampleMessages {
         even(TOPICS.size())));
   }
 
-  /** A message whose sentiment is {@code positive} (a boolean column), drawn with {@code d}. */
-  static Column text(Draws d, Column positive) {
-    Column plain = when(positive, phrase(d, "pos", POSITIVE)).otherwise(phrase(d, "neg", NEGATIVE));
-    Column negated = when(positive, phrase(d, "pos-not", POSITIVE_NEGATED)).otherwise(phrase(d, "neg-not", NEGATIVE_NEGATED));
-    Column form = d.uniform("form");
-    Column clause = when(form.lt(0.15), negated).otherwise(plain);
-    Column other = when(positive, phrase(d, "mixed-neg", NEGATIVE)).otherwise(phrase(d, "mixed-pos", POSITIVE));
-    Column body = when(d.uniform("mixed").lt(0.12), concat_ws(" but overall ", other, clause)).otherwise(clause);
-    return trim(concat_ws(" ", d.pick("open", OPENERS, even(OPENERS.size())), body,
-        d.pick("close", CLOSERS, even(CLOSERS.size()))));
+  /**
+   * {@code rows} with {@code output}, a message whose sentiment is the boolean column {@code
+   * positive}, drawn with {@code d}. The clause, the other clause and the mixed sentence are
+   * columns of their own (dropped after), each computed once: as one expression the message's
+   * code outgrows what Spark can compile into one method.
+   */
+  static Dataset<Row> withText(Dataset<Row> rows, Draws d, String positive, String output) {
+    Column isPositive = col(positive);
+    Column plain = when(isPositive, phrase(d, "pos", POSITIVE)).otherwise(phrase(d, "neg", NEGATIVE));
+    Column negated = when(isPositive, phrase(d, "pos-not", POSITIVE_NEGATED)).otherwise(phrase(d, "neg-not", NEGATIVE_NEGATED));
+    // The deciding clause second ("X but overall Y", "X. anyway, Y") or first ("Y, although X", "Y, even if X").
+    Column connective = d.uniform("connective");
+    Column clause = col("__clause");
+    Column other = col("__other");
+    Column mixed = when(connective.lt(0.25), concat_ws(" but overall ", other, clause))
+        .when(connective.lt(0.5), concat_ws(". anyway, ", other, clause))
+        .when(connective.lt(0.75), concat_ws(", although ", clause, other))
+        .otherwise(concat_ws(", even if ", clause, other));
+    return rows
+        .withColumn("__clause", when(d.uniform("form").lt(0.15), negated).otherwise(plain))
+        .withColumn("__other", when(isPositive, phrase(d, "mixed-neg", NEGATIVE)).otherwise(phrase(d, "mixed-pos", POSITIVE)))
+        .withColumn("__body", when(d.uniform("mixed").lt(0.12), mixed).otherwise(clause))
+        .withColumn(output, trim(concat_ws(" ", d.pick("open", OPENERS, even(OPENERS.size())), col("__body"),
+            d.pick("close", CLOSERS, even(CLOSERS.size())))))
+        .drop("__clause", "__other", "__body");
   }
 
   /**
@@ -74,9 +88,8 @@ final class SampleMessages {
     Draws d = new Draws(seed, "id");
     Column positive = d.uniform("sentiment").lt(0.5);
     Column flipped = d.uniform("flip").lt(0.03);
-    return spark.range(0, rows, 1, SampleTables.partitions(rows)).toDF("id")
-        .withColumn("positive", positive)
-        .withColumn("text", text(d, col("positive")))
+    return withText(spark.range(0, rows, 1, SampleTables.partitions(rows)).toDF("id")
+        .withColumn("positive", positive), d, "positive", "text")
         .withColumn("sentiment", when(col("positive").equalTo(flipped.unary_$bang()), "positive").otherwise("negative"))
         .withColumn("message_id", org.apache.spark.sql.functions.format_string("L%08d", col("id")))
         .withColumn("holdout", d.uniform("holdout").lt(0.2))
