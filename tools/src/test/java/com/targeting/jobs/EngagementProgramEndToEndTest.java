@@ -152,6 +152,11 @@ class EngagementProgramEndToEndTest {
     JsonNode churn = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
         FIRST.root().root().resolve("models/churn-30d/v1/model.json").toFile());
     assertThat(churn.get("numeric_features").toString()).contains("message_positivity", "negative_message_share");
+    // ... with values (all-missing figures would never be split on), from the text model this run used.
+    assertThat(churn.get("feature_importance_gain").path("message_positivity").asDouble()).isPositive();
+    assertThat(churn.get("training_enrichments").get("message-sentiment").get("version").asInt()).isEqualTo(1);
+    assertThat(sentiment.get("customers_matched").asLong()).isGreaterThanOrEqualTo(withMessages); // filtered rows too
+    assertThat(sentiment.has("models_trained_with_other_versions")).isFalse();
   }
 
   @Test

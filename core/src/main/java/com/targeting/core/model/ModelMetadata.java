@@ -40,7 +40,8 @@ public record ModelMetadata(
     @JsonProperty("validation") Map<String, Object> validation,
     @JsonProperty("fairness") Map<String, Object> fairness,
     @JsonProperty("intended_use") String intendedUse,
-    @JsonProperty("limitations") List<String> limitations) {
+    @JsonProperty("limitations") List<String> limitations,
+    @JsonProperty("training_enrichments") Map<String, Object> trainingEnrichments) {
 
   static final String FILE_NAME = "model.json";
 

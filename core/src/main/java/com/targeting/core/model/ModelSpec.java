@@ -395,6 +395,10 @@ public record ModelSpec(
     used.put("created_at", model.metadata().createdAt());
     used.put("metrics", model.metadata().metrics());
     used.put("card", ModelCard.summary(model.metadata()));
+    if (model.metadata().trainingEnrichments() != null) {
+      // What its labeled rows' enrichments were made with: a run compares its own (ProgramRunner).
+      used.put("training_enrichments", model.metadata().trainingEnrichments());
+    }
     return new LoadedModel(id, path, model.metadata().version(), used, decileOutput
         .map(deciles -> ModelScorer.withDeciles(model, output, reasonCodes, deciles))
         .orElseGet(() -> ModelScorer.of(model, output, reasonCodes)));

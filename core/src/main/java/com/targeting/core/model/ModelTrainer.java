@@ -93,6 +93,21 @@ public final class ModelTrainer {
         test.map(t -> enriched(spark, data, t.readForContract(spark), t.describe())), test.map(ReaderSource::describe));
   }
 
+  /**
+   * What each enrichment of the labeled rows was made with (the text model's version), saved in
+   * {@code model.json} so that a run using another can say so; null without enrichments.
+   */
+  private static Map<String, Object> lineage(ModelSpec.TrainingData data) {
+    if (data.enrichments().isEmpty()) {
+      return null;
+    }
+    Map<String, Object> lineage = new LinkedHashMap<>();
+    for (TrainingEnrichment enrichment : data.enrichments()) {
+      lineage.put(enrichment.id(), enrichment.lineage());
+    }
+    return lineage;
+  }
+
   /** {@code rows} with the data block's enrichments ({@link TrainingEnrichment}) added in order. */
   private static Dataset<Row> enriched(SparkSession spark, ModelSpec.TrainingData data, Dataset<Row> rows, String name) {
     Dataset<Row> result = rows;
@@ -221,7 +236,7 @@ public final class ModelTrainer {
           Instant.now().toString(), spark.version(), trainingWindow(fit), this.validation.map(ModelTrainer::validationCounts).orElse(null),
           spec.fairness().map(odds -> odds.report(testPredictions, col(ModelPipeline.LABEL), Predictions.score(prefix, scoreSource)))
               .orElse(null),
-          spec.about().intendedUse().orElse(null), spec.about().limitations());
+          spec.about().intendedUse().orElse(null), spec.about().limitations(), lineage(data));
       ModelSpec.Promotion rule = spec.promotion();
       Double challenger = metrics.get(rule.metric());
       if (challenger == null) {

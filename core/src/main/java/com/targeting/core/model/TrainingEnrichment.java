@@ -27,4 +27,10 @@ public interface TrainingEnrichment {
    *     column it needs, or its table or model cannot be read
    */
   Dataset<Row> enrich(SparkSession spark, Dataset<Row> rows, String rowsName);
+
+  /**
+   * What the last {@link #enrich} used (a text model's id and version), saved with the trained
+   * model's metadata ({@code training_enrichments}); empty before any.
+   */
+  java.util.Map<String, Object> lineage();
 }

@@ -218,9 +218,34 @@ public record ProgramConfig(
         throw node.invalid("id", "text model id " + spec.id() + " is used twice");
       }
     }
+    // One registry directory per model id, whatever its family.
+    Set<String> modelIds = new HashSet<>();
+    List<ConfigNode> modelNodes = new ArrayList<>(program.nodes("models"));
+    modelNodes.addAll(program.nodes("uplift-models"));
+    modelNodes.addAll(program.nodes("text-models"));
+    for (ConfigNode node : modelNodes) {
+      if (!modelIds.add(node.string("id"))) {
+        throw node.invalid("id", "model id " + node.string("id") + " is used twice in this program (models, uplift-models,"
+            + " text-models share the registry)");
+      }
+    }
     List<com.targeting.core.text.TextFeature> textFeatures = new ArrayList<>();
+    Set<String> featureIds = new HashSet<>();
     for (ConfigNode node : program.nodes("text-features")) {
-      textFeatures.add(com.targeting.core.text.TextFeature.from(node, textModels, program.string("key")));
+      com.targeting.core.text.TextFeature feature = com.targeting.core.text.TextFeature.from(node, textModels, program.string("key"));
+      if (!featureIds.add(feature.id())) {
+        throw node.invalid("id", "text feature id " + feature.id() + " is used twice");
+      }
+      textFeatures.add(feature);
+    }
+    for (UpliftSpec uplift : upliftModels) {
+      for (com.targeting.core.text.TextFeature feature : textFeatures) {
+        List<String> used = feature.outputs().stream().filter(uplift.features()::contains).toList();
+        if (!used.isEmpty()) {
+          throw TargetingException.userError("Uplift model %s lists %s, outputs of %s: uplift models are not trained on text"
+              + " features (their labeled rows would lack them)", uplift.id(), used, feature.where());
+        }
+      }
     }
     for (int i = 0; i < models.size(); i++) {
       ModelSpec model = models.get(i);
@@ -292,7 +317,7 @@ public record ProgramConfig(
         program.optionalNode("drift").map(com.targeting.core.model.Drift::from));
     // The library's own sections a program run reads: a misspelled key there is refused too.
     List<String> checked = new ArrayList<>(List.of("program", "publishing", "contract-defaults"));
-    if (!models.isEmpty() || !upliftModels.isEmpty() || !textModels.isEmpty()) {
+    if (!models.isEmpty() || !upliftModels.isEmpty()) {
       checked.add("model-defaults");
     }
     root.refuseUnread(checked);

@@ -172,6 +172,9 @@ public final class ProgramRunner {
       classified = timer.time("read_classify", this::classify,
           done -> done.sourceRows() + " rows read, " + done.funnel().quarantinedRows() + " quarantined, "
               + done.funnel().removedRows() + " removed by filters, " + done.funnel().candidates() + " kept");
+      for (TextFeature.Prepared feature : textFeatures) {
+        feature.countMatched(classified.rows(), ReaderSource.of(program.source()).describe());
+      }
       Classified checked = classified;
       // The suite first: an extract broken beyond the quarantine limit still gets its data-quality record.
       program.validation().ifPresent(suite -> timer.time("validate", () -> validate(suite, checked, summary)));
@@ -179,6 +182,7 @@ public final class ProgramRunner {
       List<Decision> fitted = fitDecisions(classified);
       decisions = fitted;
       List<Scorer> scorers = timer.time("load_models", loads::await);
+      compareTextModelVersions(summary);
       List<SummarySection> sections = sections(fitted, scorers);
       Classified rows = classified;
       decided = timer.time("score_decide", () -> scoreAndDecide(rows, scorers, fitted, sections),
@@ -425,6 +429,35 @@ public final class ProgramRunner {
     }
   }
 
+
+  /**
+   * Names, in each text feature's summary ({@code models_trained_with_other_versions}) and in a
+   * warning, the models whose labeled rows got the feature from another version of its text model
+   * than this run's (a text model promoted after them, or a challenger that lost): their inputs
+   * moved under them, as drift would show. The run goes on; retraining them (train-model) ends it.
+   */
+  private void compareTextModelVersions(RunSummary summary) {
+    if (!(summary.get("models") instanceof Map<?, ?> models)) {
+      return;
+    }
+    for (int i = 0; i < textFeatures.size(); i++) {
+      String id = program.textFeatures().get(i).id();
+      Map<String, Object> featureSummary = textFeatures.get(i).summary();
+      int version = TextFeature.version(featureSummary);
+      List<String> others = new ArrayList<>();
+      for (Map.Entry<?, ?> model : models.entrySet()) {
+        if (model.getValue() instanceof Map<?, ?> entry && entry.get("training_enrichments") instanceof Map<?, ?> lineage
+            && lineage.get(id) instanceof Map<?, ?> used && used.get("version") instanceof Number trained
+            && trained.intValue() != version) {
+          others.add(model.getKey() + " (trained with version " + trained + ")");
+        }
+      }
+      if (!others.isEmpty()) {
+        featureSummary.put("models_trained_with_other_versions", others);
+        LOG.warn("Text feature {} uses text model version {}; models trained on another version's figures: {}", id, version, others);
+      }
+    }
+  }
 
   private Dataset<Row> enrich(Dataset<Row> rows) {
     Dataset<Row> result = rows;

@@ -42,7 +42,7 @@ import org.apache.spark.sql.SparkSession;
  * ({@link #pipeline}) and how its held-out metrics are computed ({@link #metrics}).
  *
  * <p>Every intermediate column is named {@code __<id>__...} and dropped after scoring. A missing
- * text scores as missing (null), never as the empty text's probability.
+ * or blank text scores as missing (null), never as the empty text's probability.
  */
 public final class TextClassifier {
   /** Written last in a version's directory: the version exists once it does. */
@@ -136,7 +136,7 @@ public final class TextClassifier {
 
   /**
    * {@code rows} with {@code output}: the probability (0-1) that the text in {@code textColumn} is
-   * of the positive class; null where the text is null.
+   * of the positive class; null where the text is null or blank.
    */
   public Dataset<Row> score(Dataset<Row> rows, String textColumn, String output) {
     return withProbability(pipeline, id, rows, textColumn, output);
@@ -164,7 +164,9 @@ public final class TextClassifier {
     Column text = col("`" + textColumn.replace("`", "``") + "`");
     Dataset<Row> scored = pipeline.transform(rows.withColumn(inputColumn(id), coalesce(text.cast("string"), lit(""))));
     Column probability = org.apache.spark.ml.functions.vector_to_array(col(probabilityColumn(id)), "float64").getItem(1);
-    scored = scored.withColumn(output, when(text.isNull(), lit(null).cast("double")).otherwise(probability));
+    // A missing or blank text has nothing to read: not the intercept's probability.
+    Column missing = text.isNull().or(org.apache.spark.sql.functions.trim(text.cast("string")).equalTo(""));
+    scored = scored.withColumn(output, when(missing, lit(null).cast("double")).otherwise(probability));
     String prefix = prefix(id);
     return scored.drop(java.util.Arrays.stream(scored.columns()).filter(c -> c.startsWith(prefix)).toArray(String[]::new));
   }
@@ -179,7 +181,8 @@ public final class TextClassifier {
   static Pipeline pipeline(TextClassifierSpec spec) {
     String p = prefix(spec.id());
     List<String> stopWords = new ArrayList<>(List.of(StopWordsRemover.loadDefaultStopWords("english")));
-    stopWords.removeAll(spec.negations());
+    // The tokenizer lower-cases: so are the kept words, whatever the config's case.
+    stopWords.removeAll(spec.negations().stream().map(w -> w.toLowerCase(java.util.Locale.ROOT)).toList());
     List<PipelineStage> stages = new ArrayList<>();
     stages.add(new RegexTokenizer().setInputCol(inputColumn(spec.id())).setOutputCol(p + "tokens")
         .setPattern(spec.tokenPattern()).setGaps(true).setToLowercase(true).setMinTokenLength(spec.minTokenLength()));

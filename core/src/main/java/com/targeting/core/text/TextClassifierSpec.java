@@ -120,8 +120,14 @@ public record TextClassifierSpec(
     double regParam = node.doubleValue("logistic.reg-param", 0.001);
     double elasticNet = node.doubleValue("logistic.elastic-net", 0.0);
     int maxIter = node.integer("logistic.max-iter", 100);
-    if (minDocFreq < 0 || regParam < 0 || maxIter < 1 || elasticNet < 0 || elasticNet > 1) {
-      throw node.invalid("logistic", "needs reg-param >= 0, elastic-net in [0, 1], max-iter >= 1 (and tf-idf.min-doc-freq >= 0)");
+    if (minDocFreq < 0) {
+      throw node.invalid("tf-idf.min-doc-freq", "must be 0 or more, was " + minDocFreq);
+    }
+    if (regParam < 0 || maxIter < 1 || elasticNet < 0 || elasticNet > 1) {
+      throw node.invalid("logistic", "needs reg-param >= 0, elastic-net in [0, 1] and max-iter >= 1");
+    }
+    if (node.has("data.validation-fraction")) {
+      throw node.invalid("data.validation-fraction", "a text model holds back no validation rows (data.test or data.test-fraction)");
     }
     double threshold = node.doubleValue("threshold", 0.5);
     if (!(threshold > 0 && threshold < 1)) {

@@ -139,8 +139,8 @@ final class TextClassifierTrainer extends TrainRecipe<Map<String, Object>> {
    * reason into {@link #quarantined} (one aggregation), refused beyond the quarantine limit.
    */
   private Dataset<Row> clean(Dataset<Row> rows, String name) {
-    Column text = col("`" + spec.textColumn() + "`");
-    Column label = col("`" + spec.labelColumn() + "`").cast("string");
+    Column text = col("`" + spec.textColumn().replace("`", "``") + "`");
+    Column label = col("`" + spec.labelColumn().replace("`", "``") + "`").cast("string");
     Column reason = when(text.isNull().or(trim(text.cast("string")).equalTo("")), lit("missing-text"))
         .when(label.isNull(), lit("missing-label"))
         .when(label.isin(spec.positive(), spec.negative()).unary_$bang(), lit("label-unexpected"));
@@ -171,13 +171,13 @@ final class TextClassifierTrainer extends TrainRecipe<Map<String, Object>> {
   }
 
   /**
-   * The ten terms (words and word pairs seen at least 20 times in the training texts) that push
+   * The ten terms (words and word pairs occurring at least 20 times in the training texts) that push
    * most toward each class: the logistic regression's weight of the term's hash bucket times its
    * IDF. Hashed terms share a bucket now and then; a term is reported under its bucket's weight.
    */
   private Map<String, List<Map<String, Object>>> weightiestTerms(Dataset<Row> fit) {
     String p = TextClassifier.prefix(spec.id());
-    // The pipeline without its last two stages (IDF, logistic regression) gives each text's terms.
+    // The pipeline without its last three stages (hashing, IDF, logistic regression) gives each text's terms.
     org.apache.spark.ml.Transformer[] stages = fitted.stages();
     PipelineModel toTerms = new PipelineModel("terms", Arrays.copyOf(stages, stages.length - 3));
     Dataset<Row> terms = toTerms.transform(fit.withColumn(TextClassifier.inputColumn(spec.id()),
@@ -194,7 +194,7 @@ final class TextClassifierTrainer extends TrainRecipe<Map<String, Object>> {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("term", term);
       entry.put("weight", com.targeting.core.report.Figure.round4(weights.apply(bucket) * idf.apply(bucket)));
-      entry.put("texts", row.getLong(1));
+      entry.put("occurrences", row.getLong(1));
       all.add(entry);
     }
     Comparator<Map<String, Object>> byWeight = Comparator.comparingDouble(e -> (Double) e.get("weight"));

@@ -55,9 +55,11 @@ import org.apache.spark.storage.StorageLevel;
  * labeled rows given the same feature as of each row's {@code training-as-of} date ({@link #enrich}):
  * the messages before the day the row was observed, never after it.
  *
- * <p>A message without a text or a date is not scored (the summary counts the ones without text
- * in the window); a customer without messages gets no mean and no share (models treat them as
- * missing) and a count of 0.
+ * <p>A message without a text (or a blank one) or without a readable date is not scored (the
+ * summary counts both); a customer without messages gets no mean and no share (models treat them
+ * as missing) and a count of 0; a labeled row without a readable as-of date likewise. A run whose
+ * extract matches none of the messages' customers fails ({@link Prepared#countMatched}): the keys
+ * differ.
  */
 public final class TextFeature implements TrainingEnrichment {
   private static final String KEY = "__text_key";
@@ -67,6 +69,7 @@ public final class TextFeature implements TrainingEnrichment {
   private static final String SUM = "__text_sum";
   private static final String NEGATIVE = "__text_negative";
   private static final String UNSCORED = "__text_unscored";
+  private static final String UNDATED = "__text_undated";
 
   private final String id;
   private final String where;
@@ -81,6 +84,8 @@ public final class TextFeature implements TrainingEnrichment {
   private final String meanOutput;
   private final String negativeShareOutput;
   private final Optional<String> countOutput;
+  /** The text model version the last {@link #enrich} used ({@link #lineage}). */
+  private volatile Map<String, Object> lineage = Map.of();
 
   private TextFeature(ConfigNode node, TextClassifierSpec model, String programKey) {
     this.id = node.string("id");
@@ -159,14 +164,19 @@ public final class TextFeature implements TrainingEnrichment {
         to_date(col("`" + dateColumn + "`").cast("string")).as(SENT));
   }
 
-  /** Per key (and as-of date), the sums the outputs are made of, over scored windowed messages. */
+  /**
+   * Per key (and as-of date), the sums the outputs are made of, over the windowed messages scored
+   * (a message without a date, which no window can hold, is counted, not scored).
+   */
   private Dataset<Row> aggregate(Dataset<Row> windowed, TextClassifier classifier, List<Column> groupBy) {
-    Dataset<Row> scored = classifier.score(windowed, textColumn, SCORED);
+    Column text = col("`" + textColumn.replace("`", "``") + "`");
+    Dataset<Row> scored = classifier.score(windowed.withColumn(textColumn, when(col(SENT).isNotNull(), text)), textColumn, SCORED);
     return scored.groupBy(groupBy.toArray(Column[]::new)).agg(
         count(col(SCORED)).as(SCORED),
         sum(col(SCORED)).as(SUM),
         count(when(col(SCORED).lt(classifier.threshold()), 1)).as(NEGATIVE),
-        count(when(col(SCORED).isNull(), 1)).as(UNSCORED));
+        count(when(col(SCORED).isNull().and(col(SENT).isNotNull()), 1)).as(UNSCORED),
+        count(when(col(SENT).isNull(), 1)).as(UNDATED));
   }
 
   /** {@code rows} (joined to an aggregate) with the outputs in place of the sums. */
@@ -178,7 +188,7 @@ public final class TextFeature implements TrainingEnrichment {
     if (countOutput.isPresent()) {
       result = result.withColumn(countOutput.get(), scored.cast("int"));
     }
-    return result.drop(KEY, AS_OF, SCORED, SUM, NEGATIVE, UNSCORED);
+    return result.drop(KEY, AS_OF, SCORED, SUM, NEGATIVE, UNSCORED, UNDATED);
   }
 
   private void requireColumns(Dataset<Row> rows, String rowsName, List<String> needed) {
@@ -207,11 +217,12 @@ public final class TextFeature implements TrainingEnrichment {
   public Prepared prepare(SparkSession spark, LocalDate runDate) {
     TextClassifier classifier = loadModel(spark);
     LocalDate from = runDate.minusDays(lookbackDays);
-    Dataset<Row> windowed = readMessages(spark)
-        .where(col(SENT).geq(lit(from.toString()).cast("date")).and(col(SENT).lt(lit(runDate.toString()).cast("date"))));
+    Dataset<Row> windowed = readMessages(spark).where(col(SENT).isNull()
+        .or(col(SENT).geq(lit(from.toString()).cast("date")).and(col(SENT).lt(lit(runDate.toString()).cast("date")))));
     Dataset<Row> perCustomer = aggregate(windowed, classifier, List.of(col(KEY))).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Row totals = perCustomer.agg(count(lit(1)), sum(SCORED), sum(SUM), sum(NEGATIVE), sum(UNSCORED)).first();
+      Row totals = perCustomer.agg(count(when(col(SCORED).gt(0), 1)), sum(SCORED), sum(SUM), sum(NEGATIVE), sum(UNSCORED),
+          sum(UNDATED)).first();
       long scored = totals.isNullAt(1) ? 0 : totals.getLong(1);
       Map<String, Object> summary = new LinkedHashMap<>();
       Map<String, Object> modelEntry = new LinkedHashMap<>();
@@ -222,6 +233,8 @@ public final class TextFeature implements TrainingEnrichment {
       summary.put("customers_with_messages", totals.getLong(0));
       summary.put("messages_scored", scored);
       summary.put("messages_without_text", totals.isNullAt(4) ? 0L : totals.getLong(4));
+      // A date that is missing or not a date (the whole table's): such a message is in no window.
+      summary.put("messages_without_date", totals.isNullAt(5) ? 0L : totals.getLong(5));
       summary.put("mean_positivity", scored == 0 ? null : Figure.round4(totals.getDouble(2) / scored));
       summary.put("negative_share", scored == 0 ? null : Figure.round4((double) totals.getLong(3) / scored));
       return new Prepared(perCustomer, summary);
@@ -256,6 +269,25 @@ public final class TextFeature implements TrainingEnrichment {
       return withOutputs(joined);
     }
 
+    /**
+     * Counts the customers of {@code classified} (the extract joined by {@link #joinOnto}) with a
+     * scored message into the summary ({@code customers_matched}).
+     *
+     * @throws TargetingException a user error when the messages had scored customers but none of
+     *     them is a customer of the extract: the keys cannot be the same (type, format, case)
+     */
+    public long countMatched(Dataset<Row> classified, String rowsName) {
+      long matched = classified.where(col("`" + meanOutput + "`").isNotNull()).count();
+      summary.put("customers_matched", matched);
+      long withMessages = ((Number) summary.get("customers_with_messages")).longValue();
+      if (withMessages > 0 && matched == 0) {
+        throw TargetingException.userError("%s (text feature %s): none of the %d customers with messages in %s (%s) is a"
+            + " customer of %s (%s): the keys differ (type, format or case); nothing was written", where, id, withMessages,
+            messages.describe(), keyColumn, rowsName, programKey);
+      }
+      return matched;
+    }
+
     @Override
     public void close() {
       perCustomer.unpersist();
@@ -270,12 +302,23 @@ public final class TextFeature implements TrainingEnrichment {
    *     rows lack it or the key
    */
   @Override
+  public Map<String, Object> lineage() {
+    return lineage;
+  }
+
+  /** The text model's version a run uses (the pinned one, else the champion) ({@link Prepared#summary}). */
+  public static int version(Map<String, Object> summary) {
+    return ((Number) ((Map<?, ?>) summary.get("model")).get("version")).intValue();
+  }
+
+  @Override
   public Dataset<Row> enrich(SparkSession spark, Dataset<Row> rows, String rowsName) {
     String asOf = trainingAsOf.orElseThrow(() -> TargetingException.userError(
         "%s (text feature %s): a model is trained on %s, so its labeled rows need the feature as of the day each was"
             + " observed: set %s.training-as-of to their date column", where, id, outputs(), where));
     requireColumns(rows, rowsName, List.of(programKey, asOf));
     TextClassifier classifier = loadModel(spark);
+    lineage = Map.of("model", model.id(), "version", classifier.version());
     Dataset<Row> keys = rows.select(col("`" + programKey + "`").cast("string").as(KEY),
         to_date(col("`" + asOf + "`").cast("string")).as(AS_OF)).where(col(KEY).isNotNull().and(col(AS_OF).isNotNull())).distinct();
     Dataset<Row> windowed = readMessages(spark).join(keys, KEY)

@@ -136,11 +136,12 @@ class TextModelsTest {
     LoadedModel loaded = models.load(spec);
     Dataset<Row> scored = loaded.scorer().score(spark.createDataFrame(List.of(
         RowFactory.create("The logo was not terrible", null), RowFactory.create("The app was broken", null),
-        RowFactory.create(null, null)), LABELED));
+        RowFactory.create(null, null), RowFactory.create("   ", null)), LABELED));
     List<Row> rows = scored.select("sentiment_probability").collectAsList();
     assertThat(rows.get(0).getDouble(0)).isGreaterThan(0.8);
     assertThat(rows.get(1).getDouble(0)).isLessThan(0.2);
     assertThat(rows.get(2).isNullAt(0)).as("a missing text is not scored").isTrue();
+    assertThat(rows.get(3).isNullAt(0)).as("nor a blank one").isTrue();
     assertThat(scored.columns()).containsExactly("text", "sentiment", "sentiment_probability");
   }
 
@@ -179,6 +180,9 @@ class TextModelsTest {
         RowFactory.create("C1", null, day.minusDays(5).toString()),
         RowFactory.create("C1", "The client was rude", day.toString()),                 // the run date itself: after
         RowFactory.create("C1", "The invoice was late", day.minusDays(31).toString()),  // before the window
+        RowFactory.create("C1", "The app was useless", null),                            // no date: in no window
+        RowFactory.create("C1", "The gig was awful", "last tuesday"),                     // not a date either
+        RowFactory.create("C1", "  ", day.minusDays(3).toString()),                       // blank: not scored
         RowFactory.create("C2", "The article was lovely", day.minusDays(40).toString()));
     String path = temp.resolve("messages").toString();
     spark.createDataFrame(messages, MESSAGES).coalesce(1).write().mode(SaveMode.Overwrite).parquet(path);
@@ -211,16 +215,30 @@ class TextModelsTest {
         assertThat(none.getInt(3)).isZero();
       }
       assertThat(prepared.summary()).containsEntry("customers_with_messages", 1L).containsEntry("messages_scored", 3L)
-          .containsEntry("messages_without_text", 1L);
+          .containsEntry("messages_without_text", 2L).containsEntry("messages_without_date", 2L);
+      assertThat(prepared.countMatched(prepared.joinOnto(customers, "customers"), "customers")).isEqualTo(1);
+      assertThat(prepared.summary()).containsEntry("customers_matched", 1L);
+      // Keys that cannot be the same (here: another case): the run stops, naming both sides.
+      Dataset<Row> lowerCase = spark.createDataFrame(List.of(RowFactory.create("c1")), new StructType().add("customer_id", DataTypes.StringType));
+      assertThatThrownBy(() -> prepared.countMatched(prepared.joinOnto(lowerCase, "extract.csv"), "extract.csv"))
+          .isInstanceOf(TargetingException.class).hasMessageContaining("none of the 1 customers with messages")
+          .hasMessageContaining("extract.csv").hasMessageContaining("the keys differ");
     }
 
     // Labeled rows: each as of its own date. C1 observed 20 days earlier sees the messages of
     // [day - 50, day - 20): the ones 30 and 31 days before the run date, not the later ones.
     Dataset<Row> labeled = spark.createDataFrame(List.of(RowFactory.create("C1", day.toString()),
-        RowFactory.create("C1", day.minusDays(20).toString()), RowFactory.create("C2", day.minusDays(20).toString())),
+        RowFactory.create("C1", day.minusDays(20).toString()), RowFactory.create("C2", day.minusDays(20).toString()),
+        RowFactory.create("C1", null)),
         new StructType().add("customer_id", DataTypes.StringType).add("observed_date", DataTypes.StringType));
     List<Row> enriched = feature.enrich(spark, labeled, "history").orderBy("customer_id", "observed_date").collectAsList();
-    assertThat(enriched).hasSize(3);
+    assertThat(enriched).as("one row out for each row in").hasSize(4);
+    assertThat(feature.lineage()).containsEntry("model", "sentiment").containsEntry("version", 1);
+    // A row without an as-of date has no window: no messages, not the latest ones.
+    Row undated = enriched.get(0);
+    assertThat(undated.isNullAt(1) && undated.isNullAt(2) && undated.isNullAt(3)).isTrue();
+    assertThat(undated.getInt(4)).isZero();
+    enriched = enriched.subList(1, 4);
     Row earlier = enriched.get(0);
     assertThat(earlier.getString(1)).isEqualTo(day.minusDays(20).toString());
     assertThat(earlier.getInt(4)).isEqualTo(2);
