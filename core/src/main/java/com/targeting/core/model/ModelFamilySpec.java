@@ -108,6 +108,15 @@ public interface ModelFamilySpec {
       return CategoricalEncoding.parse(node);
     }
 
+    /** {@code promotion.margin} (0 by default): never negative, or a challenger could win by being worse. */
+    public static double promotionMargin(ConfigNode node) {
+      double margin = node.doubleValue("promotion.margin", 0.0);
+      if (margin < 0) {
+        throw node.invalid("promotion.margin", "must not be negative: a challenger must never win by being worse");
+      }
+      return margin;
+    }
+
     /** {@code version}, when the config pins one. */
     public static Optional<Integer> pinnedVersion(ConfigNode node) {
       return node.has("version") ? Optional.of(node.integer("version")) : Optional.empty();

@@ -236,9 +236,7 @@ public record ModelSpec(
       throw node.invalid("promotion.metric", "must be one of " + new java.util.TreeSet<>(Promotion.HIGHER_IS_BETTER.keySet())
           + ", was " + promotionMetric);
     }
-    if (node.doubleValue("promotion.margin", 0.0) < 0) {
-      throw node.invalid("promotion.margin", "must not be negative: a challenger must never win by being worse");
-    }
+    double margin = Keys.promotionMargin(node);
     return new ModelSpec(
         id,
         objective,
@@ -253,7 +251,7 @@ public record ModelSpec(
         earlyStopping,
         calibration,
         node.string("registry"),
-        new Promotion(promotionMetric, node.doubleValue("promotion.margin", 0.0)),
+        new Promotion(promotionMetric, margin),
         Keys.pinnedVersion(node),
         node.string("output", id.replace('-', '_') + "_score"),
         reasonCodes,

@@ -137,10 +137,7 @@ public record TextClassifierSpec(
     if (!METRICS.contains(metric)) {
       throw node.invalid("promotion.metric", "must be one of " + METRICS + ", was " + metric);
     }
-    double margin = node.doubleValue("promotion.margin", 0.0);
-    if (margin < 0) {
-      throw node.invalid("promotion.margin", "must not be negative: a challenger must never win by being worse");
-    }
+    double margin = Keys.promotionMargin(node);
     return new TextClassifierSpec(id, textColumn, labelColumn, positive, negative,
         ModelSpec.trainingData(node.node("data"), 0.2), pattern, minLength, ngrams,
         node.has("tokens.keep") ? node.strings("tokens.keep") : List.of("not", "no", "nor", "never", "don't", "won't", "can't",

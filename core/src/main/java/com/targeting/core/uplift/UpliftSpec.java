@@ -169,10 +169,7 @@ public record UpliftSpec(
     if (!PROMOTION_METRICS.contains(metric)) {
       throw node.invalid("promotion.metric", "must be one of " + PROMOTION_METRICS + ", was " + metric);
     }
-    double margin = node.doubleValue("promotion.margin", 0.0);
-    if (margin < 0) {
-      throw node.invalid("promotion.margin", "must not be negative");
-    }
+    double margin = Keys.promotionMargin(node);
     int replicates = node.integer("bootstrap.replicates", 0);
     double confidence = node.doubleValue("bootstrap.confidence", 0.9);
     if (replicates < 0 || replicates == 1 || confidence <= 0.5 || confidence >= 1) {
